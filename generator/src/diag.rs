@@ -1,0 +1,135 @@
+//! Located diagnostics: every error names its file, line and JSON pointer.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// What went wrong, as a stable machine-readable code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Code {
+    Io,
+    YamlSyntax,
+    UnresolvedRef,
+    RemoteRef,
+    RefCycle,
+    WrongType,
+    InvalidValue,
+    MissingField,
+    UnknownChannel,
+    MessageNotInChannel,
+    DuplicateDiscriminator,
+    Unsupported,
+    UnsupportedVersion,
+    Usage,
+}
+
+impl Code {
+    /// The kebab-case name shown in messages and matched by tests.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::Io => "io",
+            Code::YamlSyntax => "yaml-syntax",
+            Code::UnresolvedRef => "unresolved-ref",
+            Code::RemoteRef => "remote-ref",
+            Code::RefCycle => "ref-cycle",
+            Code::WrongType => "wrong-type",
+            Code::InvalidValue => "invalid-value",
+            Code::MissingField => "missing-field",
+            Code::UnknownChannel => "unknown-channel",
+            Code::MessageNotInChannel => "message-not-in-channel",
+            Code::DuplicateDiscriminator => "duplicate-discriminator",
+            Code::Unsupported => "unsupported",
+            Code::UnsupportedVersion => "unsupported-version",
+            Code::Usage => "usage",
+        }
+    }
+}
+
+/// One located problem in the input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub code: Code,
+    pub file: PathBuf,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// JSON pointer of the offending node inside `file`.
+    pub pointer: String,
+    pub message: String,
+}
+
+impl Diagnostic {
+    pub fn new(code: Code, file: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            file: file.into(),
+            line: None,
+            pointer: String::new(),
+            message: message.into(),
+        }
+    }
+
+    pub fn at(mut self, pointer: impl Into<String>, line: Option<usize>) -> Self {
+        self.pointer = pointer.into();
+        self.line = line;
+        self
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "error[{}]: {}", self.code.as_str(), self.file.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        if !self.pointer.is_empty() {
+            write!(f, " at {}", self.pointer)?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// One or more diagnostics; the error type of every fallible stage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Errors(pub Vec<Diagnostic>);
+
+impl Errors {
+    pub fn first(&self) -> &Diagnostic {
+        &self.0[0]
+    }
+}
+
+impl From<Diagnostic> for Errors {
+    fn from(d: Diagnostic) -> Self {
+        Errors(vec![d])
+    }
+}
+
+impl fmt::Display for Errors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, d) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{d}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Errors {}
+
+pub type Result<T, E = Errors> = std::result::Result<T, E>;
+
+/// Escapes one JSON pointer segment (RFC 6901).
+pub fn escape_segment(s: &str) -> String {
+    s.replace('~', "~0").replace('/', "~1")
+}
+
+/// Unescapes one JSON pointer segment.
+pub fn unescape_segment(s: &str) -> String {
+    s.replace("~1", "/").replace("~0", "~")
+}
+
+/// Appends one segment to a pointer.
+pub fn child(pointer: &str, segment: &str) -> String {
+    format!("{pointer}/{}", escape_segment(segment))
+}

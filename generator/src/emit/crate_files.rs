@@ -1,0 +1,172 @@
+//! The whole generated crate as a map of relative path → contents.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use minijinja::Environment;
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use serde::Serialize;
+
+use super::rust::{self, docs};
+use crate::diag::{Code, Diagnostic, Errors, Result};
+use crate::ir::{Ir, IrDocument, Kind, Ty};
+
+const CARGO_TEMPLATE: &str = include_str!("../../../templates/crate/Cargo.toml.j2");
+const README_TEMPLATE: &str = include_str!("../../../templates/crate/README.md.j2");
+
+/// Templates from `--templates DIR` where present, else the built-in ones.
+pub fn environment(dir: Option<&Path>) -> Result<Environment<'static>> {
+    let mut env = Environment::new();
+    env.set_keep_trailing_newline(true);
+    for (name, builtin) in [("crate/Cargo.toml.j2", CARGO_TEMPLATE), ("crate/README.md.j2", README_TEMPLATE)] {
+        let custom = dir.map(|d| d.join(name)).filter(|p| p.is_file());
+        let source = match custom {
+            Some(path) => std::fs::read_to_string(&path)
+                .map_err(|e| Diagnostic::new(Code::Io, &path, format!("cannot read template: {e}")))?,
+            None => builtin.to_string(),
+        };
+        env.add_template_owned(name.to_string(), source)
+            .map_err(|e| Diagnostic::new(Code::InvalidValue, name, format!("template error: {e}")))?;
+    }
+    Ok(env)
+}
+
+fn render(env: &Environment<'_>, name: &str, ctx: impl Serialize) -> Result<String> {
+    env.get_template(name)
+        .and_then(|t| t.render(ctx))
+        .map_err(|e| Errors::from(Diagnostic::new(Code::InvalidValue, name, format!("template error: {e:#}"))))
+}
+
+#[derive(Serialize)]
+struct Dependency {
+    name: &'static str,
+    spec: &'static str,
+}
+
+fn uses(ir: &Ir, wanted: &Ty) -> bool {
+    fn walk(t: &Ty, wanted: &Ty) -> bool {
+        match t {
+            Ty::Vec(i) | Ty::Map(i) | Ty::Nullable(i) => walk(i, wanted),
+            other => other == wanted,
+        }
+    }
+    ir.documents.iter().any(|d| {
+        d.types.iter().any(|t| match &t.kind {
+            Kind::Struct(s) => s.fields.iter().any(|f| walk(&f.ty, wanted)),
+            Kind::Union(u) => u.variants.iter().any(|v| walk(&v.ty, wanted)),
+            Kind::Alias(a) => walk(a, wanted),
+            _ => false,
+        })
+    })
+}
+
+fn dependencies(ir: &Ir) -> Vec<Dependency> {
+    let mut deps = vec![
+        Dependency { name: "serde", spec: r#"{ version = "1", features = ["derive"] }"# },
+        Dependency { name: "serde_json", spec: r#""1""# },
+    ];
+    if uses(ir, &Ty::DateTime) {
+        deps.insert(0, Dependency { name: "chrono", spec: r#"{ version = "0.4", default-features = false, features = ["serde", "std"] }"# });
+    }
+    if uses(ir, &Ty::Uuid) {
+        deps.push(Dependency { name: "uuid", spec: r#"{ version = "1", features = ["serde"] }"# });
+    }
+    deps
+}
+
+fn to_string(tokens: TokenStream, path: &str) -> Result<String> {
+    rust::format_file(tokens).map_err(|m| Diagnostic::new(Code::Unsupported, path, m).into())
+}
+
+fn module_root(doc: &IrDocument, has_examples: bool) -> TokenStream {
+    let info = &doc.spec.info;
+    let mut text = format!("{} (version {})", info.title, info.version);
+    if let Some(d) = &info.description {
+        text.push_str("\n\n");
+        text.push_str(d);
+    }
+    let lines = docs::clean(&text);
+    let lines = lines.iter().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
+    let title = &info.title;
+    let version = &info.version;
+    let source = doc.source.file_name().map(|f| f.to_string_lossy().to_string()).unwrap_or_default();
+    let examples = has_examples.then(|| quote!(#[cfg(test)] mod examples;));
+    quote! {
+        #( #![doc = #lines] )*
+        mod models;
+        pub use models::*;
+        #examples
+        /// `info.title` of the source document.
+        pub const TITLE: &str = #title;
+        /// `info.version` of the source document.
+        pub const VERSION: &str = #version;
+        /// The document this module was generated from.
+        pub const SOURCE: &str = #source;
+    }
+}
+
+/// Renders every file of the crate.
+pub fn crate_files(ir: &Ir, crate_name: &str, templates: Option<&Path>) -> Result<BTreeMap<PathBuf, String>> {
+    let env = environment(templates)?;
+    let mut files = BTreeMap::new();
+    let modules: Vec<syn::Ident> = ir.documents.iter().map(|d| format_ident!("{}", d.module)).collect();
+    let titles: Vec<String> = ir.documents.iter().map(|d| format!(" `{}`: {}.", d.module, d.spec.info.title)).collect();
+    let lib = quote! {
+        //! Typed messages generated from AsyncAPI documents by asyncapi-codegen.
+        //!
+        //! One module per document:
+        #( #![doc = #titles] )*
+        #(pub mod #modules;)*
+        #[doc(hidden)]
+        pub mod support;
+    };
+    files.insert(PathBuf::from("src/lib.rs"), to_string(lib, "src/lib.rs")?);
+    files.insert(PathBuf::from("src/support.rs"), to_string(rust::support::emit(), "src/support.rs")?);
+    for doc in &ir.documents {
+        let dir = PathBuf::from("src").join(&doc.module);
+        let examples = rust::examples::emit(doc);
+        if let Some(tokens) = &examples {
+            files.insert(dir.join("examples.rs"), to_string(tokens.clone(), "examples.rs")?);
+        }
+        files.insert(dir.join("mod.rs"), to_string(module_root(doc, examples.is_some()), "mod.rs")?);
+        files.insert(dir.join("models.rs"), to_string(rust::models::emit(doc), "models.rs")?);
+    }
+    let description = format!(
+        "Typed bindings for {}",
+        ir.documents.iter().map(|d| d.spec.info.title.as_str()).collect::<Vec<_>>().join(", ")
+    )
+    .replace('"', "'");
+    let version = if ir.documents.len() == 1 { ir.documents[0].spec.info.version.clone() } else { String::from("0.1.0") };
+    let version = if version.split('.').count() == 3 && version.split('.').all(|p| p.parse::<u64>().is_ok()) { version } else { String::from("0.1.0") };
+    let cargo = render(
+        &env,
+        "crate/Cargo.toml.j2",
+        minijinja::context! { crate_name, version, description, dependencies => dependencies(ir) },
+    )?;
+    files.insert(PathBuf::from("Cargo.toml"), cargo);
+    #[derive(Serialize)]
+    struct DocRow {
+        module: String,
+        title: String,
+        version: String,
+        source: String,
+        messages: usize,
+        types: usize,
+    }
+    let rows: Vec<DocRow> = ir
+        .documents
+        .iter()
+        .map(|d| DocRow {
+            module: d.module.clone(),
+            title: d.spec.info.title.clone(),
+            version: d.spec.info.version.clone(),
+            source: d.source.file_name().map(|f| f.to_string_lossy().to_string()).unwrap_or_default(),
+            messages: d.messages.len(),
+            types: d.types.len(),
+        })
+        .collect();
+    let readme = render(&env, "crate/README.md.j2", minijinja::context! { crate_name, documents => rows })?;
+    files.insert(PathBuf::from("README.md"), readme);
+    Ok(files)
+}

@@ -1,0 +1,4 @@
+//! Emitters: each prints the IR in one form.
+
+pub mod crate_files;
+pub mod rust;

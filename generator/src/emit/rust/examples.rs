@@ -1,0 +1,60 @@
+//! Every message example becomes a test: decode into the Rust type, re-encode, compare.
+
+use heck::ToSnakeCase;
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use serde_json::Value;
+
+use super::models::ty_tokens;
+use crate::ir::{IrDocument, Ty};
+
+fn round_trip(doc: &IrDocument, test: &str, ty: &Ty, value: &Value, what: &str) -> TokenStream {
+    let name = format_ident!("{}", test);
+    let t = ty_tokens(doc, ty, false);
+    let json = serde_json::to_string_pretty(value).unwrap_or_default();
+    let decode_msg = format!("{what} should decode");
+    let equal_msg = format!("{what} should re-encode unchanged");
+    quote! {
+        #[test]
+        fn #name() {
+            let expected: ::serde_json::Value = ::serde_json::from_str(#json).expect("example is JSON");
+            let decoded: #t = ::serde_json::from_value(expected.clone()).expect(#decode_msg);
+            let encoded = ::serde_json::to_value(&decoded).expect("encodes");
+            assert!(crate::support::json_eq(&expected, &encoded), "{}\nexpected: {expected}\nencoded:  {encoded}", #equal_msg);
+        }
+    }
+}
+
+/// The `examples` test module of a document, or `None` when it has no examples.
+pub fn emit(doc: &IrDocument) -> Option<TokenStream> {
+    let mut tests = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for m in &doc.messages {
+        for (i, ex) in m.examples.iter().enumerate() {
+            let label = ex.name.clone().unwrap_or_else(|| format!("example {}", i + 1));
+            let base = format!("{}_{}", m.rust.to_snake_case(), crate::ir::naming::field_name(&label));
+            let mut base = base.trim_end_matches('_').to_string();
+            while !seen.insert(base.clone()) {
+                base.push('_');
+                base.push('x');
+            }
+            if let (Some(ty), Some(payload)) = (&m.payload, &ex.payload) {
+                let what = format!("payload of example `{label}` of message `{}`", m.key);
+                tests.push(round_trip(doc, &format!("{base}_payload"), ty, payload, &what));
+            }
+            if let (Some(ty), Some(headers)) = (&m.headers, &ex.headers) {
+                let what = format!("headers of example `{label}` of message `{}`", m.key);
+                tests.push(round_trip(doc, &format!("{base}_headers"), ty, headers, &what));
+            }
+        }
+    }
+    if tests.is_empty() {
+        return None;
+    }
+    Some(quote! {
+        //! Round-trip tests generated from the spec's message examples.
+        #![allow(unused_imports)]
+        use super::*;
+        #(#tests)*
+    })
+}

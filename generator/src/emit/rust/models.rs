@@ -1,0 +1,499 @@
+//! Message, header and schema types: structs, enums, unions, consts and aliases.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+use serde_json::Value;
+
+use super::docs;
+use crate::ir::{Derives, EnumVariant, Extra, Field, IrDocument, Kind, Struct, Tagging, Ty, TypeDef, Union};
+
+/// The Rust type of a type expression; `boxed` boxes the named type it mentions directly.
+pub fn ty_tokens(doc: &IrDocument, ty: &Ty, boxed: bool) -> TokenStream {
+    match ty {
+        Ty::String => quote!(::std::string::String),
+        Ty::Bool => quote!(bool),
+        Ty::I32 => quote!(i32),
+        Ty::I64 => quote!(i64),
+        Ty::U32 => quote!(u32),
+        Ty::U64 => quote!(u64),
+        Ty::F32 => quote!(f32),
+        Ty::F64 => quote!(f64),
+        Ty::DateTime => quote!(::chrono::DateTime<::chrono::FixedOffset>),
+        Ty::Uuid => quote!(::uuid::Uuid),
+        Ty::Any => quote!(::serde_json::Value),
+        Ty::Named(id) => {
+            let name = format_ident!("{}", doc.type_def(*id).name);
+            if boxed {
+                quote!(::std::boxed::Box<#name>)
+            } else {
+                quote!(#name)
+            }
+        }
+        Ty::Vec(inner) => {
+            let t = ty_tokens(doc, inner, false);
+            quote!(::std::vec::Vec<#t>)
+        }
+        Ty::Map(inner) => {
+            let t = ty_tokens(doc, inner, false);
+            quote!(::std::collections::BTreeMap<::std::string::String, #t>)
+        }
+        Ty::Nullable(inner) => {
+            let t = ty_tokens(doc, inner, boxed);
+            quote!(::std::option::Option<#t>)
+        }
+    }
+}
+
+fn derive_attr(d: Derives, serde: bool, extra: &[&str]) -> TokenStream {
+    let mut items = vec![quote!(Clone), quote!(Debug), quote!(PartialEq)];
+    if d.eq {
+        items.push(quote!(Eq));
+    }
+    if d.hash {
+        items.push(quote!(Hash));
+    }
+    for e in extra {
+        let i = format_ident!("{}", e);
+        items.push(quote!(#i));
+    }
+    if serde {
+        items.push(quote!(::serde::Serialize));
+        items.push(quote!(::serde::Deserialize));
+    }
+    quote!(#[derive(#(#items),*)])
+}
+
+/// Every named type of a document.
+pub fn emit(doc: &IrDocument) -> TokenStream {
+    let items = doc.types.iter().enumerate().map(|(i, def)| emit_type(doc, def, doc.derives[i]));
+    quote! {
+        #![allow(clippy::large_enum_variant, clippy::enum_variant_names, clippy::module_inception)]
+        #(#items)*
+    }
+}
+
+fn emit_type(doc: &IrDocument, def: &TypeDef, derives: Derives) -> TokenStream {
+    let name = format_ident!("{}", def.name);
+    let docs = docs::attrs(def.doc.as_deref());
+    match &def.kind {
+        Kind::Struct(s) => emit_struct(doc, &name, docs, s, derives),
+        Kind::Enum { variants, open: false } => emit_closed_enum(&name, docs, variants),
+        Kind::Enum { variants, open: true } => emit_open_enum(&name, docs, variants),
+        Kind::IntEnum { values } => emit_int_enum(&name, docs, values),
+        Kind::Const { value } => emit_const(&name, docs, value),
+        Kind::Union(u) => emit_union(doc, &name, docs, u, derives),
+        Kind::Alias(ty) => {
+            let t = ty_tokens(doc, ty, false);
+            quote! { #docs pub type #name = #t; }
+        }
+    }
+}
+
+fn field_doc(f: &Field) -> TokenStream {
+    let mut text = f.doc.clone().unwrap_or_default();
+    if let Some(d) = &f.default {
+        if !text.is_empty() {
+            text.push_str("\n\n");
+        }
+        text.push_str(&format!("Default when absent: `{d}`."));
+    }
+    docs::attrs((!text.is_empty()).then_some(text.as_str()))
+}
+
+fn emit_struct(doc: &IrDocument, name: &syn::Ident, docs: TokenStream, s: &Struct, derives: Derives) -> TokenStream {
+    let deny = (s.extra == Extra::Deny).then(|| quote!(#[serde(deny_unknown_fields)]));
+    let fields = s.fields.iter().map(|f| {
+        let ident = format_ident!("{}", f.rust);
+        let fdoc = field_doc(f);
+        let wire = &f.wire;
+        let rename = (f.rust != f.wire).then(|| quote!(#[serde(rename = #wire)]));
+        let inner = ty_tokens(doc, &f.ty, f.boxed);
+        let (ty, attr) = match (f.required, f.nullable) {
+            (true, false) => (inner, quote!()),
+            (true, true) => (
+                quote!(::std::option::Option<#inner>),
+                quote!(#[serde(deserialize_with = "crate::support::required_nullable")]),
+            ),
+            (false, false) => (
+                quote!(::std::option::Option<#inner>),
+                quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")]),
+            ),
+            (false, true) => (
+                quote!(::std::option::Option<::std::option::Option<#inner>>),
+                quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none", deserialize_with = "crate::support::double_option")]),
+            ),
+        };
+        quote! { #fdoc #rename #attr pub #ident: #ty, }
+    });
+    let extra = match &s.extra {
+        Extra::Keep { field, value } => {
+            let ident = format_ident!("{}", field);
+            let t = ty_tokens(doc, value, false);
+            quote! {
+                /// Properties the schema does not declare, kept as they arrived.
+                #[serde(flatten)]
+                pub #ident: ::std::collections::BTreeMap<::std::string::String, #t>,
+            }
+        }
+        _ => quote!(),
+    };
+    let derive = derive_attr(derives, true, &[]);
+    let accessors = default_accessors(doc, s);
+    let accessors = (!accessors.is_empty()).then(|| quote! { impl #name { #(#accessors)* } });
+    quote! {
+        #docs
+        #derive
+        #deny
+        pub struct #name { #(#fields)* #extra }
+        #accessors
+    }
+}
+
+/// `field_or_default()` for optional, non-nullable fields whose schema gives a default.
+fn default_accessors(doc: &IrDocument, s: &Struct) -> Vec<TokenStream> {
+    s.fields
+        .iter()
+        .filter(|f| !f.required && !f.nullable && !f.boxed)
+        .filter_map(|f| {
+            let default = f.default.as_ref()?;
+            let field = format_ident!("{}", f.rust);
+            let method = format_ident!("{}_or_default", f.rust.trim_end_matches('_'));
+            let ty = ty_tokens(doc, &f.ty, false);
+            let value = default_value(doc, &f.ty, default)?;
+            let note = format!(" `{}`, or the schema default `{default}` when absent.", f.wire);
+            Some(quote! {
+                #[doc = #note]
+                pub fn #method(&self) -> #ty {
+                    self.#field.clone().unwrap_or_else(|| #value)
+                }
+            })
+        })
+        .collect()
+}
+
+fn default_value(doc: &IrDocument, ty: &Ty, v: &Value) -> Option<TokenStream> {
+    Some(match (ty, v) {
+        (Ty::String, Value::String(s)) => quote!(::std::string::String::from(#s)),
+        (Ty::Bool, Value::Bool(b)) => quote!(#b),
+        (Ty::I32, Value::Number(n)) => {
+            let l = Literal::i32_suffixed(i32::try_from(n.as_i64()?).ok()?);
+            quote!(#l)
+        }
+        (Ty::I64, Value::Number(n)) => {
+            let l = Literal::i64_suffixed(n.as_i64()?);
+            quote!(#l)
+        }
+        (Ty::U32, Value::Number(n)) => {
+            let l = Literal::u32_suffixed(u32::try_from(n.as_u64()?).ok()?);
+            quote!(#l)
+        }
+        (Ty::U64, Value::Number(n)) => {
+            let l = Literal::u64_suffixed(n.as_u64()?);
+            quote!(#l)
+        }
+        (Ty::F64, Value::Number(n)) => {
+            let l = Literal::f64_suffixed(n.as_f64()?);
+            quote!(#l)
+        }
+        (Ty::F32, Value::Number(n)) => {
+            let l = Literal::f32_suffixed(n.as_f64()? as f32);
+            quote!(#l)
+        }
+        (Ty::Named(id), Value::String(s)) => {
+            let def = doc.type_def(*id);
+            let name = format_ident!("{}", def.name);
+            match &def.kind {
+                Kind::Enum { variants, open } => match variants.iter().find(|v| v.wire == *s) {
+                    Some(v) => {
+                        let variant = format_ident!("{}", v.rust);
+                        quote!(#name::#variant)
+                    }
+                    None if *open => quote!(#name::Other(::std::string::String::from(#s))),
+                    None => return None,
+                },
+                _ => return None,
+            }
+        }
+        _ => return None,
+    })
+}
+
+fn enum_common(name: &syn::Ident, variants: &[EnumVariant], open: bool) -> TokenStream {
+    let arms = variants.iter().map(|v| {
+        let ident = format_ident!("{}", v.rust);
+        let wire = &v.wire;
+        quote!(Self::#ident => #wire,)
+    });
+    let other = open.then(|| quote!(Self::Other(value) => value.as_str(),));
+    quote! {
+        impl #name {
+            /// The value as it appears on the wire.
+            pub fn as_str(&self) -> &str {
+                match self { #(#arms)* #other }
+            }
+        }
+        impl ::std::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    }
+}
+
+fn emit_closed_enum(name: &syn::Ident, docs: TokenStream, variants: &[EnumVariant]) -> TokenStream {
+    let vs = variants.iter().map(|v| {
+        let ident = format_ident!("{}", v.rust);
+        let wire = &v.wire;
+        quote!(#[serde(rename = #wire)] #ident,)
+    });
+    let common = enum_common(name, variants, false);
+    quote! {
+        #docs
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize)]
+        pub enum #name { #(#vs)* }
+        #common
+    }
+}
+
+fn emit_open_enum(name: &syn::Ident, docs: TokenStream, variants: &[EnumVariant]) -> TokenStream {
+    let vs = variants.iter().map(|v| {
+        let ident = format_ident!("{}", v.rust);
+        let wire = format!(" `{}`", v.wire);
+        quote!(#[doc = #wire] #ident,)
+    });
+    let from_arms = variants.iter().map(|v| {
+        let ident = format_ident!("{}", v.rust);
+        let wire = &v.wire;
+        quote!(#wire => Self::#ident,)
+    });
+    let common = enum_common(name, variants, true);
+    quote! {
+        #docs
+        ///
+        /// This enum is open: values the spec does not list are kept in `Other` and re-encoded unchanged.
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum #name {
+            #(#vs)*
+            /// A value the spec does not list, kept verbatim.
+            Other(::std::string::String),
+        }
+        #common
+        impl ::std::convert::From<::std::string::String> for #name {
+            fn from(value: ::std::string::String) -> Self {
+                match value.as_str() {
+                    #(#from_arms)*
+                    _ => Self::Other(value),
+                }
+            }
+        }
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                <::std::string::String as ::serde::Deserialize>::deserialize(deserializer).map(Self::from)
+            }
+        }
+    }
+}
+
+fn int_variant(v: i64) -> syn::Ident {
+    if v < 0 {
+        format_ident!("VMinus{}", v.unsigned_abs())
+    } else {
+        format_ident!("V{}", v.unsigned_abs())
+    }
+}
+
+fn emit_int_enum(name: &syn::Ident, docs: TokenStream, values: &[i64]) -> TokenStream {
+    let idents: Vec<syn::Ident> = values.iter().map(|v| int_variant(*v)).collect();
+    let lits: Vec<Literal> = values.iter().map(|v| Literal::i64_unsuffixed(*v)).collect();
+    let expected = values.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+    let expected = format!("unexpected value {{}}, expected one of {expected}");
+    let vdocs = values.iter().map(|v| format!(" `{v}`"));
+    quote! {
+        #docs
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum #name { #( #[doc = #vdocs] #idents, )* }
+        impl #name {
+            /// The integer on the wire.
+            pub fn value(self) -> i64 {
+                match self { #( Self::#idents => #lits, )* }
+            }
+        }
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_i64(self.value())
+            }
+        }
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                match <i64 as ::serde::Deserialize>::deserialize(deserializer)? {
+                    #( #lits => ::std::result::Result::Ok(Self::#idents), )*
+                    other => ::std::result::Result::Err(<D::Error as ::serde::de::Error>::custom(::std::format!(#expected, other))),
+                }
+            }
+        }
+    }
+}
+
+fn emit_const(name: &syn::Ident, docs: TokenStream, value: &Value) -> TokenStream {
+    match value {
+        Value::String(s) => {
+            let note = format!(" Always `{s}`; any other value is rejected when decoding.");
+            quote! {
+                #docs
+                #[doc = #note]
+                #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize)]
+                pub enum #name {
+                    #[default]
+                    #[serde(rename = #s)]
+                    Value,
+                }
+                impl #name {
+                    /// The only value on the wire.
+                    pub const VALUE: &'static str = #s;
+                }
+            }
+        }
+        other => {
+            let json = other.to_string();
+            let note = format!(" Always `{json}`; any other value is rejected when decoding.");
+            let expected = format!("expected {json}, found {{}}");
+            quote! {
+                #docs
+                #[doc = #note]
+                #[derive(Clone, Copy, Debug, Default, PartialEq)]
+                pub struct #name;
+                impl #name {
+                    /// The only value on the wire, as JSON.
+                    pub const JSON: &'static str = #json;
+                    fn value() -> ::serde_json::Value {
+                        ::serde_json::from_str(Self::JSON).unwrap_or(::serde_json::Value::Null)
+                    }
+                }
+                impl ::serde::Serialize for #name {
+                    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                        ::serde::Serialize::serialize(&Self::value(), serializer)
+                    }
+                }
+                impl<'de> ::serde::Deserialize<'de> for #name {
+                    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                        let found = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
+                        if crate::support::json_eq(&found, &Self::value()) {
+                            ::std::result::Result::Ok(Self)
+                        } else {
+                            ::std::result::Result::Err(<D::Error as ::serde::de::Error>::custom(::std::format!(#expected, found)))
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn emit_union(doc: &IrDocument, name: &syn::Ident, docs: TokenStream, u: &Union, derives: Derives) -> TokenStream {
+    let variants: Vec<TokenStream> = u
+        .variants
+        .iter()
+        .map(|v| {
+            let ident = format_ident!("{}", v.rust);
+            let t = ty_tokens(doc, &v.ty, v.boxed);
+            let rename = match (&u.tagging, &v.tag) {
+                (Tagging::Adjacent { .. }, Some(tag)) => quote!(#[serde(rename = #tag)]),
+                _ => quote!(),
+            };
+            let vdoc = match &v.tag {
+                Some(tag) => format!(" `{tag}`"),
+                None => String::from(" Decoded when no other variant's tag matches."),
+            };
+            quote!(#[doc = #vdoc] #rename #ident(#t),)
+        })
+        .collect();
+    match &u.tagging {
+        Tagging::Untagged => {
+            let derive = derive_attr(derives, true, &[]);
+            let order = u.variants.iter().map(|v| v.rust.as_str()).collect::<Vec<_>>().join(", ");
+            let note = format!(" Untagged: decoding tries the variants in this order and keeps the first that fits: {order}.");
+            quote! {
+                #docs
+                ///
+                #[doc = #note]
+                #derive
+                #[serde(untagged)]
+                pub enum #name { #(#variants)* }
+            }
+        }
+        Tagging::Adjacent { tag, content } => {
+            let derive = derive_attr(derives, true, &[]);
+            quote! {
+                #docs
+                #derive
+                #[serde(tag = #tag, content = #content)]
+                pub enum #name { #(#variants)* }
+            }
+        }
+        Tagging::Property { property } => emit_property_union(doc, name, docs, u, property, variants, derives),
+    }
+}
+
+/// A union told apart by a property every variant keeps; decoding dispatches on its value.
+fn emit_property_union(
+    _doc: &IrDocument,
+    name: &syn::Ident,
+    docs: TokenStream,
+    u: &Union,
+    property: &str,
+    variants: Vec<TokenStream>,
+    derives: Derives,
+) -> TokenStream {
+    let derive = derive_attr(derives, false, &[]);
+    let idents: Vec<syn::Ident> = u.variants.iter().map(|v| format_ident!("{}", v.rust)).collect();
+    let tagged = u.variants.iter().filter_map(|v| {
+        let tag = v.tag.as_ref()?;
+        let ident = format_ident!("{}", v.rust);
+        Some(quote! {
+            ::std::option::Option::Some(#tag) => ::serde_json::from_value(value).map(Self::#ident).map_err(<D::Error as ::serde::de::Error>::custom),
+        })
+    });
+    let known = u.variants.iter().filter_map(|v| v.tag.as_deref()).map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ");
+    let fallback = match u.variants.iter().find(|v| v.tag.is_none()) {
+        Some(v) => {
+            let ident = format_ident!("{}", v.rust);
+            quote!(_ => ::serde_json::from_value(value).map(Self::#ident).map_err(<D::Error as ::serde::de::Error>::custom),)
+        }
+        None => {
+            let unknown = format!("unknown `{property}` value `{{}}`, expected one of {known}");
+            let missing = format!("missing or non-string `{property}`, expected one of {known}");
+            quote! {
+                ::std::option::Option::Some(other) => ::std::result::Result::Err(<D::Error as ::serde::de::Error>::custom(::std::format!(#unknown, other))),
+                ::std::option::Option::None => ::std::result::Result::Err(<D::Error as ::serde::de::Error>::custom(#missing)),
+            }
+        }
+    };
+    let note = format!(" Tagged by the `{property}` property, which each variant keeps.");
+    quote! {
+        #docs
+        ///
+        #[doc = #note]
+        #derive
+        pub enum #name { #(#variants)* }
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                match self { #( Self::#idents(inner) => ::serde::Serialize::serialize(inner, serializer), )* }
+            }
+        }
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
+                let tag = value.get(#property).and_then(::serde_json::Value::as_str).map(::std::string::ToString::to_string);
+                match tag.as_deref() {
+                    #(#tagged)*
+                    #fallback
+                }
+            }
+        }
+    }
+}

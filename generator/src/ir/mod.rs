@@ -1,0 +1,188 @@
+//! The protocol-neutral intermediate representation every emitter reads.
+
+mod connections;
+pub mod graph;
+pub mod naming;
+pub mod schema;
+pub mod types;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use crate::diag::{Code, Errors, Result};
+use crate::load::{Loc, SourceSet};
+use crate::spec::{Document, Example, Role};
+pub use graph::Derives;
+pub use schema::TypeOptions;
+pub use types::*;
+
+/// The whole generated API: one entry per document.
+#[derive(Debug)]
+pub struct Ir {
+    pub documents: Vec<IrDocument>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct IrOptions {
+    pub types: TypeOptions,
+    /// Role per document, keyed by module name or file stem; overrides `x-rust-role`.
+    pub roles: BTreeMap<String, Role>,
+}
+
+#[derive(Debug)]
+pub struct IrDocument {
+    /// Rust module name.
+    pub module: String,
+    /// Source file, as given.
+    pub source: PathBuf,
+    pub role: Role,
+    pub spec: Document,
+    pub types: Vec<TypeDef>,
+    pub derives: Vec<Derives>,
+    pub messages: Vec<IrMessage>,
+    pub connections: Vec<Connection>,
+}
+
+#[derive(Debug, Clone)]
+pub struct IrMessage {
+    /// `UpperCamelCase` name, unique in the document.
+    pub rust: String,
+    pub loc: Loc,
+    /// Key under `components/messages`, or in its first channel.
+    pub key: String,
+    pub name: Option<String>,
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub content_type: Option<String>,
+    pub payload: Option<Ty>,
+    pub headers: Option<Ty>,
+    pub examples: Vec<Example>,
+    /// Indexes of the channels that carry it.
+    pub channels: Vec<usize>,
+    pub bindings: Value,
+}
+
+/// Channels that share one address share one connection.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    pub name: String,
+    pub address: Option<String>,
+    pub protocol: Option<String>,
+    pub channels: Vec<usize>,
+    /// Messages the document's application sends / receives (indexes into `messages`).
+    pub sent: Vec<usize>,
+    pub received: Vec<usize>,
+    /// The union over each direction, when it has messages with payloads.
+    pub sent_type: Option<TypeId>,
+    pub received_type: Option<TypeId>,
+}
+
+impl IrDocument {
+    pub fn type_def(&self, id: TypeId) -> &TypeDef {
+        &self.types[id.0]
+    }
+}
+
+/// Payload formats that are JSON Schema.
+fn is_json_schema_format(format: &str) -> bool {
+    let f = format.to_ascii_lowercase();
+    f.starts_with("application/vnd.aai.asyncapi") || f.starts_with("application/schema+json") || f.starts_with("application/schema+yaml")
+}
+
+/// Lowers read documents into the IR.
+pub fn build(set: &SourceSet, docs: Vec<Document>, options: &IrOptions) -> Result<Ir> {
+    let mut errors = Vec::new();
+    let mut modules = naming::Scope::default();
+    let mut documents = Vec::new();
+    for doc in docs {
+        let source = set.file(doc.file).path.clone();
+        let stem = source.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+        let wanted = doc.module.clone().unwrap_or_else(|| naming::field_name(&stem));
+        let module = modules.claim(&naming::field_name(&wanted));
+        let role = options
+            .roles
+            .get(&module)
+            .or_else(|| options.roles.get(&stem))
+            .copied()
+            .or(doc.role)
+            .unwrap_or(Role::Server);
+        match build_document(set, doc, module, source, role, options) {
+            Ok(d) => documents.push(d),
+            Err(e) => errors.extend(e.0),
+        }
+    }
+    if errors.is_empty() {
+        Ok(Ir { documents })
+    } else {
+        Err(Errors(errors))
+    }
+}
+
+fn build_document(set: &SourceSet, doc: Document, module: String, source: PathBuf, role: Role, options: &IrOptions) -> Result<IrDocument> {
+    let mut b = schema::SchemaBuilder::new(set, options.types);
+    for (key, loc) in &doc.component_schemas {
+        b.component(loc, key);
+    }
+    let mut messages: Vec<IrMessage> = Vec::new();
+    let mut names = naming::Scope::default();
+    for (ci, channel) in doc.channels.iter().enumerate() {
+        for m in &channel.messages {
+            if let Some(existing) = messages.iter_mut().find(|x| x.loc == m.loc) {
+                existing.channels.push(ci);
+                continue;
+            }
+            if let Some(format) = &m.schema_format {
+                if !is_json_schema_format(format) {
+                    b.errors.push(set.diag(
+                        Code::Unsupported,
+                        &m.loc.child("payload"),
+                        format!("payload schemaFormat `{format}` is not supported; only JSON Schema payloads can be generated"),
+                    ));
+                    continue;
+                }
+            }
+            let key = m.component.clone().unwrap_or_else(|| m.key.clone());
+            let base = naming::type_name(m.component.as_deref().or(m.name.as_deref()).unwrap_or(&m.key));
+            let rust = names.claim(&base);
+            let payload = m.payload.as_ref().map(|l| b.ty(l, &format!("{rust}Payload")));
+            let headers = m.headers.as_ref().map(|l| b.ty(l, &format!("{rust}Headers")));
+            messages.push(IrMessage {
+                rust,
+                loc: m.loc.clone(),
+                key,
+                name: m.name.clone(),
+                title: m.title.clone(),
+                summary: m.summary.clone(),
+                description: m.description.clone(),
+                content_type: m.content_type.clone().or_else(|| doc.default_content_type.clone()),
+                payload,
+                headers,
+                examples: m.examples.clone(),
+                channels: vec![ci],
+                bindings: m.bindings.clone(),
+            });
+        }
+    }
+    let connections = connections::build(set, &doc, role, &messages, &mut b);
+    if !b.errors.is_empty() {
+        let mut errs = std::mem::take(&mut b.errors);
+        errs.dedup();
+        return Err(Errors(errs));
+    }
+    let mut types = b.types;
+    graph::box_recursion(&mut types);
+    let derives = graph::derives(&types);
+    Ok(IrDocument {
+        module,
+        source,
+        role,
+        spec: doc,
+        types,
+        derives,
+        messages,
+        connections,
+    })
+}

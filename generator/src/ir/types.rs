@@ -1,0 +1,130 @@
+//! The graph of named types every emitter prints.
+
+use serde_json::Value;
+
+use crate::load::Loc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TypeId(pub usize);
+
+/// A type expression.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Ty {
+    String,
+    Bool,
+    I32,
+    I64,
+    U32,
+    U64,
+    F32,
+    F64,
+    DateTime,
+    Uuid,
+    /// Any JSON value.
+    Any,
+    Named(TypeId),
+    Vec(Box<Ty>),
+    Map(Box<Ty>),
+    /// A nullable value: `null` on the wire is `None`.
+    Nullable(Box<Ty>),
+}
+
+impl Ty {
+    /// The named type this expression mentions directly (not through Vec or Map).
+    pub fn direct_named(&self) -> Option<TypeId> {
+        match self {
+            Ty::Named(id) => Some(*id),
+            Ty::Nullable(inner) => inner.direct_named(),
+            _ => None,
+        }
+    }
+
+    /// Short wire-level type description for docs and messages.
+    pub fn is_float(&self) -> bool {
+        matches!(self, Ty::F32 | Ty::F64)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct TypeDef {
+    pub name: String,
+    pub doc: Option<String>,
+    /// The schema node it was built from.
+    pub loc: Option<Loc>,
+    pub kind: Kind,
+}
+
+#[derive(Debug, Clone)]
+pub enum Kind {
+    Struct(Struct),
+    /// String enum; `open` adds a catch-all variant keeping unknown values.
+    Enum { variants: Vec<EnumVariant>, open: bool },
+    IntEnum { values: Vec<i64> },
+    /// A single permitted value, checked on decode.
+    Const { value: Value },
+    Union(Union),
+    Alias(Ty),
+}
+
+#[derive(Debug, Clone)]
+pub struct EnumVariant {
+    pub wire: String,
+    pub rust: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Struct {
+    pub fields: Vec<Field>,
+    pub extra: Extra,
+}
+
+/// What happens to properties the schema does not declare.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Extra {
+    /// Not mentioned: decoders ignore them.
+    Ignore,
+    /// `additionalProperties: false`.
+    Deny,
+    /// `additionalProperties: true` or a schema: kept in a flattened map.
+    Keep { field: String, value: Ty },
+}
+
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub wire: String,
+    pub rust: String,
+    /// The value type, without the `Nullable` wrapper.
+    pub ty: Ty,
+    pub required: bool,
+    pub nullable: bool,
+    pub doc: Option<String>,
+    pub default: Option<Value>,
+    /// Set by the recursion pass when the field must be boxed.
+    pub boxed: bool,
+    pub loc: Loc,
+}
+
+#[derive(Debug, Clone)]
+pub struct Union {
+    pub tagging: Tagging,
+    pub variants: Vec<UnionVariant>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Tagging {
+    /// Tried in order; the first that decodes wins.
+    Untagged,
+    /// A property with a distinct value per variant, kept inside each variant.
+    Property { property: String },
+    /// `{tag: value, content: payload}`: one variant per tag value, holding the payload.
+    Adjacent { tag: String, content: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct UnionVariant {
+    pub rust: String,
+    pub ty: Ty,
+    /// The discriminator value; `None` marks the fallback of a tagged union.
+    pub tag: Option<String>,
+    pub boxed: bool,
+}

@@ -1,0 +1,353 @@
+//! Loading: YAML/JSON files, multi-file `$ref` resolution, traits and source positions.
+
+mod lines;
+pub mod refs;
+pub mod traits;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::diag::{Code, Diagnostic, Errors, Result};
+
+pub use lines::index_lines;
+pub use refs::{parse_ref as refs_parse, RefTarget};
+
+/// Index of a file in a [`SourceSet`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileId(pub usize);
+
+/// A node: a file and a JSON pointer inside it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Loc {
+    pub file: FileId,
+    pub pointer: String,
+}
+
+impl Loc {
+    pub fn new(file: FileId, pointer: impl Into<String>) -> Self {
+        Loc {
+            file,
+            pointer: pointer.into(),
+        }
+    }
+
+    pub fn child(&self, segment: &str) -> Loc {
+        Loc::new(self.file, crate::diag::child(&self.pointer, segment))
+    }
+
+    pub fn index(&self, i: usize) -> Loc {
+        self.child(&i.to_string())
+    }
+}
+
+/// One loaded file, or a synthetic node built from traits.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// Path as shown in diagnostics.
+    pub path: PathBuf,
+    pub value: Value,
+    lines: HashMap<String, usize>,
+    /// File whose directory and root `#` refs inside this one resolve against.
+    pub ref_base: FileId,
+    /// For synthetic files: the node whose line stands for every node inside.
+    origin: Option<Loc>,
+}
+
+/// Every file reachable from the root documents, loaded eagerly.
+#[derive(Debug, Default)]
+pub struct SourceSet {
+    pub files: Vec<SourceFile>,
+    by_path: BTreeMap<PathBuf, FileId>,
+    ref_map: Vec<(String, PathBuf)>,
+}
+
+/// Options for loading.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// Remote `$ref` prefixes mapped to local files (`--ref-map URL=FILE`).
+    pub ref_map: Vec<(String, PathBuf)>,
+}
+
+impl SourceSet {
+    /// Loads the given documents and every file their `$ref`s reach.
+    pub fn load(roots: &[PathBuf], options: &LoadOptions) -> Result<(SourceSet, Vec<FileId>)> {
+        let mut set = SourceSet {
+            ref_map: options.ref_map.clone(),
+            ..Default::default()
+        };
+        let mut errors = Vec::new();
+        let mut ids = Vec::new();
+        for root in roots {
+            match set.load_file(root) {
+                Ok(id) => ids.push(id),
+                Err(e) => errors.extend(e.0),
+            }
+        }
+        // Follow refs breadth-first until no new file appears.
+        let mut next = 0;
+        while next < set.files.len() {
+            let id = FileId(next);
+            next += 1;
+            let mut found = Vec::new();
+            refs::collect_refs(&set.files[id.0].value, "", &mut found);
+            for (pointer, reference) in found {
+                let at = Loc::new(id, pointer);
+                if let Err(e) = set.load_ref_file(&at, &reference) {
+                    errors.push(e);
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok((set, ids))
+        } else {
+            errors.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+            errors.dedup();
+            Err(Errors(errors))
+        }
+    }
+
+    fn load_file(&mut self, path: &Path) -> Result<FileId> {
+        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        if let Some(id) = self.by_path.get(&key) {
+            return Ok(*id);
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Diagnostic::new(Code::Io, path, format!("cannot read file: {e}"))
+        })?;
+        let value = parse_text(path, &text)?;
+        let id = FileId(self.files.len());
+        self.files.push(SourceFile {
+            path: path.to_path_buf(),
+            value,
+            lines: index_lines(&text),
+            ref_base: id,
+            origin: None,
+        });
+        self.by_path.insert(key, id);
+        Ok(id)
+    }
+
+    /// Adds a synthetic node (e.g. a message with its traits applied).
+    pub fn add_synthetic(&mut self, value: Value, origin: Loc) -> FileId {
+        let id = FileId(self.files.len());
+        let base = self.files[origin.file.0].ref_base;
+        self.files.push(SourceFile {
+            path: self.files[origin.file.0].path.clone(),
+            value,
+            lines: HashMap::new(),
+            ref_base: base,
+            origin: Some(origin),
+        });
+        id
+    }
+
+    pub fn file(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0]
+    }
+
+    /// The value at `loc`, if the pointer exists.
+    pub fn get(&self, loc: &Loc) -> Option<&Value> {
+        self.files[loc.file.0].value.pointer(&loc.pointer)
+    }
+
+    /// The line of `loc`, or of its nearest ancestor that has one.
+    pub fn line(&self, loc: &Loc) -> Option<usize> {
+        let file = &self.files[loc.file.0];
+        if let Some(origin) = &file.origin {
+            return self.line(origin);
+        }
+        let mut p = loc.pointer.as_str();
+        loop {
+            if let Some(l) = file.lines.get(p) {
+                return Some(*l);
+            }
+            match p.rfind('/') {
+                Some(i) => p = &p[..i],
+                None => return None,
+            }
+        }
+    }
+
+    /// The pointer shown in diagnostics (a synthetic node reports its origin).
+    pub fn display_pointer(&self, loc: &Loc) -> String {
+        match &self.files[loc.file.0].origin {
+            Some(origin) => format!("{}{}", origin.pointer, loc.pointer),
+            None => loc.pointer.clone(),
+        }
+    }
+
+    /// A diagnostic located at `loc`.
+    pub fn diag(&self, code: Code, loc: &Loc, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(code, &self.files[loc.file.0].path, message)
+            .at(self.display_pointer(loc), self.line(loc))
+    }
+
+    /// Follows `$ref` objects from `loc` until a node that is not a reference.
+    pub fn deref(&self, loc: &Loc) -> Result<Loc, Diagnostic> {
+        let mut current = loc.clone();
+        let mut seen = vec![current.clone()];
+        while let Some(reference) = self.ref_at(&current) {
+            let target = self.resolve_ref(&current, reference)?;
+            if seen.contains(&target) {
+                return Err(self.diag(
+                    Code::RefCycle,
+                    loc,
+                    format!("`$ref` chain loops back to `{reference}` without reaching a value"),
+                ));
+            }
+            seen.push(target.clone());
+            current = target;
+        }
+        if self.get(&current).is_none() {
+            return Err(self.diag(Code::UnresolvedRef, loc, "node does not exist"));
+        }
+        Ok(current)
+    }
+
+    /// The `$ref` string of a reference object at `loc`, if it is one.
+    pub fn ref_at(&self, loc: &Loc) -> Option<&str> {
+        self.get(loc)?.as_object()?.get("$ref")?.as_str()
+    }
+
+    /// Resolves one `$ref` written at `at` to the node it names.
+    pub fn resolve_ref(&self, at: &Loc, reference: &str) -> Result<Loc, Diagnostic> {
+        let target = refs::parse_ref(reference);
+        let base = self.files[at.file.0].ref_base;
+        let file = match &target.file {
+            None => base,
+            Some(_) => {
+                let path = self.ref_file_path(at, &target).map_err(|d| *d)?;
+                let key = std::fs::canonicalize(&path).unwrap_or(path);
+                *self.by_path.get(&key).ok_or_else(|| {
+                    self.diag(Code::UnresolvedRef, at, format!("`$ref: {reference}`: file was not loaded"))
+                })?
+            }
+        };
+        let loc = Loc::new(file, target.pointer.clone());
+        if self.get(&loc).is_none() {
+            return Err(self.diag(
+                Code::UnresolvedRef,
+                at,
+                format!(
+                    "`$ref: {reference}` does not resolve: no node at `{}` in {}",
+                    if target.pointer.is_empty() { "/" } else { &target.pointer },
+                    self.files[file.0].path.display()
+                ),
+            ));
+        }
+        Ok(loc)
+    }
+
+    fn ref_file_path(&self, at: &Loc, target: &RefTarget) -> Result<PathBuf, Box<Diagnostic>> {
+        let raw = target.file.as_deref().unwrap_or_default();
+        if raw.starts_with("http://") || raw.starts_with("https://") {
+            for (prefix, local) in &self.ref_map {
+                if raw == prefix {
+                    return Ok(local.clone());
+                }
+                if let Some(rest) = raw.strip_prefix(prefix.as_str()) {
+                    return Ok(local.join(rest.trim_start_matches('/')));
+                }
+            }
+            return Err(Box::new(self.diag(
+                Code::RemoteRef,
+                at,
+                format!(
+                    "remote `$ref: {raw}` is not fetched (no network at generation time); map it to a local file with `--ref-map {raw}=FILE`"
+                ),
+            )));
+        }
+        if raw.contains("://") {
+            return Err(Box::new(self.diag(
+                Code::Unsupported,
+                at,
+                format!("`$ref` scheme not supported: {raw}"),
+            )));
+        }
+        let base = self.files[self.files[at.file.0].ref_base.0].path.clone();
+        let dir = base.parent().map(Path::to_path_buf).unwrap_or_default();
+        Ok(dir.join(raw))
+    }
+
+    fn load_ref_file(&mut self, at: &Loc, reference: &str) -> Result<(), Diagnostic> {
+        let target = refs::parse_ref(reference);
+        if target.file.is_none() {
+            return Ok(());
+        }
+        let path = self.ref_file_path(at, &target).map_err(|d| *d)?;
+        if !path.is_file() {
+            return Err(self.diag(
+                Code::UnresolvedRef,
+                at,
+                format!("`$ref: {reference}`: file {} does not exist", path.display()),
+            ));
+        }
+        self.load_file(&path).map(|_| ()).map_err(|e| e.0.into_iter().next().expect("one error"))
+    }
+
+    /// Where a located `$ref` key sits: the `$ref` line of the holding object.
+    pub fn ref_diag(&self, code: Code, holder: &Loc, message: impl Into<String>) -> Diagnostic {
+        let mut d = self.diag(code, holder, message);
+        if let Some(l) = self.line(&holder.child("$ref")) {
+            d.line = Some(l);
+        }
+        d
+    }
+}
+
+/// Parses YAML or JSON text into a JSON value, with a located syntax error.
+pub fn parse_text(path: &Path, text: &str) -> Result<Value> {
+    let is_json = path.extension().is_some_and(|e| e == "json");
+    if is_json {
+        return serde_json::from_str(text).map_err(|e| {
+            Diagnostic::new(Code::YamlSyntax, path, format!("invalid JSON: {e}"))
+                .at("", Some(e.line()))
+                .into()
+        });
+    }
+    let yaml: serde_yaml_ng::Value = serde_yaml_ng::from_str(text).map_err(|e| {
+        let line = e.location().map(|l| l.line());
+        Diagnostic::new(Code::YamlSyntax, path, format!("invalid YAML: {e}")).at("", line)
+    })?;
+    yaml_to_json(yaml).map_err(|m| Diagnostic::new(Code::YamlSyntax, path, m).into())
+}
+
+/// Converts a YAML value to JSON, keeping mapping order and turning scalar keys into strings.
+fn yaml_to_json(v: serde_yaml_ng::Value) -> std::result::Result<Value, String> {
+    use serde_yaml_ng::Value as Y;
+    Ok(match v {
+        Y::Null => Value::Null,
+        Y::Bool(b) => Value::Bool(b),
+        Y::Number(n) => {
+            if let Some(i) = n.as_u64() {
+                Value::from(i)
+            } else if let Some(i) = n.as_i64() {
+                Value::from(i)
+            } else {
+                let f = n.as_f64().unwrap_or(f64::NAN);
+                serde_json::Number::from_f64(f)
+                    .map(Value::Number)
+                    .ok_or_else(|| format!("number {f} cannot be represented in JSON"))?
+            }
+        }
+        Y::String(s) => Value::String(s),
+        Y::Sequence(items) => Value::Array(items.into_iter().map(yaml_to_json).collect::<std::result::Result<_, _>>()?),
+        Y::Mapping(map) => {
+            let mut out = serde_json::Map::new();
+            for (k, v) in map {
+                let key = match k {
+                    Y::String(s) => s,
+                    Y::Number(n) => n.to_string(),
+                    Y::Bool(b) => b.to_string(),
+                    Y::Null => String::from("null"),
+                    other => return Err(format!("unsupported mapping key: {other:?}")),
+                };
+                out.insert(key, yaml_to_json(v)?);
+            }
+            Value::Object(out)
+        }
+        Y::Tagged(t) => yaml_to_json(t.value)?,
+    })
+}

@@ -1,0 +1,229 @@
+//! The `asyncapi-codegen` command line.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use asyncapi_codegen::diag::{Code, Errors};
+use asyncapi_codegen::{write, Generator, Role, TypeOptions};
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "asyncapi-codegen", version, about = "AsyncAPI 3.0 → typed Rust crate and docs")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Generate the crate. With no arguments: asyncapi/ → generated/ (package agent-assist-api).
+    Generate(GenerateArgs),
+    /// Regenerate in memory and compare with the output directory: exit 0 in sync, 1 on drift, 2 on error.
+    Check(GenerateArgs),
+    /// Validate documents: exit 0 valid, 1 invalid, 2 usage or I/O error.
+    Validate(ValidateArgs),
+}
+
+#[derive(Args)]
+struct GenerateArgs {
+    /// AsyncAPI documents or directories of them (default: asyncapi/).
+    specs: Vec<PathBuf>,
+    /// Output directory of the crate (default: generated/ when no SPEC is given).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Package name of the generated crate.
+    #[arg(long)]
+    crate_name: Option<String>,
+    /// Directory of minijinja templates overriding the built-in ones.
+    #[arg(long)]
+    templates: Option<PathBuf>,
+    /// Map a remote `$ref` URL (or prefix) to a local file: URL=FILE.
+    #[arg(long = "ref-map", value_name = "URL=FILE")]
+    ref_map: Vec<String>,
+    /// Side a document is written from: DOC=server|client (DOC is its module name or file stem).
+    #[arg(long = "role", value_name = "DOC=ROLE")]
+    roles: Vec<String>,
+    /// Map `format: date-time` to chrono::DateTime<FixedOffset>.
+    #[arg(long)]
+    chrono: bool,
+    /// Map `format: uuid` to uuid::Uuid.
+    #[arg(long)]
+    uuid: bool,
+}
+
+#[derive(Args)]
+struct ValidateArgs {
+    /// AsyncAPI documents or directories of them (default: asyncapi/).
+    specs: Vec<PathBuf>,
+    /// Map a remote `$ref` URL (or prefix) to a local file: URL=FILE.
+    #[arg(long = "ref-map", value_name = "URL=FILE")]
+    ref_map: Vec<String>,
+}
+
+const DEFAULT_CRATE: &str = "agent-assist-api";
+
+/// Moves to the nearest ancestor holding `asyncapi/` and a Cargo.toml, so defaults work anywhere in the repo.
+fn enter_project_root() -> Result<(), String> {
+    let start = std::env::current_dir().map_err(|e| e.to_string())?;
+    let root = start
+        .ancestors()
+        .find(|d| d.join("asyncapi").is_dir() && d.join("Cargo.toml").is_file())
+        .ok_or_else(|| format!("no asyncapi/ directory in {} or its parents; pass SPEC paths", start.display()))?;
+    std::env::set_current_dir(root).map_err(|e| e.to_string())
+}
+
+fn usage(message: String) -> ExitCode {
+    eprintln!("error[usage]: {message}");
+    ExitCode::from(2)
+}
+
+fn report(errors: &Errors) {
+    for d in &errors.0 {
+        eprintln!("{d}");
+    }
+}
+
+fn parse_pairs(items: &[String], what: &str) -> Result<Vec<(String, String)>, String> {
+    items
+        .iter()
+        .map(|s| {
+            s.split_once('=')
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .ok_or_else(|| format!("{what} expects KEY=VALUE, got `{s}`"))
+        })
+        .collect()
+}
+
+fn generator(args: &GenerateArgs) -> Result<(Generator, PathBuf), String> {
+    let (specs, out, name) = if args.specs.is_empty() {
+        enter_project_root()?;
+        let out = args.out.clone().unwrap_or_else(|| PathBuf::from("generated"));
+        (vec![PathBuf::from("asyncapi")], out, args.crate_name.clone().unwrap_or_else(|| DEFAULT_CRATE.to_string()))
+    } else {
+        let out = args.out.clone().ok_or("--out DIR is required when SPEC paths are given")?;
+        let name = args.crate_name.clone().unwrap_or_else(|| {
+            out.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| DEFAULT_CRATE.to_string())
+        });
+        (args.specs.clone(), out, name)
+    };
+    let mut g = Generator::new(&specs).crate_name(name).type_options(TypeOptions { chrono: args.chrono, uuid: args.uuid });
+    if let Some(t) = &args.templates {
+        g = g.templates(t);
+    }
+    for (url, file) in parse_pairs(&args.ref_map, "--ref-map")? {
+        g = g.ref_map(url, file);
+    }
+    for (doc, role) in parse_pairs(&args.roles, "--role")? {
+        let role = match role.as_str() {
+            "server" => Role::Server,
+            "client" => Role::Client,
+            other => return Err(format!("--role {doc}={other}: role must be `server` or `client`")),
+        };
+        g = g.role(doc, role);
+    }
+    Ok((g, out))
+}
+
+fn generate(args: &GenerateArgs) -> ExitCode {
+    let (g, out) = match generator(args) {
+        Ok(x) => x,
+        Err(m) => return usage(m),
+    };
+    let rendered = match g.render() {
+        Ok(r) => r,
+        Err(e) => {
+            report(&e);
+            return ExitCode::from(2);
+        }
+    };
+    match write::write_atomic(&out, &rendered.files) {
+        Ok(stats) => {
+            let s = &rendered.summary;
+            println!("asyncapi-codegen: generated {}", out.display());
+            println!("  documents   {}", s.documents);
+            println!("  channels    {}", s.channels);
+            println!("  operations  {}", s.operations);
+            println!("  messages    {}", s.messages);
+            println!("  types       {}", s.types);
+            println!("  files       {} ({} written, {} unchanged, {} removed)", s.files, stats.written, stats.unchanged, stats.removed);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error[io]: {}: cannot write output: {e}", out.display());
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn check(args: &GenerateArgs) -> ExitCode {
+    let (g, out) = match generator(args) {
+        Ok(x) => x,
+        Err(m) => return usage(m),
+    };
+    let rendered = match g.render() {
+        Ok(r) => r,
+        Err(e) => {
+            report(&e);
+            return ExitCode::from(2);
+        }
+    };
+    let drift = match write::drift(&out, &rendered.files) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error[io]: {}: {e}", out.display());
+            return ExitCode::from(2);
+        }
+    };
+    if drift.is_empty() {
+        println!("asyncapi-codegen: {} is in sync with the specs ({} files)", out.display(), rendered.files.len());
+        return ExitCode::SUCCESS;
+    }
+    print!("{}", drift.diff);
+    let list = |label: &str, items: &[PathBuf]| {
+        for p in items {
+            println!("  {label} {}", Path::new(&out).join(p).display());
+        }
+    };
+    println!("asyncapi-codegen: {} is out of date with the specs:", out.display());
+    list("added:  ", &drift.added);
+    list("removed:", &drift.removed);
+    list("changed:", &drift.changed);
+    println!("run `cargo run -p asyncapi-codegen -- generate` and commit the result");
+    ExitCode::from(1)
+}
+
+fn validate(args: &ValidateArgs) -> ExitCode {
+    let specs = if args.specs.is_empty() {
+        if let Err(m) = enter_project_root() {
+            return usage(m);
+        }
+        vec![PathBuf::from("asyncapi")]
+    } else {
+        args.specs.clone()
+    };
+    let mut options = asyncapi_codegen::LoadOptions::default();
+    match parse_pairs(&args.ref_map, "--ref-map") {
+        Ok(pairs) => options.ref_map = pairs.into_iter().map(|(u, f)| (u, PathBuf::from(f))).collect(),
+        Err(m) => return usage(m),
+    }
+    match asyncapi_codegen::validate(&specs, &options) {
+        Ok(n) => {
+            println!("asyncapi-codegen: {n} document{} valid", if n == 1 { "" } else { "s" });
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            report(&e);
+            let io = e.0.iter().all(|d| matches!(d.code, Code::Io | Code::Usage));
+            ExitCode::from(if io { 2 } else { 1 })
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match &cli.command {
+        Command::Generate(a) => generate(a),
+        Command::Check(a) => check(a),
+        Command::Validate(a) => validate(a),
+    }
+}

@@ -1,0 +1,171 @@
+//! The AsyncAPI 3.0 document model, read from the source set with located checks.
+
+mod node;
+mod read;
+
+use serde_json::Value;
+
+use crate::load::{FileId, Loc};
+
+pub use read::read_documents;
+
+/// Which side of the connection a document describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// `send` is what the server sends (the default).
+    Server,
+    /// `send` is what the client sends.
+    Client,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Send,
+    Receive,
+}
+
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub file: FileId,
+    pub asyncapi: String,
+    pub id: Option<String>,
+    /// Rust module name requested with `x-rust-module`.
+    pub module: Option<String>,
+    /// Role requested with `x-rust-role`.
+    pub role: Option<Role>,
+    pub info: Info,
+    pub default_content_type: Option<String>,
+    pub servers: Vec<Server>,
+    pub channels: Vec<Channel>,
+    pub operations: Vec<Operation>,
+    pub security_schemes: Vec<SecurityScheme>,
+    /// `components/schemas` entries, in order.
+    pub component_schemas: Vec<(String, Loc)>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Info {
+    pub title: String,
+    pub version: String,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Server {
+    pub key: String,
+    pub host: String,
+    pub protocol: String,
+    pub protocol_version: Option<String>,
+    pub pathname: Option<String>,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub variables: Vec<ServerVariable>,
+    /// Keys of the security schemes it accepts.
+    pub security: Vec<String>,
+    pub bindings: Value,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServerVariable {
+    pub name: String,
+    pub default: Option<String>,
+    pub enum_values: Vec<String>,
+    pub description: Option<String>,
+    pub examples: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SecurityScheme {
+    pub key: String,
+    pub kind: String,
+    pub name: Option<String>,
+    pub location: Option<String>,
+    pub scheme: Option<String>,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Channel {
+    pub key: String,
+    pub loc: Loc,
+    pub address: Option<String>,
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub messages: Vec<Message>,
+    pub parameters: Vec<Parameter>,
+    /// Server keys; empty means all servers.
+    pub servers: Vec<String>,
+    pub bindings: Value,
+}
+
+#[derive(Debug, Clone)]
+pub struct Parameter {
+    pub name: String,
+    pub description: Option<String>,
+    pub enum_values: Vec<String>,
+    pub default: Option<String>,
+    pub location: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Message {
+    /// Key inside the channel's `messages`.
+    pub key: String,
+    /// The message node after `$ref`s and traits: its identity.
+    pub loc: Loc,
+    /// Key under `components/messages`, when the message is defined there.
+    pub component: Option<String>,
+    pub name: Option<String>,
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub content_type: Option<String>,
+    pub schema_format: Option<String>,
+    pub payload: Option<Loc>,
+    pub headers: Option<Loc>,
+    pub correlation_id: Option<CorrelationId>,
+    pub examples: Vec<Example>,
+    pub bindings: Value,
+}
+
+#[derive(Debug, Clone)]
+pub struct CorrelationId {
+    pub location: String,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Example {
+    pub name: Option<String>,
+    pub summary: Option<String>,
+    pub payload: Option<Value>,
+    pub headers: Option<Value>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Operation {
+    pub key: String,
+    pub loc: Loc,
+    pub action: Action,
+    /// Index into the document's channels.
+    pub channel: usize,
+    /// Keys of the channel's messages this operation uses (all when the spec lists none).
+    pub messages: Vec<String>,
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub security: Vec<String>,
+    pub reply: Option<Reply>,
+    pub bindings: Value,
+}
+
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// Index into the document's channels.
+    pub channel: Option<usize>,
+    pub messages: Vec<String>,
+    pub address: Option<String>,
+}

@@ -117,6 +117,16 @@ pub fn crate_files(ir: &Ir, crate_name: &str, templates: Option<&Path>) -> Resul
         //!
         //! One module per document:
         #( #![doc = #titles] )*
+        // Spec text becomes doc comments as written; its Markdown style is not ours to lint.
+        #![allow(
+            clippy::doc_lazy_continuation,
+            clippy::doc_overindented_list_items,
+            clippy::large_enum_variant,
+            clippy::enum_variant_names,
+            rustdoc::bare_urls,
+            rustdoc::broken_intra_doc_links,
+            rustdoc::invalid_html_tags
+        )]
         #(pub mod #modules;)*
         #[doc(hidden)]
         pub mod support;

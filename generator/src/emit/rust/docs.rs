@@ -9,7 +9,8 @@ pub fn clean(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut in_fence = false;
     for raw in text.lines() {
-        let trimmed = raw.trim_end();
+        let expanded = raw.replace('\t', "    ");
+        let trimmed = expanded.trim_end();
         let stripped = trimmed.trim_start();
         if stripped.starts_with("```") || stripped.starts_with("~~~") {
             if in_fence {
@@ -20,7 +21,9 @@ pub fn clean(text: &str) -> Vec<String> {
             in_fence = !in_fence;
             continue;
         }
-        let line = if in_fence { trimmed.to_string() } else { stripped.to_string() };
+        // Four spaces would start an indented code block, which rustdoc runs as a doctest.
+        let indent = (trimmed.len() - stripped.len()).min(3);
+        let line = if in_fence { trimmed.to_string() } else { format!("{}{stripped}", " ".repeat(indent)) };
         if line.is_empty() && out.last().is_some_and(|l| l.is_empty()) {
             continue;
         }
@@ -54,6 +57,6 @@ mod tests {
     fn code_never_runs_as_doctest() {
         let text = "Intro.\n\n    let x = 1;\n\n```json\n{\"a\": 1}\n```\n\n```\nplain\n";
         let lines = clean(text);
-        assert_eq!(lines, vec!["Intro.", "", "let x = 1;", "", "```text", "{\"a\": 1}", "```", "", "```text", "plain", "```"]);
+        assert_eq!(lines, vec!["Intro.", "", "   let x = 1;", "", "```text", "{\"a\": 1}", "```", "", "```text", "plain", "```"]);
     }
 }

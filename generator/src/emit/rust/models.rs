@@ -66,10 +66,7 @@ fn derive_attr(d: Derives, serde: bool, extra: &[&str]) -> TokenStream {
 /// Every named type of a document.
 pub fn emit(doc: &IrDocument) -> TokenStream {
     let items = doc.types.iter().enumerate().map(|(i, def)| emit_type(doc, def, doc.derives[i]));
-    quote! {
-        #![allow(clippy::large_enum_variant, clippy::enum_variant_names, clippy::module_inception)]
-        #(#items)*
-    }
+    quote! { #(#items)* }
 }
 
 fn emit_type(doc: &IrDocument, def: &TypeDef, derives: Derives) -> TokenStream {
@@ -161,10 +158,20 @@ fn default_accessors(doc: &IrDocument, s: &Struct) -> Vec<TokenStream> {
             let ty = ty_tokens(doc, &f.ty, false);
             let value = default_value(doc, &f.ty, default)?;
             let note = format!(" `{}`, or the schema default `{default}` when absent.", f.wire);
+            let copy = match &f.ty {
+                Ty::String => false,
+                Ty::Named(id) => matches!(doc.type_def(*id).kind, Kind::Enum { open: false, .. }),
+                _ => true,
+            };
+            let body = if copy {
+                quote!(self.#field.unwrap_or(#value))
+            } else {
+                quote!(self.#field.clone().unwrap_or_else(|| #value))
+            };
             Some(quote! {
                 #[doc = #note]
                 pub fn #method(&self) -> #ty {
-                    self.#field.clone().unwrap_or_else(|| #value)
+                    #body
                 }
             })
         })

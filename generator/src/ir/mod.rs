@@ -60,6 +60,7 @@ pub struct IrMessage {
     pub payload: Option<Ty>,
     pub headers: Option<Ty>,
     pub examples: Vec<Example>,
+    pub invalid_examples: Vec<Example>,
     /// Indexes of the channels that carry it.
     pub channels: Vec<usize>,
     pub bindings: Value,
@@ -161,6 +162,7 @@ fn build_document(set: &SourceSet, doc: Document, module: String, source: PathBu
                 payload,
                 headers,
                 examples: m.examples.clone(),
+                invalid_examples: m.invalid_examples.clone(),
                 channels: vec![ci],
                 bindings: m.bindings.clone(),
             });

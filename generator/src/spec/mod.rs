@@ -128,6 +128,8 @@ pub struct Message {
     pub headers: Option<Loc>,
     pub correlation_id: Option<CorrelationId>,
     pub examples: Vec<Example>,
+    /// `x-invalid-examples`: payloads that must NOT decode (become negative tests).
+    pub invalid_examples: Vec<Example>,
     pub bindings: Value,
 }
 

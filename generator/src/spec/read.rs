@@ -346,16 +346,8 @@ fn read_message(r: &mut Reader<'_>, synthetic: &HashMap<Loc, Loc>, key: String, 
             description: r.string(&cl, c, "description"),
         }),
     };
-    let mut examples = Vec::new();
-    for el in r.items(&ml, m, "examples") {
-        let Some((_, e)) = r.object(&el) else { continue };
-        examples.push(Example {
-            name: e.get("name").and_then(Value::as_str).map(str::to_string),
-            summary: e.get("summary").and_then(Value::as_str).map(str::to_string),
-            payload: e.get("payload").cloned(),
-            headers: e.get("headers").cloned(),
-        });
-    }
+    let examples = read_examples(r, &ml, m, "examples");
+    let invalid_examples = read_examples(r, &ml, m, "x-invalid-examples");
     Some(Message {
         key,
         component,
@@ -371,7 +363,22 @@ fn read_message(r: &mut Reader<'_>, synthetic: &HashMap<Loc, Loc>, key: String, 
         headers,
         correlation_id,
         examples,
+        invalid_examples,
     })
+}
+
+fn read_examples(r: &mut Reader<'_>, ml: &Loc, m: &Map<String, Value>, key: &str) -> Vec<Example> {
+    let mut examples = Vec::new();
+    for el in r.items(ml, m, key) {
+        let Some((_, e)) = r.object(&el) else { continue };
+        examples.push(Example {
+            name: e.get("name").and_then(Value::as_str).map(str::to_string),
+            summary: e.get("summary").and_then(Value::as_str).map(str::to_string),
+            payload: e.get("payload").cloned(),
+            headers: e.get("headers").cloned(),
+        });
+    }
+    examples
 }
 
 /// Finds the channel a `channel: {$ref}` names.

@@ -25,6 +25,21 @@ fn round_trip(doc: &IrDocument, test: &str, ty: &Ty, value: &Value, what: &str) 
     }
 }
 
+fn rejects(doc: &IrDocument, test: &str, ty: &Ty, value: &Value, what: &str) -> TokenStream {
+    let name = format_ident!("{}", test);
+    let t = ty_tokens(doc, ty, false);
+    let json = serde_json::to_string_pretty(value).unwrap_or_default();
+    let msg = format!("{what} must be rejected, but decoded as {{:?}}");
+    quote! {
+        #[test]
+        fn #name() {
+            let invalid: ::serde_json::Value = ::serde_json::from_str(#json).expect("example is JSON");
+            let decoded = ::serde_json::from_value::<#t>(invalid);
+            assert!(decoded.is_err(), #msg, decoded);
+        }
+    }
+}
+
 /// The `examples` test module of a document, or `None` when it has no examples.
 pub fn emit(doc: &IrDocument) -> Option<TokenStream> {
     let mut tests = Vec::new();
@@ -45,6 +60,19 @@ pub fn emit(doc: &IrDocument) -> Option<TokenStream> {
             if let (Some(ty), Some(headers)) = (&m.headers, &ex.headers) {
                 let what = format!("headers of example `{label}` of message `{}`", m.key);
                 tests.push(round_trip(doc, &format!("{base}_headers"), ty, headers, &what));
+            }
+        }
+    }
+    for m in &doc.messages {
+        for (i, ex) in m.invalid_examples.iter().enumerate() {
+            let label = ex.name.clone().unwrap_or_else(|| format!("invalid {}", i + 1));
+            let mut base = format!("{}_{}", m.rust.to_snake_case(), crate::ir::naming::field_name(&label)).trim_end_matches('_').to_string();
+            while !seen.insert(base.clone()) {
+                base.push_str("_x");
+            }
+            if let (Some(ty), Some(payload)) = (&m.payload, &ex.payload) {
+                let what = format!("invalid example `{label}` of message `{}`", m.key);
+                tests.push(rejects(doc, &format!("{base}_is_rejected"), ty, payload, &what));
             }
         }
     }

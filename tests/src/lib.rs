@@ -1,1 +1,39 @@
+//! Shared helpers for the workspace-level tests.
 
+use std::path::{Path, PathBuf};
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+}
+
+/// Entries of a fixture directory (files and spec-set directories), sorted, README excluded.
+pub fn fixtures(kind: &str) -> Vec<PathBuf> {
+    let dir = root().join("tests/fixtures").join(kind);
+    let mut out: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| p.file_name().is_some_and(|n| n != "README.md"))
+        .collect();
+    out.sort();
+    out
+}
+
+/// A fixture's name: its file stem or directory name.
+pub fn fixture_name(path: &Path) -> String {
+    path.file_stem().expect("name").to_string_lossy().to_string()
+}
+
+/// `# expect-KEY: value` header lines of an invalid fixture.
+pub fn expectation(path: &Path, key: &str) -> Option<String> {
+    let file = if path.is_dir() { first_yaml(path) } else { path.to_path_buf() };
+    let text = std::fs::read_to_string(&file).ok()?;
+    let prefix = format!("# expect-{key}:");
+    text.lines().find_map(|l| l.strip_prefix(&prefix).map(|v| v.trim().to_string()))
+}
+
+fn first_yaml(dir: &Path) -> PathBuf {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir).expect("dir").map(|e| e.expect("entry").path()).collect();
+    files.sort();
+    files.into_iter().find(|p| p.extension().is_some_and(|e| e == "yaml")).expect("a yaml file")
+}

@@ -139,7 +139,8 @@ fn union(set: &SourceSet, doc: &Document, messages: &[IrMessage], members: &[usi
                         "messages `{}` and `{}` share one connection and direction but both have `{p}: {tag}`, so they cannot be told apart",
                         other.key, m.key
                     );
-                    b.errors.push(set.diag(Code::DuplicateDiscriminator, &m.loc, msg));
+                    let at = const_loc(set, &b.types, m.payload.as_ref().expect("payload"), p).unwrap_or_else(|| m.loc.clone());
+                    b.errors.push(set.diag(Code::DuplicateDiscriminator, &at, msg));
                     return None;
                 }
                 seen.push((tag, m));
@@ -177,4 +178,13 @@ fn union(set: &SourceSet, doc: &Document, messages: &[IrMessage], members: &[usi
         Tagging::Untagged => String::from("the first variant that decodes, in the order listed"),
     }));
     Some(b.add_type(name, doc_line, Kind::Union(Union { tagging, variants })))
+}
+
+/// Where the `const` of a struct's tag property is written.
+fn const_loc(set: &SourceSet, types: &[TypeDef], ty: &Ty, property: &str) -> Option<crate::load::Loc> {
+    let Ty::Named(id) = ty else { return None };
+    let Kind::Struct(st) = &types[id.0].kind else { return None };
+    let field = st.fields.iter().find(|f| f.wire == property)?;
+    let target = set.deref(&field.loc).ok()?;
+    Some(target.child("const"))
 }

@@ -137,9 +137,11 @@ fn build_document(set: &SourceSet, doc: Document, module: String, source: PathBu
             }
             if let Some(format) = &m.schema_format {
                 if !is_json_schema_format(format) {
+                    let payload = m.loc.child("payload");
+                    let at = if set.get(&payload.child("schemaFormat")).is_some() { payload.child("schemaFormat") } else { payload };
                     b.errors.push(set.diag(
                         Code::Unsupported,
-                        &m.loc.child("payload"),
+                        &at,
                         format!("payload schemaFormat `{format}` is not supported; only JSON Schema payloads can be generated"),
                     ));
                     continue;

@@ -191,7 +191,7 @@ impl SourceSet {
         while let Some(reference) = self.ref_at(&current) {
             let target = self.resolve_ref(&current, reference)?;
             if seen.contains(&target) {
-                return Err(self.diag(
+                return Err(self.ref_diag(
                     Code::RefCycle,
                     loc,
                     format!("`$ref` chain loops back to `{reference}` without reaching a value"),
@@ -221,13 +221,13 @@ impl SourceSet {
                 let path = self.ref_file_path(at, &target).map_err(|d| *d)?;
                 let key = std::fs::canonicalize(&path).unwrap_or(path);
                 *self.by_path.get(&key).ok_or_else(|| {
-                    self.diag(Code::UnresolvedRef, at, format!("`$ref: {reference}`: file was not loaded"))
+                    self.ref_diag(Code::UnresolvedRef, at, format!("`$ref: {reference}`: file was not loaded"))
                 })?
             }
         };
         let loc = Loc::new(file, target.pointer.clone());
         if self.get(&loc).is_none() {
-            return Err(self.diag(
+            return Err(self.ref_diag(
                 Code::UnresolvedRef,
                 at,
                 format!(
@@ -243,7 +243,7 @@ impl SourceSet {
     fn ref_file_path(&self, at: &Loc, target: &RefTarget) -> Result<PathBuf, Box<Diagnostic>> {
         let raw = target.file.as_deref().unwrap_or_default();
         if raw.starts_with("http://") || raw.starts_with("https://") {
-            for (prefix, local) in &self.ref_map {
+            for (prefix, local) in self.ref_map.iter().filter(|(p, _)| !p.is_empty()) {
                 if raw == prefix {
                     return Ok(local.clone());
                 }
@@ -251,7 +251,7 @@ impl SourceSet {
                     return Ok(local.join(rest.trim_start_matches('/')));
                 }
             }
-            return Err(Box::new(self.diag(
+            return Err(Box::new(self.ref_diag(
                 Code::RemoteRef,
                 at,
                 format!(
@@ -260,7 +260,7 @@ impl SourceSet {
             )));
         }
         if raw.contains("://") {
-            return Err(Box::new(self.diag(
+            return Err(Box::new(self.ref_diag(
                 Code::Unsupported,
                 at,
                 format!("`$ref` scheme not supported: {raw}"),
@@ -278,7 +278,7 @@ impl SourceSet {
         }
         let path = self.ref_file_path(at, &target).map_err(|d| *d)?;
         if !path.is_file() {
-            return Err(self.diag(
+            return Err(self.ref_diag(
                 Code::UnresolvedRef,
                 at,
                 format!("`$ref: {reference}`: file {} does not exist", path.display()),

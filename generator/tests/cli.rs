@@ -1,0 +1,165 @@
+//! The command line contract: exit codes, located errors, atomic writes, drift reports.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+fn run(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_asyncapi-codegen")).args(args).current_dir(cwd).output().expect("runs")
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+/// A copy of the spec set in a scratch project, so tests can break it.
+fn scratch_project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&repo().join("asyncapi"), &dir.path().join("asyncapi"));
+    std::fs::write(dir.path().join("Cargo.toml"), "[workspace]\n").unwrap();
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let t = std::fs::read_to_string(path).unwrap();
+    assert!(t.contains(from), "{} does not contain {from:?}", path.display());
+    std::fs::write(path, t.replacen(from, to, 1)).unwrap();
+}
+
+#[test]
+fn validate_defaults_to_the_spec_set_and_passes() {
+    let o = run(&["validate"], &repo());
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("3 documents valid"));
+}
+
+#[test]
+fn validate_rejects_each_broken_case_with_file_line_and_pointer() {
+    let cases = [
+        // (edit, expected code, expected pointer fragment)
+        ("$ref: '#/components/messages/status'", "$ref: '#/components/messages/statusTypo'", "unresolved-ref"),
+    ];
+    let p = scratch_project();
+    let vb = p.path().join("asyncapi/agent-vb.yaml");
+    let original = std::fs::read_to_string(&vb).unwrap();
+    for (from, to, code) in cases {
+        if !original.contains(from) {
+            panic!("agent-vb.yaml no longer contains {from:?}");
+        }
+        edit(&vb, from, to);
+        let o = run(&["validate"], p.path());
+        assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+        let out = text(&o);
+        assert!(out.contains(&format!("error[{code}]")) && out.contains("agent-vb.yaml:"), "{out}");
+        std::fs::write(&vb, &original).unwrap();
+    }
+    // A wrong type: a numeric channel address.
+    let t = original.replacen("address: /agent-vb-mw/ws/agent-vb", "address: 42", 1);
+    assert_ne!(t, original);
+    std::fs::write(&vb, t).unwrap();
+    let o = run(&["validate"], p.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("error[wrong-type]") && text(&o).contains("/address: expected a string"), "{}", text(&o));
+}
+
+#[test]
+fn validate_reports_usage_and_io_errors_with_exit_2() {
+    let o = run(&["validate", "no/such/file.yaml"], &repo());
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let o = run(&["generate", "--bogus-flag"], &repo());
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn generate_and_check_round_trip_then_detect_drift() {
+    let p = scratch_project();
+    let o = run(&["generate"], p.path());
+    assert!(o.status.success(), "{}", text(&o));
+    let summary = text(&o);
+    for word in ["documents   3", "channels", "messages", "types", "files"] {
+        assert!(summary.contains(word), "summary lacks {word}: {summary}");
+    }
+    let o = run(&["check"], p.path());
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+
+    // A hand edit in the output is drift.
+    let models = p.path().join("generated/src/cdr/models.rs");
+    std::fs::write(&models, std::fs::read_to_string(&models).unwrap() + "\n// hand edit\n").unwrap();
+    std::fs::write(p.path().join("generated/stray.txt"), "x").unwrap();
+    let o = run(&["check"], p.path());
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let out = text(&o);
+    assert!(out.contains("-// hand edit"), "unified diff missing: {out}");
+    assert!(out.contains("changed: generated/src/cdr/models.rs"), "{out}");
+    assert!(out.contains("removed: generated/stray.txt"), "{out}");
+
+    // A spec change is drift too.
+    run(&["generate"], p.path());
+    edit(&p.path().join("asyncapi/agent-assist-cdr.yaml"), "dialog_id:", "dialog_idx:");
+    let o = run(&["check"], p.path());
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn a_failed_generate_leaves_the_output_untouched() {
+    let p = scratch_project();
+    assert!(run(&["generate"], p.path()).status.success());
+    let before = asyncapi_codegen::write::read_tree(&p.path().join("generated")).unwrap();
+    // Break the YAML.
+    std::fs::write(p.path().join("asyncapi/agent-vb.yaml"), "asyncapi: 3.0.0\ninfo: [unclosed\n").unwrap();
+    let o = run(&["generate"], p.path());
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let err = text(&o);
+    assert!(err.contains("error[yaml-syntax]") && err.contains("agent-vb.yaml:"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "one-line cause expected: {err}");
+    let after = asyncapi_codegen::write::read_tree(&p.path().join("generated")).unwrap();
+    assert_eq!(before, after, "a failed run must not touch generated/");
+    let o = run(&["check"], p.path());
+    assert_eq!(o.status.code(), Some(2), "check on bad input is an error: {}", text(&o));
+}
+
+#[test]
+fn generate_writes_a_standalone_crate_for_any_spec() {
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("streetlights");
+    let spec = repo().join("tests/fixtures/valid/realistic-streetlights.yaml");
+    let o = run(&["generate", spec.to_str().unwrap(), "--out", target.to_str().unwrap(), "--crate-name", "streetlights-api"], &repo());
+    assert!(o.status.success(), "{}", text(&o));
+    let cargo = std::fs::read_to_string(target.join("Cargo.toml")).unwrap();
+    assert!(cargo.contains("name = \"streetlights-api\""));
+    assert!(cargo.contains("serde") && !cargo.contains("chrono") && !cargo.contains("tokio"), "only used dependencies: {cargo}");
+    assert!(target.join("src/lib.rs").is_file() && target.join("README.md").is_file());
+    // Specs given without --out are a usage error.
+    let o = run(&["generate", spec.to_str().unwrap()], &repo());
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn custom_templates_override_the_builtin_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("crate")).unwrap();
+    std::fs::write(dir.path().join("crate/README.md.j2"), "# {{ crate_name }} by ACME\n").unwrap();
+    let out = dir.path().join("out");
+    let spec = repo().join("tests/fixtures/valid/const.yaml");
+    let o = run(
+        &["generate", spec.to_str().unwrap(), "--out", out.to_str().unwrap(), "--templates", dir.path().to_str().unwrap()],
+        &repo(),
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(std::fs::read_to_string(out.join("README.md")).unwrap(), "# out by ACME\n");
+}

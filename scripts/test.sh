@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The test command: installs what the tests need, then runs every check and test.
+#   1. test dependencies (official AsyncAPI schemas from npm) into .cache/
+#   2. drift check: generated/ must match asyncapi/ (`asyncapi-codegen check`)
+#   3. `asyncapi-codegen validate` on the spec set
+#   4. clippy -D warnings over the workspace (generator, generated crate, tests)
+#   5. cargo test --workspace (unit, CLI, spec-set, error, golden tests; the generated crate's example tests)
+#   6. every fixture spec generated into a crate, clippy-checked and tested (scripts/fixture-crates.sh)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+while IFS= read -r line; do export "${line?}"; done < <(scripts/install-test-deps.sh)
+echo "== drift check"
+cargo run -q -p asyncapi-codegen -- check
+echo "== validate"
+cargo run -q -p asyncapi-codegen -- validate
+echo "== clippy"
+cargo clippy -q --workspace --all-targets -- -D warnings
+echo "== fixture crates"
+scripts/fixture-crates.sh
+echo "== cargo test"
+cargo test --workspace

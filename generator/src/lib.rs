@@ -44,8 +44,7 @@ pub fn discover(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
             for path in found {
                 let text = std::fs::read_to_string(&path)
                     .map_err(|e| Diagnostic::new(Code::Io, &path, format!("cannot read file: {e}")))?;
-                let value = load::parse_text(&path, &text)?;
-                if value.get("asyncapi").is_some() {
+                if declares_asyncapi(&text) {
                     out.push(path);
                 }
             }
@@ -59,6 +58,14 @@ pub fn discover(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
         }
     }
     Ok(out)
+}
+
+/// Whether a file's text has a top-level `asyncapi` field (YAML key at column 0, or a JSON key).
+fn declares_asyncapi(text: &str) -> bool {
+    text.lines().any(|l| {
+        let l = l.trim_end();
+        l.starts_with("asyncapi:") || l.starts_with("\"asyncapi\":") || l.starts_with("'asyncapi':")
+    }) || (text.trim_start().starts_with('{') && text.contains("\"asyncapi\""))
 }
 
 /// Loads, reads and lowers documents into the IR.

@@ -341,3 +341,42 @@ fn attached_data_crm_metadata_payload() {
         "payload of example `crmMetadata` of message `attachedData` should re-encode unchanged"
     );
 }
+#[test]
+fn ai_info_unknown_user_sentiment_is_rejected() {
+    let invalid: ::serde_json::Value = ::serde_json::from_str(
+            "{\n  \"topic\": \"ai_info\",\n  \"data\": {\n    \"user_sentiment\": \"HAPPY\"\n  }\n}",
+        )
+        .expect("example is JSON");
+    let decoded = ::serde_json::from_value::<AiInfoPayload>(invalid);
+    assert!(
+        decoded.is_err(),
+        "invalid example `unknownUserSentiment` of message `aiInfo` must be rejected, but decoded as {:?}",
+        decoded
+    );
+}
+#[test]
+fn dialog_info_diff_sibling_topic_is_rejected() {
+    let invalid: ::serde_json::Value = ::serde_json::from_str(
+            "{\n  \"topic\": \"dialog_info\",\n  \"data\": {\n    \"seqId\": 2,\n    \"participantType\": \"USER\",\n    \"utterance\": \"I lost my credit card\",\n    \"isFinal\": true\n  }\n}",
+        )
+        .expect("example is JSON");
+    let decoded = ::serde_json::from_value::<DialogInfoDiffPayload>(invalid);
+    assert!(
+        decoded.is_err(),
+        "invalid example `siblingTopic` of message `dialogInfoDiff` must be rejected, but decoded as {:?}",
+        decoded
+    );
+}
+#[test]
+fn call_info_numeric_status_is_rejected() {
+    let invalid: ::serde_json::Value = ::serde_json::from_str(
+            "{\n  \"topic\": \"call_info\",\n  \"data\": {\n    \"status\": 1\n  }\n}",
+        )
+        .expect("example is JSON");
+    let decoded = ::serde_json::from_value::<CallInfoPayload>(invalid);
+    assert!(
+        decoded.is_err(),
+        "invalid example `numericStatus` of message `callInfo` must be rejected, but decoded as {:?}",
+        decoded
+    );
+}

@@ -197,3 +197,29 @@ fn debug_echo_reply_payload() {
         "payload of example `echoReply` of message `debug` should re-encode unchanged"
     );
 }
+#[test]
+fn status_unknown_status_is_rejected() {
+    let invalid: ::serde_json::Value = ::serde_json::from_str(
+            "{\n  \"topic\": \"status\",\n  \"data\": \"NOT_A_STATUS\"\n}",
+        )
+        .expect("example is JSON");
+    let decoded = ::serde_json::from_value::<StatusPayload>(invalid);
+    assert!(
+        decoded.is_err(),
+        "invalid example `unknownStatus` of message `status` must be rejected, but decoded as {:?}",
+        decoded
+    );
+}
+#[test]
+fn status_debug_topic_is_rejected() {
+    let invalid: ::serde_json::Value = ::serde_json::from_str(
+            "{\n  \"topic\": \"debug\",\n  \"data\": \"BIO_ACTIVE\"\n}",
+        )
+        .expect("example is JSON");
+    let decoded = ::serde_json::from_value::<StatusPayload>(invalid);
+    assert!(
+        decoded.is_err(),
+        "invalid example `debugTopic` of message `status` must be rejected, but decoded as {:?}",
+        decoded
+    );
+}

@@ -54,3 +54,29 @@ fn agent_assist_step_step_event_payload() {
         "payload of example `stepEvent` of message `agentAssistStep` should re-encode unchanged"
     );
 }
+#[test]
+fn agent_assist_start_end_message_type_is_rejected() {
+    let invalid: ::serde_json::Value = ::serde_json::from_str(
+            "{\n  \"message_type\": \"agent_assist_end\",\n  \"dialog_id\": \"AA.1762950497134.718478520153206908\"\n}",
+        )
+        .expect("example is JSON");
+    let decoded = ::serde_json::from_value::<AgentAssistStart>(invalid);
+    assert!(
+        decoded.is_err(),
+        "invalid example `endMessageType` of message `agentAssistStart` must be rejected, but decoded as {:?}",
+        decoded
+    );
+}
+#[test]
+fn agent_assist_end_step_message_type_is_rejected() {
+    let invalid: ::serde_json::Value = ::serde_json::from_str(
+            "{\n  \"message_type\": \"agent_assist_step\",\n  \"dialog_id\": \"AA.1762950497134.718478520153206908\",\n  \"summary\": \"The caller asked about their account.\"\n}",
+        )
+        .expect("example is JSON");
+    let decoded = ::serde_json::from_value::<AgentAssistEnd>(invalid);
+    assert!(
+        decoded.is_err(),
+        "invalid example `stepMessageType` of message `agentAssistEnd` must be rejected, but decoded as {:?}",
+        decoded
+    );
+}

@@ -48,7 +48,9 @@ pub struct SourceFile {
     /// Path as shown in diagnostics.
     pub path: PathBuf,
     pub value: Value,
-    lines: HashMap<String, usize>,
+    /// The source text; lines are indexed from it only when a diagnostic needs one.
+    text: String,
+    lines: std::sync::OnceLock<HashMap<String, usize>>,
     /// File whose directory and root `#` refs inside this one resolve against.
     pub ref_base: FileId,
     /// For synthetic files: the node whose line stands for every node inside.
@@ -61,6 +63,8 @@ pub struct SourceSet {
     pub files: Vec<SourceFile>,
     by_path: BTreeMap<PathBuf, FileId>,
     ref_map: Vec<(String, PathBuf)>,
+    /// (file the ref is resolved against, file part of the ref) → loaded file.
+    ref_files: HashMap<(FileId, String), FileId>,
 }
 
 /// Options for loading.
@@ -121,7 +125,8 @@ impl SourceSet {
         self.files.push(SourceFile {
             path: path.to_path_buf(),
             value,
-            lines: index_lines(&text),
+            text,
+            lines: std::sync::OnceLock::new(),
             ref_base: id,
             origin: None,
         });
@@ -136,7 +141,8 @@ impl SourceSet {
         self.files.push(SourceFile {
             path: self.files[origin.file.0].path.clone(),
             value,
-            lines: HashMap::new(),
+            text: String::new(),
+            lines: std::sync::OnceLock::new(),
             ref_base: base,
             origin: Some(origin),
         });
@@ -158,9 +164,10 @@ impl SourceSet {
         if let Some(origin) = &file.origin {
             return self.line(origin);
         }
+        let lines = file.lines.get_or_init(|| index_lines(&file.text));
         let mut p = loc.pointer.as_str();
         loop {
-            if let Some(l) = file.lines.get(p) {
+            if let Some(l) = lines.get(p) {
                 return Some(*l);
             }
             match p.rfind('/') {
@@ -217,13 +224,16 @@ impl SourceSet {
         let base = self.files[at.file.0].ref_base;
         let file = match &target.file {
             None => base,
-            Some(_) => {
-                let path = self.ref_file_path(at, &target).map_err(|d| *d)?;
-                let key = std::fs::canonicalize(&path).unwrap_or(path);
-                *self.by_path.get(&key).ok_or_else(|| {
-                    self.ref_diag(Code::UnresolvedRef, at, format!("`$ref: {reference}`: file was not loaded"))
-                })?
-            }
+            Some(raw) => match self.ref_files.get(&(base, raw.clone())) {
+                Some(id) => *id,
+                None => {
+                    let path = self.ref_file_path(at, &target).map_err(|d| *d)?;
+                    let key = std::fs::canonicalize(&path).unwrap_or(path);
+                    *self.by_path.get(&key).ok_or_else(|| {
+                        self.ref_diag(Code::UnresolvedRef, at, format!("`$ref: {reference}`: file was not loaded"))
+                    })?
+                }
+            },
         };
         let loc = Loc::new(file, target.pointer.clone());
         if self.get(&loc).is_none() {
@@ -284,7 +294,10 @@ impl SourceSet {
                 format!("`$ref: {reference}`: file {} does not exist", path.display()),
             ));
         }
-        self.load_file(&path).map(|_| ()).map_err(|e| e.0.into_iter().next().expect("one error"))
+        let id = self.load_file(&path).map_err(|e| e.0.into_iter().next().expect("one error"))?;
+        let base = self.files[at.file.0].ref_base;
+        self.ref_files.insert((base, target.file.unwrap_or_default()), id);
+        Ok(())
     }
 
     /// Where a located `$ref` key sits: the `$ref` line of the holding object.

@@ -51,13 +51,16 @@ fn validate_defaults_to_the_spec_set_and_passes() {
 #[test]
 fn validate_rejects_each_broken_case_with_file_line_and_pointer() {
     let cases = [
-        // (edit, expected code, expected pointer fragment)
-        ("$ref: '#/components/messages/status'", "$ref: '#/components/messages/statusTypo'", "unresolved-ref"),
+        // (text in agent-vb.yaml, its broken replacement, expected code, expected pointer prefix)
+        ("$ref: '#/components/messages/status'", "$ref: '#/components/messages/statusTypo'", "unresolved-ref", "at /channels/status/messages/status:"),
+        ("$ref: '#/channels/status'", "$ref: '#/channels/statusTypo'", "unknown-channel", "at /operations/"),
+        ("const: debug", "const: status", "duplicate-discriminator", "at /components/messages/debug/payload/properties/topic/const:"),
+        ("address: /agent-vb-mw/ws/agent-vb", "address: 42", "wrong-type", "/address: expected a string"),
     ];
     let p = scratch_project();
     let vb = p.path().join("asyncapi/agent-vb.yaml");
     let original = std::fs::read_to_string(&vb).unwrap();
-    for (from, to, code) in cases {
+    for (from, to, code, at) in cases {
         if !original.contains(from) {
             panic!("agent-vb.yaml no longer contains {from:?}");
         }
@@ -65,16 +68,12 @@ fn validate_rejects_each_broken_case_with_file_line_and_pointer() {
         let o = run(&["validate"], p.path());
         assert_eq!(o.status.code(), Some(1), "{}", text(&o));
         let out = text(&o);
-        assert!(out.contains(&format!("error[{code}]")) && out.contains("agent-vb.yaml:"), "{out}");
+        let line = out.lines().find(|l| l.starts_with(&format!("error[{code}]"))).unwrap_or_else(|| panic!("no {code} error: {out}"));
+        let located = line.split(" at ").next().unwrap_or_default();
+        assert!(located.rsplit(':').next().is_some_and(|n| n.parse::<usize>().is_ok()), "no line number: {line}");
+        assert!(line.contains("agent-vb.yaml:") && line.contains(at), "{line}");
         std::fs::write(&vb, &original).unwrap();
     }
-    // A wrong type: a numeric channel address.
-    let t = original.replacen("address: /agent-vb-mw/ws/agent-vb", "address: 42", 1);
-    assert_ne!(t, original);
-    std::fs::write(&vb, t).unwrap();
-    let o = run(&["validate"], p.path());
-    assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o).contains("error[wrong-type]") && text(&o).contains("/address: expected a string"), "{}", text(&o));
 }
 
 #[test]

@@ -177,3 +177,43 @@ fn generated_crate_has_one_module_per_document() {
         assert!(lib.contains(&format!("pub mod {m};")), "generated/src/lib.rs lacks module {m}");
     }
 }
+
+#[test]
+fn every_message_has_an_example() {
+    for name in DOCUMENTS {
+        let doc = resolved(name);
+        for (key, m) in doc["components"]["messages"].as_object().expect("components/messages") {
+            let n = m["examples"].as_array().map(Vec::len).unwrap_or(0);
+            assert!(n >= 1, "{name}: message `{key}` has no example");
+        }
+    }
+}
+
+#[test]
+fn reconstructed_names_are_marked_and_explained() {
+    // Seed 001 lost its field names: each reconstructed property carries the marker and says so.
+    fn walk(v: &Value, at: &str, marked: &mut usize, bad: &mut Vec<String>) {
+        match v {
+            Value::Object(map) => {
+                if map.get("x-name-source").and_then(Value::as_str) == Some("reconstructed") {
+                    *marked += 1;
+                    let d = map.get("description").and_then(Value::as_str).unwrap_or_default().to_lowercase();
+                    if !d.contains("reconstructed") {
+                        bad.push(at.to_string());
+                    }
+                }
+                for (k, c) in map {
+                    walk(c, &format!("{at}/{k}"), marked, bad);
+                }
+            }
+            Value::Array(items) => items.iter().enumerate().for_each(|(i, c)| walk(c, &format!("{at}/{i}"), marked, bad)),
+            _ => {}
+        }
+    }
+    let (set, loc) = load("agent-vb.yaml");
+    let raw = set.get(&loc).unwrap().clone();
+    let (mut marked, mut bad) = (0, Vec::new());
+    walk(&raw, "", &mut marked, &mut bad);
+    assert!(marked >= 20, "expected every reconstructed AgentVB name to be marked, found {marked}");
+    assert!(bad.is_empty(), "marked without a sentence in the description: {bad:?}");
+}

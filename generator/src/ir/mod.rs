@@ -96,7 +96,7 @@ fn is_json_schema_format(format: &str) -> bool {
 /// Lowers read documents into the IR.
 pub fn build(set: &SourceSet, docs: Vec<Document>, options: &IrOptions) -> Result<Ir> {
     let mut errors = Vec::new();
-    let mut modules = naming::Scope::default();
+    let mut modules = naming::Scope::with_reserved(&["support"]);
     let mut documents = Vec::new();
     for doc in docs {
         let source = set.file(doc.file).path.clone();

@@ -34,7 +34,7 @@ fn every_invalid_fixture_fails_with_a_located_error() {
         }
         // Everything but generator limits is an invalid document for `validate` too.
         if code != Code::Unsupported.as_str() {
-            match validate(&[case.clone()], &LoadOptions::default()) {
+            match validate(std::slice::from_ref(case), &LoadOptions::default()) {
                 Ok(_) => failures.push(format!("{name}: validate accepted a broken spec")),
                 Err(e) if !located(&e.0, &code, &pointer, line) => {
                     failures.push(format!("{name}: validate did not locate [{code}] at {pointer}: {e}"))

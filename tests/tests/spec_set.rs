@@ -19,12 +19,14 @@ fn load(name: &str) -> (SourceSet, Loc) {
 /// Places where AsyncAPI 3.0 requires a Reference Object: they stay references.
 fn must_stay_reference(pointer: &str) -> bool {
     let parts: Vec<&str> = pointer.split('/').collect();
-    match parts.as_slice() {
-        ["", "operations", _, "channel"] | ["", "operations", _, "messages", _] => true,
-        ["", "operations", _, "reply", "channel"] | ["", "operations", _, "reply", "messages", _] => true,
-        ["", "channels", _, "servers", _] => true,
-        _ => false,
-    }
+    matches!(
+        parts.as_slice(),
+        ["", "operations", _, "channel"]
+            | ["", "operations", _, "messages", _]
+            | ["", "operations", _, "reply", "channel"]
+            | ["", "operations", _, "reply", "messages", _]
+            | ["", "channels", _, "servers", _]
+    )
 }
 
 /// The document with every `$ref` (across files too) replaced by its target, except where the

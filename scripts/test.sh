@@ -19,4 +19,14 @@ cargo clippy -q --workspace --all-targets -- -D warnings
 echo "== fixture crates"
 scripts/fixture-crates.sh
 echo "== cargo test"
-cargo test --workspace
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+set +e
+cargo test --workspace 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+# One closing line over every test binary of the workspace (and the fixture crates above).
+fixture_log="${FIXTURE_CRATES_DIR:-$root/target/fixture-crates}/test.log"
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     END { printf "%d passed, %d failed\n", p, f }' "$log" "$fixture_log"
+exit "$status"

@@ -145,10 +145,11 @@ impl<'a> SchemaBuilder<'a> {
         if let Some(id) = self.by_loc.get(&target) {
             return Ty::Named(*id);
         }
-        let value = self.set.get(&target).cloned().unwrap_or(Value::Null);
-        let schema = match &value {
+        let set: &'a SourceSet = self.set;
+        let value: &'a Value = set.get(&target).unwrap_or(&Value::Null);
+        let schema = match value {
             Value::Bool(true) => return Ty::Any,
-            Value::Object(o) => o.clone(),
+            Value::Object(o) => o,
             Value::Bool(false) => {
                 self.error(Code::Unsupported, &target, "the `false` schema (no value allowed) has no Rust type");
                 return Ty::Any;
@@ -171,7 +172,7 @@ impl<'a> SchemaBuilder<'a> {
                 hint = type_name(title);
             }
         }
-        let (ty, nullable) = self.convert(&target, &schema, &hint);
+        let (ty, nullable) = self.convert(&target, schema, &hint);
         if nullable {
             Ty::Nullable(Box::new(ty))
         } else {
@@ -180,7 +181,7 @@ impl<'a> SchemaBuilder<'a> {
     }
 
     /// Returns the type and whether `null` is allowed too.
-    fn convert(&mut self, loc: &Loc, s: &Map<String, Value>, hint: &str) -> (Ty, bool) {
+    fn convert(&mut self, loc: &Loc, s: &'a Map<String, Value>, hint: &str) -> (Ty, bool) {
         let (types, mut nullable) = declared_types(s);
         if s.get("nullable") == Some(&Value::Bool(true)) {
             nullable = true;
@@ -301,7 +302,8 @@ impl<'a> SchemaBuilder<'a> {
         let mut nullable = false;
         for i in 0..items.len() {
             let l = at.index(i);
-            let resolved = self.set.deref(&l).ok().and_then(|t| self.set.get(&t).cloned());
+            let set: &'a SourceSet = self.set;
+            let resolved = set.deref(&l).ok().and_then(|t| set.get(&t));
             if let Some(Value::Object(o)) = &resolved {
                 let is_null = o.get("type") == Some(&Value::String("null".into())) && o.len() == 1
                     || o.get("const") == Some(&Value::Null) && o.len() == 1;
@@ -313,7 +315,7 @@ impl<'a> SchemaBuilder<'a> {
             members.push((l, resolved));
         }
         if let Some(values) = open_enum_values(&members) {
-            return self.enum_type(loc, &values, hint, doc, true, nullable);
+            return self.enum_type(loc, values, hint, doc, true, nullable);
         }
         if members.len() == 1 {
             let (l, _) = members.remove(0);
@@ -361,7 +363,8 @@ impl<'a> SchemaBuilder<'a> {
                 }
                 continue;
             };
-            let Some(o) = self.set.get(&t).and_then(as_obj).cloned() else { continue };
+            let set: &'a SourceSet = self.set;
+            let Some(o) = set.get(&t).and_then(as_obj) else { continue };
             if let Some(Value::Array(members)) = o.get("allOf") {
                 for i in (0..members.len()).rev() {
                     stack.push(t.child("allOf").index(i));
@@ -498,18 +501,18 @@ fn declared_types(s: &Map<String, Value>) -> (Vec<String>, bool) {
 }
 
 /// `anyOf: [{enum: [...]}, {type: string}]` (either order): the enum's values.
-fn open_enum_values(members: &[(Loc, Option<Value>)]) -> Option<Vec<Value>> {
+fn open_enum_values<'v>(members: &[(Loc, Option<&'v Value>)]) -> Option<&'v [Value]> {
     if members.len() != 2 {
         return None;
     }
-    let objs: Vec<&Map<String, Value>> = members.iter().filter_map(|(_, v)| v.as_ref()?.as_object()).collect();
+    let objs: Vec<&'v Map<String, Value>> = members.iter().filter_map(|(_, v)| v.as_ref()?.as_object()).collect();
     if objs.len() != 2 {
         return None;
     }
     let is_plain_string = |o: &Map<String, Value>| {
         o.get("type") == Some(&Value::String("string".into())) && !o.contains_key("enum") && !o.contains_key("const")
     };
-    let enum_of = |o: &Map<String, Value>| o.get("enum").and_then(Value::as_array).filter(|a| a.iter().all(Value::is_string)).cloned();
+    let enum_of = |o: &'v Map<String, Value>| o.get("enum").and_then(Value::as_array).filter(|a| a.iter().all(Value::is_string)).map(Vec::as_slice);
     match (enum_of(objs[0]), enum_of(objs[1])) {
         (Some(values), None) if is_plain_string(objs[1]) => Some(values),
         (None, Some(values)) if is_plain_string(objs[0]) => Some(values),

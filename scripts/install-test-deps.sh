@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs what the tests need that cargo does not fetch, idempotently, into .cache/:
-#   - the official AsyncAPI JSON Schemas (npm package @asyncapi/specs), for the spec-set test.
-# Prints the environment the tests read (ASYNCAPI_SPECS_DIR).
+# Installs what the tests need that cargo does not fetch, idempotently (cached in .cache/):
+#   - the official AsyncAPI JSON Schemas (npm package @asyncapi/specs), for the spec-set test;
+#   - Debian's chromium, and playwright-core (npm) to drive it, for the docs browser test;
+#   - the Nu HTML Checker (npm package vnu-jar, run with java) to validate the HTML docs.
+# Prints the environment the tests read, one NAME=value per line.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cache="${ASYNCAPI_CACHE_DIR:-$root/.cache}"
@@ -14,3 +16,28 @@ if [ ! -f "$specs_dir/package/schemas/3.0.0-without-\$id.json" ]; then
   rm -rf "$specs_dir" && mv "$specs_dir.tmp" "$specs_dir"
 fi
 echo "ASYNCAPI_SPECS_DIR=$specs_dir/package/schemas"
+
+# Node packages for the browser and HTML checks.
+node_dir="$cache/node-tools-1"
+if [ ! -f "$node_dir/node_modules/playwright-core/package.json" ] || [ ! -f "$node_dir/node_modules/vnu-jar/package.json" ]; then
+  mkdir -p "$node_dir"
+  (cd "$node_dir" && echo '{"private": true}' > package.json &&
+    npm install --silent --no-audit --no-fund playwright-core@1.65.1 vnu-jar@26.9.27 >/dev/null)
+fi
+echo "DOCS_NODE_MODULES=$node_dir/node_modules"
+echo "VNU_JAR=$(ls "$node_dir"/node_modules/vnu-jar/build/dist/vnu.jar)"
+
+# A real browser and a Java runtime, from Debian's packages.
+need=()
+command -v chromium >/dev/null || need+=(chromium)
+command -v java >/dev/null || need+=(default-jre-headless)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    sudo apt-get update -qq >/dev/null
+    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  fi
+fi
+echo "CHROMIUM=$(command -v chromium)"

@@ -1,7 +1,7 @@
 //! Generator benchmarks: `cargo bench -p asyncapi-codegen --bench generate`.
 //!
 //! - the whole process (`asyncapi-codegen check` on the spec set: load, generate, compare);
-//! - in-process rendering of the spec set;
+//! - in-process rendering of the spec set, and of its docs alone (from the loaded IR);
 //! - scaling on synthetic specs with 1×, 10× and 100× the channel count of agent-assist.yaml.
 
 use std::path::{Path, PathBuf};
@@ -74,6 +74,13 @@ fn main() {
         asyncapi_codegen::Generator::new(&specs).crate_name("agent-assist-api").render().unwrap();
     });
     println!("render   spec set in-process                                 p50 {}  p90 {}", ms(p50), ms(p90));
+
+    let (set, ir) = asyncapi_codegen::load_ir(&specs, &Default::default(), &Default::default()).unwrap();
+    let env = asyncapi_codegen::emit::crate_files::environment(None).unwrap();
+    let (p50, p90) = measure(200, || {
+        asyncapi_codegen::emit::docs::files(&env, &set, &ir, "agent-assist-api").unwrap();
+    });
+    println!("docs     Markdown + HTML for the spec set (7 files)           p50 {}  p90 {}", ms(p50), ms(p90));
 
     let dir = tempfile::tempdir().unwrap();
     for factor in [1, 10, 100] {

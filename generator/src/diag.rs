@@ -121,7 +121,11 @@ pub type Result<T, E = Errors> = std::result::Result<T, E>;
 
 /// Escapes one JSON pointer segment (RFC 6901).
 pub fn escape_segment(s: &str) -> String {
-    s.replace('~', "~0").replace('/', "~1")
+    if s.contains(['~', '/']) {
+        s.replace('~', "~0").replace('/', "~1")
+    } else {
+        s.to_string()
+    }
 }
 
 /// Unescapes one JSON pointer segment.
@@ -131,5 +135,37 @@ pub fn unescape_segment(s: &str) -> String {
 
 /// Appends one segment to a pointer.
 pub fn child(pointer: &str, segment: &str) -> String {
-    format!("{pointer}/{}", escape_segment(segment))
+    let mut out = String::with_capacity(pointer.len() + segment.len() + 1);
+    out.push_str(pointer);
+    out.push('/');
+    if segment.contains(['~', '/']) {
+        out.push_str(&escape_segment(segment));
+    } else {
+        out.push_str(segment);
+    }
+    out
+}
+
+/// The node at a JSON pointer, without allocating for segments that need no unescaping.
+pub fn lookup<'v>(root: &'v serde_json::Value, pointer: &str) -> Option<&'v serde_json::Value> {
+    if pointer.is_empty() {
+        return Some(root);
+    }
+    let rest = pointer.strip_prefix('/')?;
+    let mut node = root;
+    for raw in rest.split('/') {
+        let owned;
+        let token = if raw.contains('~') {
+            owned = unescape_segment(raw);
+            owned.as_str()
+        } else {
+            raw
+        };
+        node = match node {
+            serde_json::Value::Object(map) => map.get(token)?,
+            serde_json::Value::Array(items) => items.get(token.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(node)
 }

@@ -172,8 +172,8 @@ impl Generator {
 
     /// Generates the crate in memory.
     pub fn render(&self) -> Result<Rendered> {
-        let (_, ir) = load_ir(&self.inputs, &self.load, &self.ir)?;
-        let files = emit::crate_files::crate_files(&ir, &self.crate_name, self.templates.as_deref())?;
+        let (set, ir) = load_ir(&self.inputs, &self.load, &self.ir)?;
+        let files = emit::crate_files::crate_files(&set, &ir, &self.crate_name, self.templates.as_deref())?;
         let summary = Summary {
             documents: ir.documents.len(),
             channels: ir.documents.iter().map(|d| d.spec.channels.len()).sum(),

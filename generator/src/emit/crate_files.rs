@@ -12,14 +12,29 @@ use super::rust::{self, docs};
 use crate::diag::{Code, Diagnostic, Errors, Result};
 use crate::ir::{Ir, IrDocument, Kind, Ty};
 
-const CARGO_TEMPLATE: &str = include_str!("../../../templates/crate/Cargo.toml.j2");
-const README_TEMPLATE: &str = include_str!("../../../templates/crate/README.md.j2");
+/// Built-in templates, overridable one by one with `--templates DIR` (same relative names).
+const TEMPLATES: &[(&str, &str)] = &[
+    ("crate/Cargo.toml.j2", include_str!("../../../templates/crate/Cargo.toml.j2")),
+    ("crate/README.md.j2", include_str!("../../../templates/crate/README.md.j2")),
+    ("docs/document.md.j2", include_str!("../../../templates/docs/document.md.j2")),
+    ("docs/document.html.j2", include_str!("../../../templates/docs/document.html.j2")),
+    ("docs/index.html.j2", include_str!("../../../templates/docs/index.html.j2")),
+];
 
 /// Templates from `--templates DIR` where present, else the built-in ones.
 pub fn environment(dir: Option<&Path>) -> Result<Environment<'static>> {
     let mut env = Environment::new();
     env.set_keep_trailing_newline(true);
-    for (name, builtin) in [("crate/Cargo.toml.j2", CARGO_TEMPLATE), ("crate/README.md.j2", README_TEMPLATE)] {
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
+    env.set_auto_escape_callback(|name| {
+        if name.contains(".html") {
+            minijinja::AutoEscape::Html
+        } else {
+            minijinja::AutoEscape::None
+        }
+    });
+    for (name, builtin) in TEMPLATES.iter().copied() {
         let custom = dir.map(|d| d.join(name)).filter(|p| p.is_file());
         let source = match custom {
             Some(path) => std::fs::read_to_string(&path)
@@ -107,9 +122,9 @@ fn module_root(doc: &IrDocument, has_examples: bool) -> TokenStream {
 }
 
 /// Renders every file of the crate.
-pub fn crate_files(ir: &Ir, crate_name: &str, templates: Option<&Path>) -> Result<BTreeMap<PathBuf, String>> {
+pub fn crate_files(set: &crate::load::SourceSet, ir: &Ir, crate_name: &str, templates: Option<&Path>) -> Result<BTreeMap<PathBuf, String>> {
     let env = environment(templates)?;
-    let mut files = BTreeMap::new();
+    let mut files = super::docs::files(&env, set, ir, crate_name)?;
     let modules: Vec<syn::Ident> = ir.documents.iter().map(|d| format_ident!("{}", d.module)).collect();
     let titles: Vec<String> = ir.documents.iter().map(|d| format!(" `{}`: {}.", d.module, d.spec.info.title)).collect();
     let lib = quote! {

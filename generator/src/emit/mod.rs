@@ -1,4 +1,5 @@
 //! Emitters: each prints the IR in one form.
 
 pub mod crate_files;
+pub mod docs;
 pub mod rust;

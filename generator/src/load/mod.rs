@@ -155,7 +155,7 @@ impl SourceSet {
 
     /// The value at `loc`, if the pointer exists.
     pub fn get(&self, loc: &Loc) -> Option<&Value> {
-        self.files[loc.file.0].value.pointer(&loc.pointer)
+        crate::diag::lookup(&self.files[loc.file.0].value, &loc.pointer)
     }
 
     /// The line of `loc`, or of its nearest ancestor that has one.

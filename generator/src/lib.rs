@@ -13,7 +13,10 @@
 //! asyncapi_codegen::write::write_atomic("generated".as_ref(), &files.files).expect("written");
 //! ```
 
+pub mod bundle;
+pub mod conform;
 pub mod diag;
+pub mod diff;
 pub mod emit;
 pub mod ir;
 pub mod load;

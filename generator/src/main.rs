@@ -22,6 +22,44 @@ enum Command {
     Check(GenerateArgs),
     /// Validate documents: exit 0 valid, 1 invalid, 2 usage or I/O error.
     Validate(ValidateArgs),
+    /// Semantic, direction-aware changes between two spec sets: exit 0 nothing breaks, 1 something breaks, 2 error.
+    Diff(DiffArgs),
+    /// Check captured traffic (JSON Lines) against the spec: exit 0 all conform, 1 some do not, 2 error.
+    Conform(ConformArgs),
+}
+
+#[derive(Args)]
+struct ConformArgs {
+    /// The spec: a file or a directory of documents.
+    spec: PathBuf,
+    /// JSON Lines capture, or `-` for standard input.
+    capture: String,
+    /// Every line is one wire message on this channel (key, address or Kafka topic). Without it,
+    /// every line is `{"channel": NAME, "message": {...}}`.
+    #[arg(long)]
+    channel: Option<String>,
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Args)]
+struct DiffArgs {
+    /// The old spec set: a file, a directory, or REV:path read from git (e.g. origin/main:asyncapi).
+    old: String,
+    /// The new spec set: a file, a directory, or REV:path.
+    new: String,
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Allow-list of accepted breaks: `accept: [{path, kind?, reason}]` (YAML or JSON).
+    #[arg(long)]
+    allow: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -219,11 +257,82 @@ fn validate(args: &ValidateArgs) -> ExitCode {
     }
 }
 
+fn diff(args: &DiffArgs) -> ExitCode {
+    use std::io::IsTerminal;
+    let allow = match &args.allow {
+        Some(path) => match asyncapi_codegen::diff::read_allow_list(path) {
+            Ok(a) => a,
+            Err(e) => {
+                report(&e);
+                return ExitCode::from(2);
+            }
+        },
+        None => Vec::new(),
+    };
+    let report_ = match asyncapi_codegen::diff::diff(std::slice::from_ref(&args.old), std::slice::from_ref(&args.new), &allow) {
+        Ok(r) => r,
+        Err(e) => {
+            report(&e);
+            return ExitCode::from(2);
+        }
+    };
+    let out = match args.format {
+        Format::Text => {
+            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            asyncapi_codegen::diff::text(&report_, color)
+        }
+        Format::Json => asyncapi_codegen::diff::json(&report_),
+        Format::Markdown => asyncapi_codegen::diff::markdown(&report_),
+    };
+    print!("{out}");
+    ExitCode::from(if report_.fails() { 1 } else { 0 })
+}
+
+fn conform(args: &ConformArgs) -> ExitCode {
+    use asyncapi_codegen::conform::{self, Checker, Framing};
+    let checker = match Checker::new(std::slice::from_ref(&args.spec)) {
+        Ok(c) => c,
+        Err(e) => {
+            report(&e);
+            return ExitCode::from(2);
+        }
+    };
+    let framing = match &args.channel {
+        Some(c) => Framing::Channel(c.clone()),
+        None => Framing::Wrapped,
+    };
+    let result = if args.capture == "-" {
+        conform::run(&checker, std::io::stdin().lock(), &framing, "<stdin>")
+    } else {
+        match std::fs::File::open(&args.capture) {
+            Ok(f) => conform::run(&checker, std::io::BufReader::with_capacity(1 << 20, f), &framing, &args.capture),
+            Err(e) => {
+                eprintln!("error[io]: {}: cannot read capture: {e}", args.capture);
+                return ExitCode::from(2);
+            }
+        }
+    };
+    let rep = match result {
+        Ok(r) => r,
+        Err(e) => {
+            report(&e);
+            return ExitCode::from(2);
+        }
+    };
+    match args.format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&rep).unwrap_or_default()),
+        _ => print!("{}", conform::text(&rep)),
+    }
+    ExitCode::from(if rep.conforms() { 0 } else { 1 })
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match &cli.command {
         Command::Generate(a) => generate(a),
         Command::Check(a) => check(a),
         Command::Validate(a) => validate(a),
+        Command::Diff(a) => diff(a),
+        Command::Conform(a) => conform(a),
     }
 }

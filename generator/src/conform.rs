@@ -1,0 +1,244 @@
+//! `conform`: checks captured traffic (JSON Lines) against the spec, line by line, streaming.
+
+use std::collections::BTreeMap;
+use std::io::BufRead;
+use std::path::PathBuf;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::diag::{Code, Diagnostic, Result};
+use crate::ir::{Kind, Ty};
+use crate::{load_ir, IrOptions, LoadOptions};
+
+/// A message the spec allows on some channel, with its compiled validator.
+struct Candidate {
+    /// `module:message` as reported.
+    label: String,
+    /// Channel names that carry it: keys, addresses and Kafka topics.
+    channels: Vec<String>,
+    /// `(property, value)` of its discriminator, when it has one.
+    tag: Option<(String, String)>,
+    validator: jsonschema::Validator,
+}
+
+/// Why one line does not conform.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Failure {
+    pub line: usize,
+    /// The message it was checked against, when one was identified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// JSON pointer of the offending field in the line's message.
+    pub path: String,
+    /// `missing-required`, `unknown-field`, `wrong-type`, `closed-enum`, `const-mismatch`,
+    /// `unknown-message`, `unknown-channel`, `invalid-json`, `constraint`.
+    pub reason: &'static str,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Counts {
+    pub lines: usize,
+    pub conforming: usize,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    pub lines: usize,
+    pub conforming: usize,
+    /// Per message (`module:message`, or `(unidentified)`).
+    pub messages: BTreeMap<String, Counts>,
+    pub failures: Vec<Failure>,
+}
+
+impl Report {
+    pub fn conforms(&self) -> bool {
+        self.failures.is_empty()
+    }
+}
+
+/// The compiled spec: every message, ready to check lines against.
+pub struct Checker {
+    candidates: Vec<Candidate>,
+}
+
+/// The required string `const` property of a payload struct: its discriminator.
+fn discriminator(doc: &crate::ir::IrDocument, payload: &Ty) -> Option<(String, String)> {
+    let Ty::Named(id) = payload else { return None };
+    let Kind::Struct(st) = &doc.types[id.0].kind else { return None };
+    st.fields.iter().find_map(|f| {
+        let Ty::Named(cid) = &f.ty else { return None };
+        match (&doc.types[cid.0].kind, f.required) {
+            (Kind::Const { value: Value::String(v) }, true) => Some((f.wire.clone(), v.clone())),
+            _ => None,
+        }
+    })
+}
+
+impl Checker {
+    pub fn new(spec: &[PathBuf]) -> Result<Checker> {
+        let (set, ir) = load_ir(spec, &LoadOptions::default(), &IrOptions::default())?;
+        let mut candidates = Vec::new();
+        for doc in &ir.documents {
+            for m in &doc.messages {
+                let Some(payload) = &m.payload else { continue };
+                let Some(ploc) = doc.spec.channels.iter().flat_map(|c| &c.messages).find(|x| x.loc == m.loc).and_then(|x| x.payload.clone()) else {
+                    continue;
+                };
+                let schema = crate::bundle::bundle(&set, &ploc);
+                let validator = jsonschema::draft7::new(&schema)
+                    .map_err(|e| Diagnostic::new(Code::Unsupported, &doc.source, format!("message `{}`: its schema cannot be compiled: {e}", m.key)))?;
+                let mut channels = Vec::new();
+                for ci in &m.channels {
+                    let c = &doc.spec.channels[*ci];
+                    channels.push(c.key.clone());
+                    channels.extend(c.address.clone());
+                    if let Some(t) = c.bindings.get("kafka").and_then(|k| k.get("topic")).and_then(Value::as_str) {
+                        channels.push(t.to_string());
+                    }
+                }
+                candidates.push(Candidate {
+                    label: format!("{}:{}", doc.module, m.key),
+                    channels,
+                    tag: discriminator(doc, payload),
+                    validator,
+                });
+            }
+        }
+        Ok(Checker { candidates })
+    }
+
+    /// Checks one wire message sent on `channel`; `Ok(label)` when it conforms.
+    pub fn check(&self, line: usize, channel: &str, message: &Value) -> std::result::Result<String, (Option<String>, Vec<Failure>)> {
+        let fail = |reason, path: String, detail: String| Failure { line, message: None, path, reason, detail };
+        let on_channel: Vec<&Candidate> = self.candidates.iter().filter(|c| c.channels.iter().any(|n| n == channel)).collect();
+        if on_channel.is_empty() {
+            return Err((None, vec![fail("unknown-channel", String::new(), format!("no channel, address or topic `{channel}` in the spec"))]));
+        }
+        // A discriminator value picks its message; messages without one are the fallbacks.
+        let tagged: Vec<&Candidate> = on_channel.iter().copied().filter(|c| c.tag.is_some()).collect();
+        let matching = tagged.iter().copied().find(|c| {
+            let (prop, value) = c.tag.as_ref().expect("tagged");
+            message.get(prop).and_then(Value::as_str) == Some(value.as_str())
+        });
+        let chosen: Vec<&Candidate> = match matching {
+            Some(c) => vec![c],
+            None => on_channel.iter().copied().filter(|c| c.tag.is_none()).collect(),
+        };
+        let mut best: Option<(String, Vec<Failure>)> = None;
+        for c in &chosen {
+            let errors: Vec<Failure> = c.validator.iter_errors(message).map(|e| describe(line, &c.label, &e)).collect();
+            if errors.is_empty() {
+                return Ok(c.label.clone());
+            }
+            if best.as_ref().is_none_or(|(_, b)| errors.len() < b.len()) {
+                best = Some((c.label.clone(), errors));
+            }
+        }
+        if matching.is_none() {
+            // The line carries a discriminator, but with a value no message of this channel has.
+            let prop = tagged.iter().filter_map(|c| c.tag.as_ref()).map(|t| t.0.as_str()).find(|p| message.get(*p).is_some());
+            if let Some(prop) = prop.or_else(|| best.is_none().then(|| tagged[0].tag.as_ref().map(|t| t.0.as_str())).flatten()) {
+                let known: Vec<&str> = tagged.iter().filter_map(|c| c.tag.as_ref()).filter(|t| t.0 == prop).map(|t| t.1.as_str()).collect();
+                let found = message.get(prop).map_or_else(|| String::from("missing"), Value::to_string);
+                return Err((None, vec![fail("unknown-message", format!("/{prop}"), format!("`{prop}` is {found}; the spec knows {}", known.join(", ")))]));
+            }
+        }
+        match best {
+            Some((label, errors)) => Err((Some(label), errors)),
+            None => Err((None, vec![fail("unknown-message", String::new(), "no message of this channel matches".into())])),
+        }
+    }
+}
+
+fn describe(line: usize, label: &str, e: &jsonschema::ValidationError<'_>) -> Failure {
+    use jsonschema::error::ValidationErrorKind as K;
+    let at = e.instance_path().to_string();
+    let (reason, path, detail) = match e.kind() {
+        K::Required { property } => {
+            let name = property.as_str().map_or_else(|| property.to_string(), str::to_string);
+            ("missing-required", format!("{at}/{name}"), format!("required field `{name}` is missing"))
+        }
+        K::AdditionalProperties { unexpected } => {
+            ("unknown-field", format!("{at}/{}", unexpected.join(",")), format!("unknown field(s) {} where the schema is closed", unexpected.join(", ")))
+        }
+        K::Type { .. } => ("wrong-type", at, e.to_string()),
+        K::Enum { .. } => ("closed-enum", at, e.to_string()),
+        K::Constant { expected_value } => ("const-mismatch", at, format!("expected {expected_value}")),
+        _ => ("constraint", at, e.to_string()),
+    };
+    Failure { line, message: Some(label.to_string()), path, reason, detail }
+}
+
+/// Where each line's channel comes from.
+pub enum Framing {
+    /// Every line is a wire message on this channel.
+    Channel(String),
+    /// Every line is `{"channel": NAME, "message": WIRE}`.
+    Wrapped,
+}
+
+/// Reads JSON Lines from `input` and checks each against the spec.
+pub fn run(checker: &Checker, input: impl BufRead, framing: &Framing, source: &str) -> Result<Report> {
+    let mut report = Report::default();
+    for (i, line) in input.lines().enumerate() {
+        let n = i + 1;
+        let line = line.map_err(|e| Diagnostic::new(Code::Io, source, format!("line {n}: {e}")))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        report.lines += 1;
+        let outcome = match serde_json::from_str::<Value>(&line) {
+            Err(e) => Err((None, vec![Failure { line: n, message: None, path: String::new(), reason: "invalid-json", detail: e.to_string() }])),
+            Ok(value) => match framing {
+                Framing::Channel(c) => checker.check(n, c, &value),
+                Framing::Wrapped => match (value.get("channel").and_then(Value::as_str), value.get("message")) {
+                    (Some(c), Some(m)) => checker.check(n, c, m),
+                    _ => Err((None, vec![Failure {
+                        line: n,
+                        message: None,
+                        path: String::new(),
+                        reason: "invalid-json",
+                        detail: "expected {\"channel\": NAME, \"message\": {...}} (or pass --channel)".into(),
+                    }])),
+                },
+            },
+        };
+        match outcome {
+            Ok(label) => {
+                report.conforming += 1;
+                let c = report.messages.entry(label).or_default();
+                c.lines += 1;
+                c.conforming += 1;
+            }
+            Err((label, failures)) => {
+                report.messages.entry(label.unwrap_or_else(|| "(unidentified)".into())).or_default().lines += 1;
+                report.failures.extend(failures);
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Human-readable report.
+pub fn text(report: &Report) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    for (label, c) in &report.messages {
+        let _ = writeln!(out, "{label}: {}/{} lines conform", c.conforming, c.lines);
+    }
+    for f in &report.failures {
+        let _ = writeln!(
+            out,
+            "line {}: {}{} [{}] {}",
+            f.line,
+            f.message.as_deref().map(|m| format!("{m} ")).unwrap_or_default(),
+            if f.path.is_empty() { "/" } else { &f.path },
+            f.reason,
+            f.detail
+        );
+    }
+    let _ = writeln!(out, "{}/{} lines conform", report.conforming, report.lines);
+    out
+}

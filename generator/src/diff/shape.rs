@@ -1,0 +1,314 @@
+//! Schemas normalised for comparison: `$ref`s followed, `allOf` merged, property order and
+//! component names gone. Two schemas that accept the same JSON have equal shapes.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Map, Value};
+
+use crate::load::{Loc, SourceSet};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub kind: NodeKind,
+    pub nullable: bool,
+    pub description: Option<String>,
+    pub title: Option<String>,
+    /// Where the schema is written (after `$ref`s), as `file#pointer`: the identity of a shared schema.
+    pub origin: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum NodeKind {
+    Any,
+    Boolean,
+    String { format: Option<String>, enumeration: Option<Enumeration>, limits: Limits },
+    Integer { format: Option<String>, enumeration: Option<Enumeration>, limits: Limits },
+    Number { format: Option<String>, limits: Limits },
+    Const(Value),
+    Object { props: BTreeMap<String, (Node, bool)>, additional: Additional },
+    Array { items: Box<Node>, limits: Limits },
+    Union(Vec<Node>),
+    /// A schema already open further up: recursion.
+    Cycle(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Enumeration {
+    pub values: BTreeSet<String>,
+    pub open: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Additional {
+    /// Not given or `true`.
+    Open,
+    Closed,
+    Schema(Box<Node>),
+}
+
+/// Numeric and pattern constraints, by keyword.
+pub type Limits = BTreeMap<String, Value>;
+
+const LIMIT_KEYWORDS: &[&str] = &[
+    "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength", "minItems", "maxItems", "pattern",
+];
+
+impl NodeKind {
+    /// Short type label, used to tell a type change from a refinement.
+    pub fn label(&self) -> String {
+        match self {
+            NodeKind::Any => "any".into(),
+            NodeKind::Boolean => "boolean".into(),
+            NodeKind::String { format, .. } => format.as_ref().map_or("string".into(), |f| format!("string({f})")),
+            NodeKind::Integer { format, .. } => format.as_ref().map_or("integer".into(), |f| format!("integer({f})")),
+            NodeKind::Number { format, .. } => format.as_ref().map_or("number".into(), |f| format!("number({f})")),
+            NodeKind::Const(v) => format!("const {v}"),
+            NodeKind::Object { .. } => "object".into(),
+            NodeKind::Array { .. } => "array".into(),
+            NodeKind::Union(_) => "union".into(),
+            NodeKind::Cycle(_) => "recursive".into(),
+        }
+    }
+}
+
+impl Node {
+    /// A canonical text of what the schema accepts (no docs, no origins), for matching union variants.
+    pub fn signature(&self) -> String {
+        let mut out = String::new();
+        self.sign(&mut out);
+        out
+    }
+
+    fn sign(&self, out: &mut String) {
+        if self.nullable {
+            out.push('?');
+        }
+        match &self.kind {
+            NodeKind::Object { props, additional } => {
+                out.push('{');
+                for (k, (n, req)) in props {
+                    out.push_str(k);
+                    out.push(if *req { '!' } else { ':' });
+                    n.sign(out);
+                    out.push(',');
+                }
+                match additional {
+                    Additional::Open => out.push_str("..."),
+                    Additional::Closed => {}
+                    Additional::Schema(n) => {
+                        out.push('*');
+                        n.sign(out);
+                    }
+                }
+                out.push('}');
+            }
+            NodeKind::Array { items, limits } => {
+                out.push('[');
+                items.sign(out);
+                out.push_str(&format!("{limits:?}]"));
+            }
+            NodeKind::Union(vs) => {
+                out.push('(');
+                for v in vs {
+                    v.sign(out);
+                    out.push('|');
+                }
+                out.push(')');
+            }
+            NodeKind::String { format, enumeration, limits } | NodeKind::Integer { format, enumeration, limits } => {
+                out.push_str(&format!("{}{format:?}{enumeration:?}{limits:?}", self.kind.label()));
+            }
+            other => out.push_str(&format!("{other:?}")),
+        }
+    }
+}
+
+/// Builds shapes from one source set.
+pub struct Shaper<'a> {
+    pub set: &'a SourceSet,
+    stack: Vec<Loc>,
+}
+
+impl<'a> Shaper<'a> {
+    pub fn new(set: &'a SourceSet) -> Self {
+        Shaper { set, stack: Vec::new() }
+    }
+
+    fn origin(&self, loc: &Loc) -> String {
+        format!("{}#{}", self.set.file(loc.file).path.display(), self.set.display_pointer(loc))
+    }
+
+    pub fn node(&mut self, loc: &Loc) -> Node {
+        let target = self.set.deref(loc).unwrap_or_else(|_| loc.clone());
+        let origin = self.origin(&target);
+        if self.stack.contains(&target) {
+            return Node { kind: NodeKind::Cycle(origin.clone()), nullable: false, description: None, title: None, origin };
+        }
+        let set: &'a SourceSet = self.set;
+        let Some(Value::Object(s)) = set.get(&target) else {
+            return Node { kind: NodeKind::Any, nullable: false, description: None, title: None, origin };
+        };
+        self.stack.push(target.clone());
+        let mut node = self.object_node(&target, s);
+        self.stack.pop();
+        node.origin = origin;
+        node.description = s.get("description").and_then(Value::as_str).map(str::to_string);
+        node.title = s.get("title").and_then(Value::as_str).map(str::to_string);
+        node
+    }
+
+    fn object_node(&mut self, loc: &Loc, s: &'a Map<String, Value>) -> Node {
+        let mut nullable = s.get("nullable") == Some(&Value::Bool(true));
+        let types: Vec<&str> = match s.get("type") {
+            Some(Value::String(t)) => vec![t.as_str()],
+            Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        if types.contains(&"null") {
+            nullable = true;
+        }
+        let types: Vec<&str> = types.into_iter().filter(|t| *t != "null").collect();
+        let limits: Limits = LIMIT_KEYWORDS.iter().filter_map(|k| s.get(*k).map(|v| (k.to_string(), v.clone()))).collect();
+        let format = s.get("format").and_then(Value::as_str).map(str::to_string);
+        let kind = if let Some(c) = s.get("const") {
+            NodeKind::Const(c.clone())
+        } else if let Some(Value::Array(values)) = s.get("enum") {
+            if values.iter().any(Value::is_null) {
+                nullable = true;
+            }
+            let enumeration = Some(Enumeration {
+                values: values.iter().filter(|v| !v.is_null()).map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)).collect(),
+                open: false,
+            });
+            if values.iter().all(|v| v.is_i64() || v.is_null()) {
+                NodeKind::Integer { format, enumeration, limits }
+            } else {
+                NodeKind::String { format, enumeration, limits }
+            }
+        } else if let Some((key, items)) = ["oneOf", "anyOf"].iter().find_map(|k| s.get(*k).and_then(Value::as_array).map(|a| (*k, a))) {
+            let mut members: Vec<Node> = Vec::new();
+            for i in 0..items.len() {
+                let m = self.node(&loc.child(key).index(i));
+                if matches!(m.kind, NodeKind::Any) && self.is_null_schema(&loc.child(key).index(i)) {
+                    nullable = true;
+                } else {
+                    members.push(m);
+                }
+            }
+            match open_enum(&members) {
+                Some(kind) => kind,
+                None if members.len() == 1 => {
+                    let m = members.remove(0);
+                    nullable |= m.nullable;
+                    m.kind
+                }
+                None => NodeKind::Union(members),
+            }
+        } else if s.contains_key("allOf") {
+            self.all_of(loc)
+        } else if types.len() > 1 {
+            NodeKind::Union(
+                types
+                    .iter()
+                    .map(|t| Node { kind: self.typed(loc, s, t, format.clone(), limits.clone()), nullable: false, description: None, title: None, origin: String::new() })
+                    .collect(),
+            )
+        } else if let Some(t) = types.first() {
+            self.typed(loc, s, t, format, limits)
+        } else if s.contains_key("properties") || s.contains_key("additionalProperties") {
+            self.typed(loc, s, "object", format, limits)
+        } else {
+            NodeKind::Any
+        };
+        Node { kind, nullable, description: None, title: None, origin: String::new() }
+    }
+
+    fn is_null_schema(&self, loc: &Loc) -> bool {
+        let Ok(t) = self.set.deref(loc) else { return false };
+        matches!(self.set.get(&t), Some(Value::Object(o)) if o.get("type") == Some(&Value::String("null".into())))
+    }
+
+    fn typed(&mut self, loc: &Loc, s: &'a Map<String, Value>, t: &str, format: Option<String>, limits: Limits) -> NodeKind {
+        match t {
+            "boolean" => NodeKind::Boolean,
+            "string" => NodeKind::String { format, enumeration: None, limits },
+            "integer" => NodeKind::Integer { format, enumeration: None, limits },
+            "number" => NodeKind::Number { format, limits },
+            "array" => {
+                let items = if s.contains_key("items") { self.node(&loc.child("items")) } else { any() };
+                NodeKind::Array { items: Box::new(items), limits }
+            }
+            "object" => {
+                let required: BTreeSet<&str> = s.get("required").and_then(Value::as_array).map(|r| r.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+                let mut props = BTreeMap::new();
+                if let Some(Value::Object(p)) = s.get("properties") {
+                    for k in p.keys() {
+                        let n = self.node(&loc.child("properties").child(k));
+                        props.insert(k.clone(), (n, required.contains(k.as_str())));
+                    }
+                }
+                let additional = match s.get("additionalProperties") {
+                    None | Some(Value::Bool(true)) => Additional::Open,
+                    Some(Value::Bool(false)) => Additional::Closed,
+                    Some(_) => Additional::Schema(Box::new(self.node(&loc.child("additionalProperties")))),
+                };
+                NodeKind::Object { props, additional }
+            }
+            _ => NodeKind::Any,
+        }
+    }
+
+    /// `allOf`: the members' properties and requirements merged into one object.
+    fn all_of(&mut self, loc: &Loc) -> NodeKind {
+        let mut props: BTreeMap<String, (Node, bool)> = BTreeMap::new();
+        let mut required: BTreeSet<String> = BTreeSet::new();
+        let mut additional = Additional::Open;
+        let mut pending = vec![loc.clone()];
+        let mut first = true;
+        while let Some(l) = pending.pop() {
+            let Ok(t) = self.set.deref(&l) else { continue };
+            let set: &'a SourceSet = self.set;
+            let Some(Value::Object(o)) = set.get(&t) else { continue };
+            if let Some(Value::Array(members)) = o.get("allOf") {
+                pending.extend((0..members.len()).rev().map(|i| t.child("allOf").index(i)));
+            }
+            if !first || !o.contains_key("allOf") || o.contains_key("properties") {
+                let member = self.typed(&t, o, "object", None, Limits::new());
+                if let NodeKind::Object { props: p, additional: a } = member {
+                    props.extend(p);
+                    if a != Additional::Open {
+                        additional = a;
+                    }
+                }
+            }
+            required.extend(o.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).map(str::to_string));
+            first = false;
+        }
+        for (k, (_, req)) in props.iter_mut() {
+            *req = required.contains(k);
+        }
+        NodeKind::Object { props, additional }
+    }
+}
+
+fn any() -> Node {
+    Node { kind: NodeKind::Any, nullable: false, description: None, title: None, origin: String::new() }
+}
+
+/// `anyOf: [{enum: [...]}, {type: string}]`: a string with an open enumeration.
+fn open_enum(members: &[Node]) -> Option<NodeKind> {
+    if members.len() != 2 {
+        return None;
+    }
+    let plain = |n: &Node| matches!(&n.kind, NodeKind::String { enumeration: None, .. });
+    let enumerated = |n: &Node| match &n.kind {
+        NodeKind::String { enumeration: Some(e), format, limits } => Some((e.values.clone(), format.clone(), limits.clone())),
+        _ => None,
+    };
+    let (values, format, limits) = match (enumerated(&members[0]), enumerated(&members[1])) {
+        (Some(v), None) if plain(&members[1]) => v,
+        (None, Some(v)) if plain(&members[0]) => v,
+        _ => return None,
+    };
+    Some(NodeKind::String { format, enumeration: Some(Enumeration { values, open: true }), limits })
+}

@@ -61,6 +61,8 @@ impl Report {
 /// The compiled spec: every message, ready to check lines against.
 pub struct Checker {
     candidates: Vec<Candidate>,
+    /// Channel name → indexes of the candidates it carries.
+    by_channel: std::collections::HashMap<String, Vec<usize>>,
 }
 
 /// The required string `const` property of a payload struct: its discriminator.
@@ -106,13 +108,22 @@ impl Checker {
                 });
             }
         }
-        Ok(Checker { candidates })
+        let mut by_channel: std::collections::HashMap<String, Vec<usize>> = std::collections::HashMap::new();
+        for (i, c) in candidates.iter().enumerate() {
+            for name in &c.channels {
+                let list = by_channel.entry(name.clone()).or_default();
+                if !list.contains(&i) {
+                    list.push(i);
+                }
+            }
+        }
+        Ok(Checker { candidates, by_channel })
     }
 
     /// Checks one wire message sent on `channel`; `Ok(label)` when it conforms.
     pub fn check(&self, line: usize, channel: &str, message: &Value) -> std::result::Result<String, (Option<String>, Vec<Failure>)> {
         let fail = |reason, path: String, detail: String| Failure { line, message: None, path, reason, detail };
-        let on_channel: Vec<&Candidate> = self.candidates.iter().filter(|c| c.channels.iter().any(|n| n == channel)).collect();
+        let on_channel: Vec<&Candidate> = self.by_channel.get(channel).into_iter().flatten().map(|i| &self.candidates[*i]).collect();
         if on_channel.is_empty() {
             return Err((None, vec![fail("unknown-channel", String::new(), format!("no channel, address or topic `{channel}` in the spec"))]));
         }
@@ -128,6 +139,10 @@ impl Checker {
         };
         let mut best: Option<(String, Vec<Failure>)> = None;
         for c in &chosen {
+            // The fast check first; errors are only collected for lines that fail it.
+            if c.validator.is_valid(message) {
+                return Ok(c.label.clone());
+            }
             let errors: Vec<Failure> = c.validator.iter_errors(message).map(|e| describe(line, &c.label, &e)).collect();
             if errors.is_empty() {
                 return Ok(c.label.clone());
@@ -179,42 +194,72 @@ pub enum Framing {
     Wrapped,
 }
 
-/// Reads JSON Lines from `input` and checks each against the spec.
+/// The verdict on one line.
+type Outcome = std::result::Result<String, (Option<String>, Vec<Failure>)>;
+
+fn check_line(checker: &Checker, n: usize, line: &str, framing: &Framing) -> Outcome {
+    let value: Value = match serde_json::from_str(line) {
+        Ok(v) => v,
+        Err(e) => return Err((None, vec![Failure { line: n, message: None, path: String::new(), reason: "invalid-json", detail: e.to_string() }])),
+    };
+    match framing {
+        Framing::Channel(c) => checker.check(n, c, &value),
+        Framing::Wrapped => match (value.get("channel").and_then(Value::as_str), value.get("message")) {
+            (Some(c), Some(m)) => checker.check(n, c, m),
+            _ => Err((None, vec![Failure {
+                line: n,
+                message: None,
+                path: String::new(),
+                reason: "invalid-json",
+                detail: "expected {\"channel\": NAME, \"message\": {...}} (or pass --channel)".into(),
+            }])),
+        },
+    }
+}
+
+/// Lines read and checked per batch; each batch is split across the available cores.
+const BATCH: usize = 8192;
+
+/// Reads JSON Lines from `input` and checks each against the spec, in bounded batches.
 pub fn run(checker: &Checker, input: impl BufRead, framing: &Framing, source: &str) -> Result<Report> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
     let mut report = Report::default();
-    for (i, line) in input.lines().enumerate() {
-        let n = i + 1;
-        let line = line.map_err(|e| Diagnostic::new(Code::Io, source, format!("line {n}: {e}")))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        report.lines += 1;
-        let outcome = match serde_json::from_str::<Value>(&line) {
-            Err(e) => Err((None, vec![Failure { line: n, message: None, path: String::new(), reason: "invalid-json", detail: e.to_string() }])),
-            Ok(value) => match framing {
-                Framing::Channel(c) => checker.check(n, c, &value),
-                Framing::Wrapped => match (value.get("channel").and_then(Value::as_str), value.get("message")) {
-                    (Some(c), Some(m)) => checker.check(n, c, m),
-                    _ => Err((None, vec![Failure {
-                        line: n,
-                        message: None,
-                        path: String::new(),
-                        reason: "invalid-json",
-                        detail: "expected {\"channel\": NAME, \"message\": {...}} (or pass --channel)".into(),
-                    }])),
-                },
-            },
-        };
-        match outcome {
-            Ok(label) => {
-                report.conforming += 1;
-                let c = report.messages.entry(label).or_default();
-                c.lines += 1;
-                c.conforming += 1;
+    let mut lines = input.lines().enumerate();
+    loop {
+        let mut batch: Vec<(usize, String)> = Vec::with_capacity(BATCH);
+        for (i, line) in lines.by_ref() {
+            let line = line.map_err(|e| Diagnostic::new(Code::Io, source, format!("line {}: {e}", i + 1)))?;
+            if !line.trim().is_empty() {
+                batch.push((i + 1, line));
             }
-            Err((label, failures)) => {
-                report.messages.entry(label.unwrap_or_else(|| "(unidentified)".into())).or_default().lines += 1;
-                report.failures.extend(failures);
+            if batch.len() == BATCH {
+                break;
+            }
+        }
+        if batch.is_empty() {
+            break;
+        }
+        let chunk = batch.len().div_ceil(workers);
+        let outcomes: Vec<Vec<(usize, Outcome)>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = batch
+                .chunks(chunk)
+                .map(|part| scope.spawn(move || part.iter().map(|(n, l)| (*n, check_line(checker, *n, l, framing))).collect::<Vec<_>>()))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
+        });
+        for (_, outcome) in outcomes.into_iter().flatten() {
+            report.lines += 1;
+            match outcome {
+                Ok(label) => {
+                    report.conforming += 1;
+                    let c = report.messages.entry(label).or_default();
+                    c.lines += 1;
+                    c.conforming += 1;
+                }
+                Err((label, failures)) => {
+                    report.messages.entry(label.unwrap_or_else(|| "(unidentified)".into())).or_default().lines += 1;
+                    report.failures.extend(failures);
+                }
             }
         }
     }

@@ -162,7 +162,7 @@ fn document_change(d: &crate::ir::IrDocument, kind: &'static str, classification
 /// Per Kafka topic: FORWARD when no change breaks old readers, BACKWARD when none breaks new readers of old data.
 fn kafka_compatibility(new: &crate::ir::Ir, old: &crate::ir::Ir, changes: &[Change]) -> Vec<TopicCompatibility> {
     let mut topics: BTreeMap<String, (String, String)> = BTreeMap::new();
-    for ir in [old, new] {
+    for ir in [new, old] {
         for d in &ir.documents {
             let kafka_doc = d.spec.servers.iter().any(|s| s.protocol.eq_ignore_ascii_case("kafka"));
             for c in &d.spec.channels {

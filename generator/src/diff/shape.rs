@@ -62,7 +62,7 @@ impl NodeKind {
             NodeKind::String { format, .. } => format.as_ref().map_or("string".into(), |f| format!("string({f})")),
             NodeKind::Integer { format, .. } => format.as_ref().map_or("integer".into(), |f| format!("integer({f})")),
             NodeKind::Number { format, .. } => format.as_ref().map_or("number".into(), |f| format!("number({f})")),
-            NodeKind::Const(v) => format!("const {v}"),
+            NodeKind::Const(_) => "const".into(),
             NodeKind::Object { .. } => "object".into(),
             NodeKind::Array { .. } => "array".into(),
             NodeKind::Union(_) => "union".into(),

@@ -162,3 +162,83 @@ fn custom_templates_override_the_builtin_ones() {
     assert!(o.status.success(), "{}", text(&o));
     assert_eq!(std::fs::read_to_string(out.join("README.md")).unwrap(), "# out by ACME\n");
 }
+
+fn git(dir: &Path, args: &[&str]) {
+    let o = Command::new("git").args(args).current_dir(dir).output().expect("git runs");
+    assert!(o.status.success(), "git {args:?}: {}", text(&o));
+}
+
+#[test]
+fn diff_reads_git_revisions_and_sets_exit_codes() {
+    let p = scratch_project();
+    let dir = p.path();
+    git(dir, &["init", "-q"]);
+    git(dir, &["-c", "user.email=t@example.com", "-c", "user.name=t", "add", "asyncapi"]);
+    git(dir, &["-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-q", "-m", "base"]);
+
+    // Unchanged working tree against HEAD: nothing breaks.
+    let o = run(&["diff", "HEAD:asyncapi", "asyncapi"], dir);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("suggested version bump: none"), "{}", text(&o));
+
+    // A docs-only edit: exit 0, patch.
+    edit(&dir.join("asyncapi/agent-vb.yaml"), "Status code:", "The status code:");
+    let o = run(&["diff", "HEAD:asyncapi", "asyncapi", "--format", "json"], dir);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json output");
+    assert_eq!(report["summary"]["bump"], "patch");
+    assert_eq!(report["changes"][0]["classification"], "docs");
+
+    // A closed enum gains a value in a message the server sends: breaking, exit 1.
+    edit(&dir.join("asyncapi/agent-vb.yaml"), "- ERR_CODE_06", "- ERR_CODE_06\n                - ERR_CODE_07");
+    let o = run(&["diff", "HEAD:asyncapi", "asyncapi", "--format", "markdown"], dir);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let md = text(&o);
+    assert!(md.contains("## AsyncAPI changes") && md.contains("enum-value-added") && md.contains("**major**"), "{md}");
+
+    // Accepted with an allow-list: exit 0, still listed.
+    let allow = dir.join("allow.yaml");
+    std::fs::write(&allow, "accept:\n  - path: /channels/status/messages/status/payload/data\n    kind: enum-value-added\n    reason: all clients treat status as open since 2.1\n").unwrap();
+    let o = run(&["diff", "HEAD:asyncapi", "asyncapi", "--allow", allow.to_str().unwrap()], dir);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("accepted: all clients treat status as open since 2.1"));
+
+    // Errors: an unknown revision, an unreadable allow-list.
+    let o = run(&["diff", "no-such-rev:asyncapi", "asyncapi"], dir);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let o = run(&["diff", "HEAD:asyncapi", "asyncapi", "--allow", "missing.yaml"], dir);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+}
+
+#[test]
+fn conform_exit_codes_and_stdin() {
+    let good = r#"{"channel": "/agent-vb-mw/ws/agent-vb", "message": {"topic": "status", "data": "CALL_OPENED"}}"#;
+    let bad = r#"{"channel": "/agent-vb-mw/ws/agent-vb", "message": {"topic": "status", "data": "NOPE"}}"#;
+    let dir = tempfile::tempdir().unwrap();
+    let capture = dir.path().join("capture.jsonl");
+    std::fs::write(&capture, format!("{good}\n{bad}\n")).unwrap();
+    let o = run(&["conform", "asyncapi", capture.to_str().unwrap()], &repo());
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("line 2: agent_vb:status /data [closed-enum]"), "{}", text(&o));
+    let o = run(&["conform", "asyncapi", capture.to_str().unwrap(), "--format", "json"], &repo());
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(report["failures"][0]["line"], 2);
+    assert_eq!(report["conforming"], 1);
+
+    // Plain messages from stdin, channel named on the command line.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_asyncapi-codegen"))
+        .args(["conform", "asyncapi", "-", "--channel", "agent_assist_summary"])
+        .current_dir(repo())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(b"{\"message_type\": \"agent_assist_start\", \"dialog_id\": \"d1\"}\n").unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("cdr:agentAssistStart: 1/1 lines conform"), "{}", text(&o));
+
+    let o = run(&["conform", "asyncapi", "missing.jsonl"], &repo());
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -119,3 +119,47 @@ fn an_accepted_break_passes_but_stays_visible() {
     let other = vec![Allowed { path: broken[0].path.clone(), kind: Some("enum-value-added".into()), reason: "x".into() }];
     assert!(run(&case, &other).fails());
 }
+
+/// Copies the spec set to a temp dir with one textual edit to agent-assist-cdr.yaml.
+fn edited_spec_set(from: &str, to: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = |src: &Path, dst: &Path| {
+        std::fs::create_dir_all(dst).unwrap();
+        for e in std::fs::read_dir(src).unwrap() {
+            let e = e.unwrap();
+            if e.path().is_file() {
+                std::fs::copy(e.path(), dst.join(e.file_name())).unwrap();
+            }
+        }
+    };
+    copy(&root().join("asyncapi"), dir.path());
+    copy(&root().join("asyncapi/common"), &dir.path().join("common"));
+    let cdr = dir.path().join("agent-assist-cdr.yaml");
+    let text = std::fs::read_to_string(&cdr).unwrap();
+    assert!(text.contains(from), "agent-assist-cdr.yaml no longer contains {from:?}");
+    std::fs::write(&cdr, text.replacen(from, to, 1)).unwrap();
+    dir
+}
+
+#[test]
+fn kafka_topics_get_registry_compatibility_per_direction() {
+    let old = root().join("asyncapi").to_string_lossy().to_string();
+    let step = |r: &diff::Report| r.summary.kafka.iter().find(|t| t.topic == "agent_assist_step").cloned().unwrap();
+    let summary = |r: &diff::Report| r.summary.kafka.iter().find(|t| t.topic == "agent_assist_summary").cloned().unwrap();
+
+    // A new required field: old records lack it, so new readers break (not BACKWARD); old readers are fine (FORWARD).
+    let dir = edited_spec_set("          required:\n            - message_type\n          properties:\n            message_type:\n              type: string\n              const: agent_assist_step", "          required:\n            - message_type\n            - step\n          properties:\n            message_type:\n              type: string\n              const: agent_assist_step");
+    let r = diff::diff(std::slice::from_ref(&old), &[dir.path().to_string_lossy().to_string()], &[]).unwrap();
+    let t = step(&r);
+    assert!(!t.backward && t.forward && !t.full, "{t:?}");
+    assert!(summary(&r).full, "the other topic is untouched");
+    assert!(r.changes.iter().any(|c| c.kind == "required-added" && c.path.ends_with("/payload/step")), "{:?}", r.changes);
+    assert_eq!(r.summary.bump, "minor", "the producer sends it, so a new required field is compatible for the document");
+
+    // Removing a field: old readers miss it (not FORWARD); new readers ignore it in old data (BACKWARD).
+    let dir = edited_spec_set("            step:\n              type: integer\n              description: Number of this step within the stream.\n", "");
+    let r = diff::diff(std::slice::from_ref(&old), &[dir.path().to_string_lossy().to_string()], &[]).unwrap();
+    let t = step(&r);
+    assert!(t.backward && !t.forward && !t.full, "{t:?}");
+    assert_eq!(r.summary.bump, "major");
+}

@@ -162,17 +162,22 @@ fn generator(args: &GenerateArgs) -> Result<(Generator, PathBuf), String> {
     Ok((g, out))
 }
 
-fn generate(args: &GenerateArgs) -> ExitCode {
-    let (g, out) = match generator(args) {
-        Ok(x) => x,
-        Err(m) => return usage(m),
-    };
-    let rendered = match g.render() {
-        Ok(r) => r,
+/// The crate rendered in memory and where it goes, or the exit code of a usage or input error.
+fn render(args: &GenerateArgs) -> Result<(asyncapi_codegen::Rendered, PathBuf), ExitCode> {
+    let (g, out) = generator(args).map_err(usage)?;
+    match g.render() {
+        Ok(r) => Ok((r, out)),
         Err(e) => {
             report(&e);
-            return ExitCode::from(2);
+            Err(ExitCode::from(2))
         }
+    }
+}
+
+fn generate(args: &GenerateArgs) -> ExitCode {
+    let (rendered, out) = match render(args) {
+        Ok(x) => x,
+        Err(code) => return code,
     };
     match write::write_atomic(&out, &rendered.files) {
         Ok(stats) => {
@@ -194,16 +199,9 @@ fn generate(args: &GenerateArgs) -> ExitCode {
 }
 
 fn check(args: &GenerateArgs) -> ExitCode {
-    let (g, out) = match generator(args) {
+    let (rendered, out) = match render(args) {
         Ok(x) => x,
-        Err(m) => return usage(m),
-    };
-    let rendered = match g.render() {
-        Ok(r) => r,
-        Err(e) => {
-            report(&e);
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let drift = match write::drift(&out, &rendered.files) {
         Ok(d) => d,

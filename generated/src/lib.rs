@@ -20,3 +20,6 @@ pub mod agent_assist;
 pub mod agent_vb;
 #[doc(hidden)]
 pub mod support;
+/// WebSocket runtime shared by the generated servers and clients.
+#[cfg(any(feature = "server", feature = "client"))]
+pub mod ws;

@@ -52,6 +52,10 @@ mod models;
 pub use models::*;
 #[cfg(test)]
 mod examples;
+#[cfg(feature = "server")]
+pub mod server;
+#[cfg(feature = "client")]
+pub mod client;
 /// `info.title` of the source document.
 pub const TITLE: &str = "Agent Assist Operations WebSocket API";
 /// `info.version` of the source document.

@@ -49,6 +49,10 @@ mod models;
 pub use models::*;
 #[cfg(test)]
 mod examples;
+#[cfg(feature = "server")]
+pub mod server;
+#[cfg(feature = "client")]
+pub mod client;
 /// `info.title` of the source document.
 pub const TITLE: &str = "AgentVB Middleware WebSocket API";
 /// `info.version` of the source document.

@@ -76,6 +76,45 @@ fn uses(ir: &Ir, wanted: &Ty) -> bool {
     })
 }
 
+#[derive(Serialize)]
+struct Feature {
+    name: &'static str,
+    enables: Vec<&'static str>,
+}
+
+#[derive(Serialize)]
+struct Example {
+    name: &'static str,
+    features: Vec<&'static str>,
+}
+
+fn has_sockets(ir: &Ir) -> bool {
+    ir.documents.iter().any(|d| !rust::socket::endpoints(d).is_empty())
+}
+
+/// Cargo features: `server` and `client` (default) when a document has WebSocket servers.
+fn features(ir: &Ir) -> Vec<Feature> {
+    if !has_sockets(ir) {
+        return Vec::new();
+    }
+    vec![
+        Feature { name: "default", enables: vec!["server", "client"] },
+        Feature { name: "server", enables: vec!["dep:axum", "dep:tokio"] },
+        Feature { name: "client", enables: vec!["dep:tokio", "dep:tokio-tungstenite", "dep:futures-util"] },
+        Feature { name: "tls", enables: vec!["client", "tokio-tungstenite/rustls-tls-webpki-roots"] },
+    ]
+}
+
+fn examples(ir: &Ir) -> Vec<Example> {
+    if !has_sockets(ir) {
+        return Vec::new();
+    }
+    vec![
+        Example { name: "mock-server", features: vec!["server"] },
+        Example { name: "tail", features: vec!["client"] },
+    ]
+}
+
 fn dependencies(ir: &Ir) -> Vec<Dependency> {
     let mut deps = vec![
         Dependency { name: "serde", spec: r#"{ version = "1", features = ["derive"] }"# },
@@ -87,6 +126,13 @@ fn dependencies(ir: &Ir) -> Vec<Dependency> {
     if uses(ir, &Ty::Uuid) {
         deps.push(Dependency { name: "uuid", spec: r#"{ version = "1", features = ["serde"] }"# });
     }
+    if has_sockets(ir) {
+        deps.insert(0, Dependency { name: "axum", spec: r#"{ version = "0.8", default-features = false, features = ["ws", "query", "tokio", "http1"], optional = true }"# });
+        deps.push(Dependency { name: "futures-util", spec: r#"{ version = "0.3", default-features = false, features = ["sink", "std"], optional = true }"# });
+        deps.push(Dependency { name: "tokio", spec: r#"{ version = "1", features = ["macros", "net", "rt-multi-thread", "signal", "sync", "time"], optional = true }"# });
+        deps.push(Dependency { name: "tokio-tungstenite", spec: r#"{ version = "0.29", optional = true }"# });
+    }
+    deps.sort_by_key(|d| d.name);
     deps
 }
 
@@ -94,7 +140,7 @@ fn to_string(tokens: TokenStream, path: &str) -> Result<String> {
     rust::format_file(tokens).map_err(|m| Diagnostic::new(Code::Unsupported, path, m).into())
 }
 
-fn module_root(doc: &IrDocument, has_examples: bool) -> TokenStream {
+fn module_root(doc: &IrDocument, has_examples: bool, has_socket: bool) -> TokenStream {
     let info = &doc.spec.info;
     let mut text = format!("{} (version {})", info.title, info.version);
     if let Some(d) = &info.description {
@@ -107,11 +153,20 @@ fn module_root(doc: &IrDocument, has_examples: bool) -> TokenStream {
     let version = &info.version;
     let source = doc.source.file_name().map(|f| f.to_string_lossy().to_string()).unwrap_or_default();
     let examples = has_examples.then(|| quote!(#[cfg(test)] mod examples;));
+    let sockets = has_socket.then(|| {
+        quote! {
+            #[cfg(feature = "server")]
+            pub mod server;
+            #[cfg(feature = "client")]
+            pub mod client;
+        }
+    });
     quote! {
         #( #![doc = #lines] )*
         mod models;
         pub use models::*;
         #examples
+        #sockets
         /// `info.title` of the source document.
         pub const TITLE: &str = #title;
         /// `info.version` of the source document.
@@ -127,6 +182,13 @@ pub fn crate_files(set: &crate::load::SourceSet, ir: &Ir, crate_name: &str, temp
     let mut files = super::docs::files(&env, set, ir, crate_name)?;
     let modules: Vec<syn::Ident> = ir.documents.iter().map(|d| format_ident!("{}", d.module)).collect();
     let titles: Vec<String> = ir.documents.iter().map(|d| format!(" `{}`: {}.", d.module, d.spec.info.title)).collect();
+    let ws = has_sockets(ir).then(|| {
+        quote! {
+            /// WebSocket runtime shared by the generated servers and clients.
+            #[cfg(any(feature = "server", feature = "client"))]
+            pub mod ws;
+        }
+    });
     let lib = quote! {
         //! Typed messages generated from AsyncAPI documents by asyncapi-codegen.
         //!
@@ -145,16 +207,29 @@ pub fn crate_files(set: &crate::load::SourceSet, ir: &Ir, crate_name: &str, temp
         #(pub mod #modules;)*
         #[doc(hidden)]
         pub mod support;
+        #ws
     };
     files.insert(PathBuf::from("src/lib.rs"), to_string(lib, "src/lib.rs")?);
     files.insert(PathBuf::from("src/support.rs"), to_string(rust::support::emit(), "src/support.rs")?);
+    if has_sockets(ir) {
+        files.insert(PathBuf::from("src/ws.rs"), to_string(rust::ws_runtime::emit(), "src/ws.rs")?);
+    }
+    if let Some((mock, tail)) = rust::socket_examples::emit(ir, crate_name) {
+        files.insert(PathBuf::from("examples/mock-server.rs"), to_string(mock, "examples/mock-server.rs")?);
+        files.insert(PathBuf::from("examples/tail.rs"), to_string(tail, "examples/tail.rs")?);
+    }
     for doc in &ir.documents {
         let dir = PathBuf::from("src").join(&doc.module);
         let examples = rust::examples::emit(doc);
         if let Some(tokens) = &examples {
             files.insert(dir.join("examples.rs"), to_string(tokens.clone(), "examples.rs")?);
         }
-        files.insert(dir.join("mod.rs"), to_string(module_root(doc, examples.is_some()), "mod.rs")?);
+        let sockets = rust::socket::emit(doc);
+        if let Some((server, client)) = &sockets {
+            files.insert(dir.join("server.rs"), to_string(server.clone(), "server.rs")?);
+            files.insert(dir.join("client.rs"), to_string(client.clone(), "client.rs")?);
+        }
+        files.insert(dir.join("mod.rs"), to_string(module_root(doc, examples.is_some(), sockets.is_some()), "mod.rs")?);
         files.insert(dir.join("models.rs"), to_string(rust::models::emit(doc), "models.rs")?);
     }
     let description = format!(
@@ -167,7 +242,7 @@ pub fn crate_files(set: &crate::load::SourceSet, ir: &Ir, crate_name: &str, temp
     let cargo = render(
         &env,
         "crate/Cargo.toml.j2",
-        minijinja::context! { crate_name, version, description, dependencies => dependencies(ir) },
+        minijinja::context! { crate_name, version, description, dependencies => dependencies(ir), features => features(ir), examples => examples(ir) },
     )?;
     files.insert(PathBuf::from("Cargo.toml"), cargo);
     #[derive(Serialize)]

@@ -3,7 +3,10 @@
 pub mod docs;
 pub mod examples;
 pub mod models;
+pub mod socket;
+pub mod socket_examples;
 pub mod support;
+pub mod ws_runtime;
 
 use proc_macro2::TokenStream;
 

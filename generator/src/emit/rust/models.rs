@@ -9,6 +9,11 @@ use crate::ir::{Derives, EnumVariant, Extra, Field, IrDocument, Kind, Struct, Ta
 
 /// The Rust type of a type expression; `boxed` boxes the named type it mentions directly.
 pub fn ty_tokens(doc: &IrDocument, ty: &Ty, boxed: bool) -> TokenStream {
+    ty_path(doc, ty, boxed, &TokenStream::new())
+}
+
+/// Like [`ty_tokens`], with named types reached through `prefix` (e.g. `super::`).
+pub fn ty_path(doc: &IrDocument, ty: &Ty, boxed: bool, prefix: &TokenStream) -> TokenStream {
     match ty {
         Ty::String => quote!(::std::string::String),
         Ty::Bool => quote!(bool),
@@ -24,21 +29,21 @@ pub fn ty_tokens(doc: &IrDocument, ty: &Ty, boxed: bool) -> TokenStream {
         Ty::Named(id) => {
             let name = format_ident!("{}", doc.type_def(*id).name);
             if boxed {
-                quote!(::std::boxed::Box<#name>)
+                quote!(::std::boxed::Box<#prefix #name>)
             } else {
-                quote!(#name)
+                quote!(#prefix #name)
             }
         }
         Ty::Vec(inner) => {
-            let t = ty_tokens(doc, inner, false);
+            let t = ty_path(doc, inner, false, prefix);
             quote!(::std::vec::Vec<#t>)
         }
         Ty::Map(inner) => {
-            let t = ty_tokens(doc, inner, false);
+            let t = ty_path(doc, inner, false, prefix);
             quote!(::std::collections::BTreeMap<::std::string::String, #t>)
         }
         Ty::Nullable(inner) => {
-            let t = ty_tokens(doc, inner, boxed);
+            let t = ty_path(doc, inner, boxed, prefix);
             quote!(::std::option::Option<#t>)
         }
     }

@@ -1,0 +1,533 @@
+//! WebSocket servers and clients per document: handler traits, typed sessions, routes,
+//! typed clients, and the mock-server / tail examples. The shared machinery is in `ws_runtime`.
+
+use heck::ToSnakeCase;
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use serde_json::Value;
+
+use super::models::ty_path;
+use crate::ir::naming::Scope;
+use crate::ir::{Connection, Extra, IrDocument, IrMessage, Kind, Tagging, Ty, TypeId, Union};
+use crate::spec::{Action, Role};
+
+/// One WebSocket connection (a socket address) of a document, seen from the server.
+pub struct Endpoint<'a> {
+    pub doc: &'a IrDocument,
+    pub conn: &'a Connection,
+    /// Submodule name when the document has several sockets.
+    pub module: Option<syn::Ident>,
+    /// Messages the server receives / sends, with the union over each.
+    pub incoming: Option<TypeId>,
+    pub outgoing: Option<TypeId>,
+    pub required_query: Vec<String>,
+    pub optional_query: Vec<String>,
+}
+
+fn is_socket(c: &Connection) -> bool {
+    matches!(c.protocol.as_deref(), Some("ws" | "wss"))
+}
+
+/// The socket endpoints of a document (none when it has no `ws`/`wss` server).
+pub fn endpoints(doc: &IrDocument) -> Vec<Endpoint<'_>> {
+    let sockets: Vec<&Connection> = doc.connections.iter().filter(|c| is_socket(c)).collect();
+    let several = sockets.len() > 1;
+    let mut names = Scope::default();
+    sockets
+        .into_iter()
+        .map(|conn| {
+            let (incoming, outgoing) = match doc.role {
+                Role::Server => (conn.received_type, conn.sent_type),
+                Role::Client => (conn.sent_type, conn.received_type),
+            };
+            let query = conn.channels.iter().find_map(|c| doc.spec.channels[*c].bindings.get("ws").and_then(|w| w.get("query")).cloned());
+            let required: Vec<String> = query
+                .as_ref()
+                .and_then(|q| q.get("required"))
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                .unwrap_or_default();
+            let optional: Vec<String> = query
+                .as_ref()
+                .and_then(|q| q.get("properties"))
+                .and_then(Value::as_object)
+                .map(|p| p.keys().filter(|k| !required.contains(k)).cloned().collect())
+                .unwrap_or_default();
+            let module = several.then(|| {
+                let base = if conn.name.is_empty() { String::from("socket") } else { conn.name.to_snake_case() };
+                format_ident!("{}", names.claim(&crate::ir::naming::field_name(&base)))
+            });
+            Endpoint { doc, conn, module, incoming, outgoing, required_query: required, optional_query: optional }
+        })
+        .collect()
+}
+
+pub fn union(doc: &IrDocument, id: Option<TypeId>) -> Option<(&str, &Union)> {
+    let def = &doc.types[id?.0];
+    match &def.kind {
+        Kind::Union(u) => Some((def.name.as_str(), u)),
+        _ => None,
+    }
+}
+
+pub fn message<'a>(doc: &'a IrDocument, rust: &str) -> Option<&'a IrMessage> {
+    doc.messages.iter().find(|m| m.rust == rust)
+}
+
+/// The handler method for each incoming variant, named after the operation that receives it,
+/// with that operation's index.
+pub fn handler_methods(e: &Endpoint<'_>, u: &Union) -> Vec<(syn::Ident, Option<usize>)> {
+    let doc = e.doc;
+    let receive = match doc.role {
+        Role::Server => Action::Receive,
+        Role::Client => Action::Send,
+    };
+    let mut scope = Scope::with_reserved(&["on_connect", "on_close", "authenticate"]);
+    u.variants
+        .iter()
+        .map(|v| {
+            let m = message(doc, &v.rust);
+            let op_index = m.and_then(|m| {
+                doc.spec.operations.iter().position(|o| {
+                    o.action == receive
+                        && e.conn.channels.contains(&o.channel)
+                        && doc.spec.channels[o.channel].messages.iter().any(|cm| cm.loc == m.loc && (o.messages.is_empty() || o.messages.contains(&cm.key)))
+                })
+            });
+            let op = op_index.map(|i| &doc.spec.operations[i]);
+            let base = match op {
+                Some(o) => {
+                    let key = o.key.to_snake_case();
+                    let stripped = ["receive_", "send_", "on_", "handle_"].iter().find_map(|p| key.strip_prefix(p)).unwrap_or(&key).to_string();
+                    if o.messages.len() > 1 { format!("{stripped}_{}", v.rust.to_snake_case()) } else { stripped }
+                }
+                None => v.rust.to_snake_case(),
+            };
+            (format_ident!("{}", scope.claim(&crate::ir::naming::field_name(&format!("on_{base}")))), op_index)
+        })
+        .collect()
+}
+
+/// How to build the outgoing union's variant from a send method's argument.
+fn wrap(v: &crate::ir::UnionVariant, union_name: &syn::Ident, sup: &TokenStream) -> TokenStream {
+    let variant = format_ident!("{}", v.rust);
+    if v.boxed {
+        quote!(#sup #union_name::#variant(::std::boxed::Box::new(message)))
+    } else {
+        quote!(#sup #union_name::#variant(message))
+    }
+}
+
+/// A variant of the outgoing union that carries an error text: the spec's error channel.
+fn error_constructor(e: &Endpoint<'_>, sup: &TokenStream) -> TokenStream {
+    let doc = e.doc;
+    let Some((name, u)) = union(doc, e.outgoing) else { return quote!(::std::option::Option::None) };
+    let union_ident = format_ident!("{}", name);
+    for v in &u.variants {
+        let Some(m) = message(doc, &v.rust) else { continue };
+        let label = format!("{} {}", m.key, m.name.clone().unwrap_or_default()).to_lowercase();
+        if !label.contains("error") {
+            continue;
+        }
+        // The struct the reason goes into: the envelope's content, or the payload itself.
+        let Ty::Named(id) = &v.ty else { continue };
+        let def = &doc.types[id.0];
+        let Kind::Struct(st) = &def.kind else { continue };
+        let Some(field) = st.fields.iter().find(|f| f.wire == "message" && f.ty == Ty::String).or_else(|| st.fields.iter().find(|f| f.ty == Ty::String)) else {
+            continue;
+        };
+        let others_optional = st.fields.iter().all(|f| f.wire == field.wire || !f.required);
+        if !others_optional {
+            continue;
+        }
+        let struct_ident = format_ident!("{}", def.name);
+        let inits = st.fields.iter().map(|f| {
+            let ident = format_ident!("{}", f.rust);
+            if f.wire == field.wire {
+                match (f.required, f.nullable) {
+                    (true, false) => quote!(#ident: reason.to_string(),),
+                    (true, true) | (false, false) => quote!(#ident: ::std::option::Option::Some(reason.to_string()),),
+                    (false, true) => quote!(#ident: ::std::option::Option::Some(::std::option::Option::Some(reason.to_string())),),
+                }
+            } else {
+                quote!(#ident: ::std::option::Option::None,)
+            }
+        });
+        let extra = match &st.extra {
+            Extra::Keep { field, .. } => {
+                let ident = format_ident!("{}", field);
+                quote!(#ident: ::std::default::Default::default(),)
+            }
+            _ => quote!(),
+        };
+        let value = quote!(#sup #struct_ident { #(#inits)* #extra });
+        let message = if v.boxed { quote!(::std::boxed::Box::new(#value)) } else { value };
+        let variant = format_ident!("{}", v.rust);
+        return quote! {
+            ::serde_json::to_string(&#sup #union_ident::#variant(#message)).ok()
+        };
+    }
+    quote!(::std::option::Option::None)
+}
+
+pub fn address(e: &Endpoint<'_>) -> String {
+    e.conn.address.clone().unwrap_or_else(|| String::from("/"))
+}
+
+/// The `server` module items of one endpoint.
+fn server_items(e: &Endpoint<'_>, sup: &TokenStream) -> TokenStream {
+    let doc = e.doc;
+    let address = address(e);
+    let required = &e.required_query;
+    let optional = &e.optional_query;
+    let (incoming_name, incoming) = match union(doc, e.incoming) {
+        Some((n, u)) => (Some(format_ident!("{}", n)), Some(u)),
+        None => (None, None),
+    };
+    let methods: Vec<syn::Ident> = incoming.map(|u| handler_methods(e, u)).unwrap_or_default().into_iter().map(|(m, _)| m).collect();
+    let method_decls = incoming.into_iter().flat_map(|u| u.variants.iter().zip(&methods)).map(|(v, method)| {
+        let t = ty_path(doc, &v.ty, v.boxed, sup);
+        let what = message(doc, &v.rust).map(|m| m.key.clone()).unwrap_or_default();
+        let note = format!(" Handles message `{what}`.");
+        quote! {
+            #[doc = #note]
+            fn #method(&self, session: &Session, message: #t) -> impl ::std::future::Future<Output = ()> + Send;
+        }
+    });
+    let dispatch = match (&incoming_name, incoming) {
+        (Some(name), Some(u)) => {
+            let arms = u.variants.iter().zip(&methods).map(|(v, method)| {
+                let variant = format_ident!("{}", v.rust);
+                quote!(#sup #name::#variant(message) => <H as Handler>::#method(&self.handler, &session, message).await,)
+            });
+            quote! {
+                let message: #sup #name = ::serde_json::from_str(&text).map_err(|e| ::std::format!("invalid message: {e}"))?;
+                let session = Session { handle: handle.clone() };
+                match message { #(#arms)* }
+                ::std::result::Result::Ok(())
+            }
+        }
+        _ => quote! {
+            let _ = (handle, text);
+            ::std::result::Result::Err(::std::string::String::from("this socket accepts no messages from clients"))
+        },
+    };
+    let (send_all, send_methods) = match union(doc, e.outgoing) {
+        Some((name, u)) => {
+            let name = format_ident!("{}", name);
+            let mut scope = Scope::with_reserved(&["send", "id", "close", "handle", "is_closed"]);
+            let methods = u.variants.iter().map(|v| {
+                let method = format_ident!("{}", scope.claim(&format!("send_{}", v.rust.to_snake_case())));
+                let t = ty_path(doc, &v.ty, false, sup);
+                let wrapped = wrap(v, &name, sup);
+                let note = format!(" Queues a `{}` message.", message(doc, &v.rust).map(|m| m.key.as_str()).unwrap_or_default());
+                quote! {
+                    #[doc = #note]
+                    pub fn #method(&self, message: #t) -> ::std::result::Result<(), SendError> {
+                        self.send(&#wrapped)
+                    }
+                }
+            });
+            (
+                quote! {
+                    /// Queues any message the server sends on this socket.
+                    pub fn send(&self, message: &#sup #name) -> ::std::result::Result<(), SendError> {
+                        self.handle.send_json(message)
+                    }
+                },
+                quote!(#(#methods)*),
+            )
+        }
+        None => (quote!(), quote!()),
+    };
+    let error = error_constructor(e, sup);
+    quote! {
+        use ::std::sync::Arc;
+
+        use ::axum::extract::{Query, State};
+        use ::axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
+        use ::axum::response::{IntoResponse, Response};
+        use ::axum::http::StatusCode;
+
+        pub use crate::ws::server::{SendError, ServerConfig, SessionHandle, Shutdown, serve};
+        pub use crate::ws::{AuthError, Credentials};
+
+        /// Where the socket is mounted: the channel address.
+        pub const ADDRESS: &str = #address;
+        /// Query parameters the handshake must carry (checked before the upgrade: 401 when missing).
+        pub const REQUIRED_QUERY: &[&str] = &[#(#required),*];
+        /// Query parameters the handshake may carry.
+        pub const OPTIONAL_QUERY: &[&str] = &[#(#optional),*];
+
+        /// What the application implements. Regeneration never touches it.
+        pub trait Handler: Send + Sync + 'static {
+            /// What `authenticate` learns about the client, handed to `on_connect`.
+            type Auth: Send + 'static;
+            /// Checks the handshake's credentials before the upgrade; `Err` answers HTTP 401.
+            fn authenticate(&self, credentials: &Credentials) -> impl ::std::future::Future<Output = ::std::result::Result<Self::Auth, AuthError>> + Send;
+            /// A session was opened.
+            fn on_connect(&self, session: &Session, auth: Self::Auth) -> impl ::std::future::Future<Output = ()> + Send {
+                let _ = (session, auth);
+                async {}
+            }
+            #(#method_decls)*
+            /// A session ended.
+            fn on_close(&self, session: &Session) -> impl ::std::future::Future<Output = ()> + Send {
+                let _ = session;
+                async {}
+            }
+        }
+
+        /// One connected client. `Clone + Send`: push messages to it from any task.
+        #[derive(Clone, Debug)]
+        pub struct Session {
+            handle: SessionHandle,
+        }
+
+        impl Session {
+            pub fn id(&self) -> u64 {
+                self.handle.id()
+            }
+            pub fn handle(&self) -> &SessionHandle {
+                &self.handle
+            }
+            /// Closes the session with a close code (see `crate::ws::close_code`).
+            pub fn close(&self, code: u16, reason: &str) {
+                self.handle.close(code, reason)
+            }
+            pub fn is_closed(&self) -> bool {
+                self.handle.is_closed()
+            }
+            #send_all
+            #send_methods
+        }
+
+        struct Dispatcher<H> {
+            handler: Arc<H>,
+        }
+
+        impl<H: Handler> crate::ws::server::Protocol for Dispatcher<H> {
+            async fn on_text(&self, handle: &SessionHandle, text: ::std::string::String) -> ::std::result::Result<(), ::std::string::String> {
+                #dispatch
+            }
+            fn error_message(&self, reason: &str) -> ::std::option::Option<::std::string::String> {
+                let _ = reason;
+                #error
+            }
+            fn on_close(&self, handle: &SessionHandle) -> impl ::std::future::Future<Output = ()> + Send {
+                let session = Session { handle: handle.clone() };
+                async move { <H as Handler>::on_close(&self.handler, &session).await }
+            }
+        }
+
+        struct ServerState<H> {
+            handler: Arc<H>,
+            config: ServerConfig,
+            shutdown: Shutdown,
+        }
+
+        async fn upgrade<H: Handler>(
+            State(state): State<Arc<ServerState<H>>>,
+            Query(query): Query<::std::collections::BTreeMap<::std::string::String, ::std::string::String>>,
+            ws: ::std::result::Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+        ) -> Response {
+            let credentials = Credentials { query };
+            for name in REQUIRED_QUERY {
+                if credentials.get(name).is_none() {
+                    return (StatusCode::UNAUTHORIZED, ::std::format!("missing query parameter `{name}`")).into_response();
+                }
+            }
+            let auth = match <H as Handler>::authenticate(&state.handler, &credentials).await {
+                ::std::result::Result::Ok(auth) => auth,
+                ::std::result::Result::Err(e) => return (StatusCode::UNAUTHORIZED, e.0).into_response(),
+            };
+            let ws = match ws {
+                ::std::result::Result::Ok(ws) => ws,
+                ::std::result::Result::Err(rejection) => return rejection.into_response(),
+            };
+            ws.max_message_size(state.config.max_message_size)
+                .max_frame_size(state.config.max_frame_size)
+                .on_upgrade(move |socket| async move {
+                    let (handle, queue) = SessionHandle::new(state.config.outbound_queue);
+                    let session = Session { handle: handle.clone() };
+                    <H as Handler>::on_connect(&state.handler, &session, auth).await;
+                    let protocol = Arc::new(Dispatcher { handler: state.handler.clone() });
+                    crate::ws::server::run_session(socket, protocol, handle, queue, state.config.clone(), state.shutdown.clone()).await;
+                })
+        }
+
+        /// The socket mounted at [`ADDRESS`]; merge several routers to serve several sockets on one port.
+        pub fn router<H: Handler>(handler: Arc<H>, config: ServerConfig, shutdown: Shutdown) -> ::axum::Router {
+            let state = Arc::new(ServerState { handler, config, shutdown });
+            ::axum::Router::new().route(ADDRESS, ::axum::routing::get(upgrade::<H>)).with_state(state)
+        }
+    }
+}
+
+/// The `client` module items of one endpoint.
+fn client_items(e: &Endpoint<'_>, sup: &TokenStream) -> TokenStream {
+    let doc = e.doc;
+    let address = address(e);
+    let (send_all, send_methods) = match union(doc, e.incoming) {
+        Some((name, u)) => {
+            let name = format_ident!("{}", name);
+            let mut scope = Scope::with_reserved(&["send", "close"]);
+            let methods = u.variants.iter().map(|v| {
+                let method = format_ident!("{}", scope.claim(&format!("send_{}", v.rust.to_snake_case())));
+                let t = ty_path(doc, &v.ty, false, sup);
+                let wrapped = wrap(v, &name, sup);
+                let note = format!(" Sends a `{}` message.", message(doc, &v.rust).map(|m| m.key.as_str()).unwrap_or_default());
+                quote! {
+                    #[doc = #note]
+                    pub async fn #method(&self, message: #t) -> ::std::result::Result<(), ClientError> {
+                        self.send(&#wrapped).await
+                    }
+                }
+            });
+            (
+                quote! {
+                    /// Sends any message the server accepts on this socket.
+                    pub async fn send(&self, message: &#sup #name) -> ::std::result::Result<(), ClientError> {
+                        self.raw.send_json(message).await
+                    }
+                },
+                quote!(#(#methods)*),
+            )
+        }
+        None => (quote!(), quote!()),
+    };
+    let (incoming_ty, decode) = match union(doc, e.outgoing) {
+        Some((name, u)) => {
+            let name = format_ident!("{}", name);
+            let tag = match &u.tagging {
+                Tagging::Adjacent { tag, .. } => Some(tag.clone()),
+                Tagging::Property { property } if u.variants.iter().all(|v| v.tag.is_some()) => Some(property.clone()),
+                _ => None,
+            };
+            let unknown = tag.map(|tag| {
+                let known: Vec<&str> = u.variants.iter().filter_map(|v| v.tag.as_deref()).collect();
+                quote! {
+                    const KNOWN: &[&str] = &[#(#known),*];
+                    if let ::std::option::Option::Some(tag) = value.get(#tag).and_then(::serde_json::Value::as_str) {
+                        if !KNOWN.contains(&tag) {
+                            return ::std::result::Result::Ok(Incoming::Unknown { raw });
+                        }
+                    }
+                }
+            });
+            (
+                quote!(#sup #name),
+                quote! {
+                    let value: ::serde_json::Value = match ::serde_json::from_str(&raw) {
+                        ::std::result::Result::Ok(v) => v,
+                        ::std::result::Result::Err(e) => return ::std::result::Result::Err(ClientError::Decode { raw, error: e.to_string() }),
+                    };
+                    #unknown
+                    ::serde_json::from_value(value).map(Incoming::Message).map_err(|e| ClientError::Decode { raw, error: e.to_string() })
+                },
+            )
+        }
+        None => (
+            quote!(::serde_json::Value),
+            quote!(::serde_json::from_str(&raw).map(Incoming::Message).map_err(|e| ClientError::Decode { raw, error: e.to_string() })),
+        ),
+    };
+    quote! {
+        pub use crate::ws::client::{Backoff, ClientConfig, ClientError};
+        pub use crate::ws::Credentials;
+
+        /// The socket path from the spec: append it to the server's base URL.
+        pub const ADDRESS: &str = #address;
+
+        /// What the server pushes, as the client sees it.
+        #[derive(Clone, Debug, PartialEq)]
+        pub enum Incoming {
+            Message(#incoming_ty),
+            /// A message whose topic this version of the spec does not know: a newer server.
+            Unknown { raw: ::std::string::String },
+            /// The connection dropped and was re-established (with `ClientConfig::reconnect`).
+            Reconnected,
+        }
+
+        /// The sending half of a connection.
+        #[derive(Clone, Debug)]
+        pub struct Client {
+            raw: crate::ws::client::RawClient,
+        }
+
+        impl Client {
+            #send_all
+            #send_methods
+            /// Closes the connection.
+            pub async fn close(&self) {
+                self.raw.close().await
+            }
+        }
+
+        /// The typed stream of what the server sends.
+        #[derive(Debug)]
+        pub struct Events {
+            rx: ::tokio::sync::mpsc::Receiver<crate::ws::client::RawEvent>,
+        }
+
+        impl Events {
+            /// The next event; `None` once the connection is over for good.
+            pub async fn next(&mut self) -> ::std::option::Option<::std::result::Result<Incoming, ClientError>> {
+                let event = self.rx.recv().await?;
+                ::std::option::Option::Some(match event {
+                    crate::ws::client::RawEvent::Text(raw) => decode(raw),
+                    crate::ws::client::RawEvent::Reconnected => ::std::result::Result::Ok(Incoming::Reconnected),
+                    crate::ws::client::RawEvent::Error(e) => ::std::result::Result::Err(e),
+                })
+            }
+        }
+
+        fn decode(raw: ::std::string::String) -> ::std::result::Result<Incoming, ClientError> {
+            #decode
+        }
+
+        /// Connects to `url` (the full socket URL, e.g. `ws://host:port` + [`ADDRESS`]).
+        pub async fn connect(url: &str, credentials: &Credentials) -> ::std::result::Result<(Client, Events), ClientError> {
+            connect_with(url, credentials, ClientConfig::default()).await
+        }
+
+        /// Connects with limits, pings and reconnects configured.
+        pub async fn connect_with(url: &str, credentials: &Credentials, config: ClientConfig) -> ::std::result::Result<(Client, Events), ClientError> {
+            let (raw, rx) = crate::ws::client::connect(url, credentials, config).await?;
+            ::std::result::Result::Ok((Client { raw }, Events { rx }))
+        }
+    }
+}
+
+/// `server.rs` and `client.rs` of a document, or `None` when it has no socket.
+pub fn emit(doc: &IrDocument) -> Option<(TokenStream, TokenStream)> {
+    let eps = endpoints(doc);
+    if eps.is_empty() {
+        return None;
+    }
+    let nest = |e: &Endpoint<'_>, make: &dyn Fn(&Endpoint<'_>, &TokenStream) -> TokenStream| match &e.module {
+        Some(m) => {
+            let note = format!(" The socket at `{}`.", address(e));
+            let items = make(e, &quote!(super::super::));
+            quote! {
+                #[doc = #note]
+                pub mod #m {
+                    #items
+                }
+            }
+        }
+        None => make(e, &quote!(super::)),
+    };
+    let server: Vec<TokenStream> = eps.iter().map(|e| nest(e, &server_items)).collect();
+    let client: Vec<TokenStream> = eps.iter().map(|e| nest(e, &client_items)).collect();
+    Some((
+        quote! {
+            //! WebSocket server for this document: implement `Handler`, mount `router`.
+            #(#server)*
+        },
+        quote! {
+            //! WebSocket client for this document: `connect`, then `Events::next` and the typed sends.
+            #(#client)*
+        },
+    ))
+}

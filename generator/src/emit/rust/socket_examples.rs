@@ -1,0 +1,228 @@
+//! The `mock-server` and `tail` examples of a crate with WebSocket documents.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::socket::{address, endpoints, handler_methods, message, union, Endpoint};
+use crate::ir::{Ir, IrDocument};
+
+/// The server's outgoing examples as JSON: each message's first example in document order, then the others.
+fn script(e: &Endpoint<'_>) -> Vec<String> {
+    let Some((_, u)) = union(e.doc, e.outgoing) else { return Vec::new() };
+    let messages: Vec<_> = u.variants.iter().filter_map(|v| message(e.doc, &v.rust)).collect();
+    let first = messages.iter().filter_map(|m| m.examples.first());
+    let rest = messages.iter().flat_map(|m| m.examples.iter().skip(1));
+    first.chain(rest).filter_map(|ex| ex.payload.as_ref()).map(|p| p.to_string()).collect()
+}
+
+fn path(doc: &IrDocument, e: &Endpoint<'_>, crate_ident: &syn::Ident, side: &str) -> TokenStream {
+    let module = format_ident!("{}", doc.module);
+    let side = format_ident!("{}", side);
+    match &e.module {
+        Some(m) => quote!(#crate_ident::#module::#side::#m),
+        None => quote!(#crate_ident::#module::#side),
+    }
+}
+
+fn mock(e: &Endpoint<'_>, index: usize, crate_ident: &syn::Ident) -> TokenStream {
+    let doc = e.doc;
+    let server = path(doc, e, crate_ident, "server");
+    let module = format_ident!("{}", doc.module);
+    let mock = format_ident!("mock_{}", index);
+    let script = script(e);
+    let outgoing = union(doc, e.outgoing).map(|(n, _)| format_ident!("{}", n));
+    let token_param = e.required_query.first().cloned();
+    let auth_check = match &token_param {
+        Some(name) => quote!(credentials.get(#name) == ::std::option::Option::Some(self.token.as_str())),
+        None => quote!(true),
+    };
+    let play = outgoing.as_ref().map(|o| {
+        quote! {
+            let session = session.clone();
+            let interval = self.interval;
+            ::tokio::spawn(async move {
+                for text in SCRIPT {
+                    ::tokio::time::sleep(interval).await;
+                    match ::serde_json::from_str::<#crate_ident::#module::#o>(text) {
+                        ::std::result::Result::Ok(message) => {
+                            if session.send(&message).is_err() {
+                                return;
+                            }
+                        }
+                        ::std::result::Result::Err(e) => eprintln!("mock-server: script message does not decode: {e}"),
+                    }
+                }
+            });
+        }
+    });
+    let handlers = union(doc, e.incoming).map(|(_, u)| {
+        let methods = handler_methods(e, u);
+        let items = u.variants.iter().zip(methods).map(|(v, (method, op))| {
+            let t = super::models::ty_path(doc, &v.ty, v.boxed, &quote!(#crate_ident::#module::));
+            let reply = op
+                .and_then(|i| doc.spec.operations[i].reply.as_ref())
+                .and_then(|r| Some((r.channel?, r.messages.first()?.clone())))
+                .and_then(|(c, key)| {
+                    let loc = &doc.spec.channels[c].messages.iter().find(|m| m.key == key)?.loc;
+                    doc.messages.iter().find(|m| &m.loc == loc)?.examples.first()?.payload.as_ref().map(|p| p.to_string())
+                });
+            let body = match (reply, &outgoing) {
+                (Some(json), Some(o)) => quote! {
+                    if let ::std::result::Result::Ok(reply) = ::serde_json::from_str::<#crate_ident::#module::#o>(#json) {
+                        let _ = session.send(&reply);
+                    }
+                },
+                _ => quote!(let _ = session;),
+            };
+            quote! {
+                fn #method(&self, session: &Session, message: #t) -> impl ::std::future::Future<Output = ()> + Send {
+                    println!("session {}: {:?}", session.id(), message);
+                    #body
+                    async {}
+                }
+            }
+        });
+        quote!(#(#items)*)
+    });
+    let addr = address(e);
+    quote! {
+        mod #mock {
+            use #server::{AuthError, Credentials, Handler, Session};
+
+            const ADDRESS: &str = #addr;
+
+            /// The server's examples, in the order the mock plays them.
+            const SCRIPT: &[&str] = &[#(#script),*];
+
+            pub struct Mock {
+                pub token: ::std::string::String,
+                pub interval: ::std::time::Duration,
+            }
+
+            impl Handler for Mock {
+                type Auth = ();
+                fn authenticate(&self, credentials: &Credentials) -> impl ::std::future::Future<Output = ::std::result::Result<(), AuthError>> + Send {
+                    let ok = #auth_check;
+                    async move {
+                        if ok { ::std::result::Result::Ok(()) } else { ::std::result::Result::Err(AuthError("invalid or missing token".into())) }
+                    }
+                }
+                fn on_connect(&self, session: &Session, _auth: ()) -> impl ::std::future::Future<Output = ()> + Send {
+                    println!("session {} connected to {}", session.id(), ADDRESS);
+                    #play
+                    async {}
+                }
+                #handlers
+            }
+        }
+    }
+}
+
+fn tail(e: &Endpoint<'_>, index: usize, crate_ident: &syn::Ident) -> TokenStream {
+    let client = path(e.doc, e, crate_ident, "client");
+    let f = format_ident!("tail_{}", index);
+    let token = e.required_query.first().cloned().unwrap_or_else(|| String::from("token"));
+    quote! {
+        async fn #f(url: &str, token: &str) -> ::std::result::Result<(), ::std::string::String> {
+            let credentials = #client::Credentials::new().with(#token, token);
+            let (_client, mut events) = #client::connect(url, &credentials).await.map_err(|e| e.to_string())?;
+            while let ::std::option::Option::Some(event) = events.next().await {
+                match event {
+                    ::std::result::Result::Ok(message) => println!("{message:?}"),
+                    ::std::result::Result::Err(e) => eprintln!("{e}"),
+                }
+            }
+            ::std::result::Result::Ok(())
+        }
+    }
+}
+
+/// `examples/mock-server.rs` and `examples/tail.rs`, when the crate has sockets.
+pub fn emit(ir: &Ir, crate_name: &str) -> Option<(TokenStream, TokenStream)> {
+    let crate_ident = format_ident!("{}", crate_name.replace('-', "_"));
+    let eps: Vec<Endpoint<'_>> = ir.documents.iter().flat_map(endpoints).collect();
+    if eps.is_empty() {
+        return None;
+    }
+    let mocks = eps.iter().enumerate().map(|(i, e)| mock(e, i, &crate_ident));
+    let routers = eps.iter().enumerate().map(|(i, e)| {
+        let server = path(e.doc, e, &crate_ident, "server");
+        let m = format_ident!("mock_{}", i);
+        quote!(.merge(#server::router(::std::sync::Arc::new(#m::Mock { token: token.clone(), interval }), config.clone(), shutdown.clone())))
+    });
+    let addresses: Vec<String> = eps.iter().map(address).collect();
+    let first_address = addresses[0].clone();
+    let mock_server = quote! {
+        //! Mock server: serves every socket of the spec on one port, plays each session a scripted
+        //! call made of the spec's message examples, and answers commands as the operations' replies say.
+        //!
+        //! `cargo run --example mock-server -- [--listen 127.0.0.1:8080] [--token TOKEN] [--interval-ms 200]`
+        #(#mocks)*
+
+        fn flag(args: &[::std::string::String], name: &str) -> ::std::option::Option<::std::string::String> {
+            args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
+        }
+
+        #[::tokio::main]
+        async fn main() {
+            let args: ::std::vec::Vec<::std::string::String> = ::std::env::args().collect();
+            let listen = flag(&args, "--listen").unwrap_or_else(|| "127.0.0.1:8080".into());
+            let token = flag(&args, "--token").unwrap_or_else(|| "demo-token".into());
+            let interval = ::std::time::Duration::from_millis(flag(&args, "--interval-ms").and_then(|v| v.parse().ok()).unwrap_or(200));
+            let config = #crate_ident::ws::server::ServerConfig::default();
+            let shutdown = #crate_ident::ws::server::Shutdown::new();
+            let router = ::axum::Router::new() #(#routers)*;
+            let listener = match ::tokio::net::TcpListener::bind(&listen).await {
+                ::std::result::Result::Ok(l) => l,
+                ::std::result::Result::Err(e) => {
+                    eprintln!("mock-server: cannot listen on {listen}: {e}");
+                    ::std::process::exit(2);
+                }
+            };
+            println!("mock-server listening on {} (token {token}); sockets: {}", listen, [#(#addresses),*].join(", "));
+            let stop = shutdown.clone();
+            ::tokio::spawn(async move {
+                let _ = ::tokio::signal::ctrl_c().await;
+                stop.trigger();
+            });
+            if let ::std::result::Result::Err(e) = #crate_ident::ws::server::serve(listener, router, shutdown).await {
+                eprintln!("mock-server: {e}");
+                ::std::process::exit(1);
+            }
+        }
+    };
+    let tails = eps.iter().enumerate().map(|(i, e)| tail(e, i, &crate_ident));
+    let dispatch = eps.iter().enumerate().map(|(i, e)| {
+        let f = format_ident!("tail_{}", i);
+        let addr = address(e);
+        quote!(if path == #addr { return #f(&url, &token).await; })
+    });
+    let tail = quote! {
+        //! Connects to a socket of the spec and prints the typed events.
+        //!
+        //! `cargo run --example tail -- --url ws://127.0.0.1:8080/PATH [--token TOKEN]`
+        #(#tails)*
+
+        fn flag(args: &[::std::string::String], name: &str) -> ::std::option::Option<::std::string::String> {
+            args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
+        }
+
+        async fn run(url: ::std::string::String, token: ::std::string::String) -> ::std::result::Result<(), ::std::string::String> {
+            let path = url.splitn(4, '/').nth(3).map(|p| ::std::format!("/{}", p.split('?').next().unwrap_or_default())).unwrap_or_default();
+            #(#dispatch)*
+            ::std::result::Result::Err(::std::format!("no socket of the spec at path `{path}`; known: {}", [#(#addresses),*].join(", ")))
+        }
+
+        #[::tokio::main]
+        async fn main() {
+            let args: ::std::vec::Vec<::std::string::String> = ::std::env::args().collect();
+            let url = flag(&args, "--url").unwrap_or_else(|| ::std::format!("ws://127.0.0.1:8080{}", #first_address));
+            let token = flag(&args, "--token").unwrap_or_else(|| "demo-token".into());
+            if let ::std::result::Result::Err(e) = run(url, token).await {
+                eprintln!("tail: {e}");
+                ::std::process::exit(1);
+            }
+        }
+    };
+    Some((mock_server, tail))
+}

@@ -15,10 +15,15 @@ async fn tail_0(
         )
         .await
         .map_err(|e| e.to_string())?;
+    use ::std::io::Write;
+    let mut out = ::std::io::stdout();
     while let ::std::option::Option::Some(event) = events.next().await {
-        match event {
-            ::std::result::Result::Ok(message) => println!("{message:?}"),
-            ::std::result::Result::Err(e) => eprintln!("{e}"),
+        let written = match event {
+            ::std::result::Result::Ok(message) => writeln!(out, "{message:?}"),
+            ::std::result::Result::Err(e) => writeln!(out, "error: {e}"),
+        };
+        if written.and_then(|()| out.flush()).is_err() {
+            break;
         }
     }
     ::std::result::Result::Ok(())
@@ -35,10 +40,15 @@ async fn tail_1(
         )
         .await
         .map_err(|e| e.to_string())?;
+    use ::std::io::Write;
+    let mut out = ::std::io::stdout();
     while let ::std::option::Option::Some(event) = events.next().await {
-        match event {
-            ::std::result::Result::Ok(message) => println!("{message:?}"),
-            ::std::result::Result::Err(e) => eprintln!("{e}"),
+        let written = match event {
+            ::std::result::Result::Ok(message) => writeln!(out, "{message:?}"),
+            ::std::result::Result::Err(e) => writeln!(out, "error: {e}"),
+        };
+        if written.and_then(|()| out.flush()).is_err() {
+            break;
         }
     }
     ::std::result::Result::Ok(())

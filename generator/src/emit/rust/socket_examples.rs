@@ -126,10 +126,16 @@ fn tail(e: &Endpoint<'_>, index: usize, crate_ident: &syn::Ident) -> TokenStream
         async fn #f(url: &str, token: &str) -> ::std::result::Result<(), ::std::string::String> {
             let credentials = #client::Credentials::new().with(#token, token);
             let (_client, mut events) = #client::connect(url, &credentials).await.map_err(|e| e.to_string())?;
+            use ::std::io::Write;
+            let mut out = ::std::io::stdout();
             while let ::std::option::Option::Some(event) = events.next().await {
-                match event {
-                    ::std::result::Result::Ok(message) => println!("{message:?}"),
-                    ::std::result::Result::Err(e) => eprintln!("{e}"),
+                let written = match event {
+                    ::std::result::Result::Ok(message) => writeln!(out, "{message:?}"),
+                    ::std::result::Result::Err(e) => writeln!(out, "error: {e}"),
+                };
+                // Stop quietly when the reader of our output has gone (`tail | head`).
+                if written.and_then(|()| out.flush()).is_err() {
+                    break;
                 }
             }
             ::std::result::Result::Ok(())

@@ -2,7 +2,8 @@
 # Installs what the tests need that cargo does not fetch, idempotently (cached in .cache/):
 #   - the official AsyncAPI JSON Schemas (npm package @asyncapi/specs), for the spec-set test;
 #   - Debian's chromium, and playwright-core (npm) to drive it, for the docs browser test;
-#   - the Nu HTML Checker (npm package vnu-jar, run with java) to validate the HTML docs.
+#   - the Nu HTML Checker (npm package vnu-jar, run with java) to validate the HTML docs;
+#   - a Python venv with `websockets` and PyYAML: an independent client for the socket tests.
 # Prints the environment the tests read, one NAME=value per line.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -41,3 +42,12 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 echo "CHROMIUM=$(command -v chromium)"
+
+# Python client tools, in a venv of their own.
+venv="$cache/venv-1"
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import websockets, yaml" 2>/dev/null; then
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check websockets==17.4 pyyaml==6.0.3
+fi
+echo "TEST_PYTHON=$venv/bin/python"

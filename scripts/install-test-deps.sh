@@ -20,10 +20,10 @@ echo "ASYNCAPI_SPECS_DIR=$specs_dir/package/schemas"
 
 # Node packages for the browser and HTML checks.
 node_dir="$cache/node-tools-1"
-if [ ! -f "$node_dir/node_modules/playwright-core/package.json" ] || [ ! -f "$node_dir/node_modules/vnu-jar/package.json" ]; then
+if [ ! -f "$node_dir/node_modules/playwright-core/package.json" ] || [ ! -f "$node_dir/node_modules/vnu-jar/package.json" ] || [ ! -f "$node_dir/node_modules/ws/package.json" ]; then
   mkdir -p "$node_dir"
   (cd "$node_dir" && echo '{"private": true}' > package.json &&
-    npm install --silent --no-audit --no-fund playwright-core@1.65.1 vnu-jar@26.9.27 >/dev/null)
+    npm install --silent --no-audit --no-fund playwright-core@1.65.1 vnu-jar@26.9.27 ws@8.18.3 >/dev/null)
 fi
 echo "DOCS_NODE_MODULES=$node_dir/node_modules"
 echo "VNU_JAR=$(ls "$node_dir"/node_modules/vnu-jar/build/dist/vnu.jar)"

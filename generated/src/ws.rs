@@ -72,7 +72,10 @@ pub mod server {
     use ::std::sync::Arc;
     use ::std::time::Duration;
     use ::axum::extract::ws::{CloseFrame, Message, WebSocket};
+    use ::futures_util::SinkExt;
     use ::tokio::sync::{mpsc, watch, Notify};
+    /// Queued messages written before one flush.
+    const WRITE_BATCH: usize = 64;
     /// Limits and timers of every session.
     #[derive(Clone, Debug)]
     pub struct ServerConfig {
@@ -80,6 +83,10 @@ pub mod server {
         pub max_message_size: usize,
         /// Largest accepted frame, in bytes.
         pub max_frame_size: usize,
+        /// Read buffer per session, in bytes (allocated up front: it sets the memory of an idle session).
+        pub read_buffer_size: usize,
+        /// Write buffer per session, in bytes.
+        pub write_buffer_size: usize,
         /// Messages queued per session before the overflow policy applies.
         pub outbound_queue: usize,
         /// How often the server pings the client.
@@ -92,6 +99,8 @@ pub mod server {
             ServerConfig {
                 max_message_size: 1 << 20,
                 max_frame_size: 1 << 20,
+                read_buffer_size: 4 << 10,
+                write_buffer_size: 4 << 10,
                 outbound_queue: 1024,
                 ping_interval: Duration::from_secs(20),
                 idle_timeout: Duration::from_secs(60),
@@ -190,6 +199,16 @@ pub mod server {
                     ::std::result::Result::Err(SendError::Closed)
                 }
             }
+        }
+        /// Queues a JSON message, waiting for room in the queue instead of failing when it is
+        /// full: for producers that push as fast as the client reads.
+        pub async fn send_json_wait<T: ::serde::Serialize>(
+            &self,
+            message: &T,
+        ) -> ::std::result::Result<(), SendError> {
+            let text = ::serde_json::to_string(message)
+                .map_err(|e| SendError::Encode(e.to_string()))?;
+            self.tx.send(Outbound::Text(text)).await.map_err(|_| SendError::Closed)
         }
         /// Closes the session with a close code and reason, after the messages already queued.
         pub fn close(&self, code: u16, reason: &str) {
@@ -327,8 +346,16 @@ pub mod server {
                 ::std::option::Option::None, Message::Ping(_) | Message::Pong(_) => {} },
                 } } outgoing = queue.rx.recv() => match outgoing {
                 ::std::option::Option::Some(Outbound::Text(text)) => { if socket
-                .send(Message::Text(text.into())). await .is_err() { break
-                ::std::option::Option::None; } }
+                .feed(Message::Text(text.into())). await .is_err() { break
+                ::std::option::Option::None; } let mut pending_close =
+                ::std::option::Option::None; for _ in 0..WRITE_BATCH { match queue.rx
+                .try_recv() { ::std::result::Result::Ok(Outbound::Text(more)) => { if
+                socket.feed(Message::Text(more.into())). await .is_err() { break; } }
+                ::std::result::Result::Ok(Outbound::Close(code, reason)) => {
+                pending_close = ::std::option::Option::Some((code, reason)); break; }
+                ::std::result::Result::Err(_) => break, } } if socket.flush(). await
+                .is_err() { break ::std::option::Option::None; } if pending_close
+                .is_some() { break pending_close; } }
                 ::std::option::Option::Some(Outbound::Close(code, reason)) => break
                 ::std::option::Option::Some((code, reason)), ::std::option::Option::None
                 => break ::std::option::Option::None, }, _ = queue.shared.wake.notified()

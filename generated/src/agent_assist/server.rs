@@ -80,12 +80,20 @@ impl Session {
     pub fn is_closed(&self) -> bool {
         self.handle.is_closed()
     }
-    /// Queues any message the server sends on this socket.
+    /// Queues any message the server sends on this socket. A full queue fails at once
+    /// and closes the session (see [`SendError::QueueFull`]).
     pub fn send(
         &self,
         message: &super::ServerMessage,
     ) -> ::std::result::Result<(), SendError> {
         self.handle.send_json(message)
+    }
+    /// Queues a message, waiting while the queue is full (backpressure).
+    pub async fn send_wait(
+        &self,
+        message: &super::ServerMessage,
+    ) -> ::std::result::Result<(), SendError> {
+        self.handle.send_json_wait(message).await
     }
     /// Queues a `soundInfo` message.
     pub fn send_sound_info(
@@ -272,6 +280,8 @@ async fn upgrade<H: Handler>(
     };
     ws.max_message_size(state.config.max_message_size)
         .max_frame_size(state.config.max_frame_size)
+        .read_buffer_size(state.config.read_buffer_size)
+        .write_buffer_size(state.config.write_buffer_size)
         .on_upgrade(move |socket| async move {
             let (handle, queue) = SessionHandle::new(state.config.outbound_queue);
             let session = Session { handle: handle.clone() };

@@ -99,7 +99,7 @@ fn features(ir: &Ir) -> Vec<Feature> {
     }
     vec![
         Feature { name: "default", enables: vec!["server", "client"] },
-        Feature { name: "server", enables: vec!["dep:axum", "dep:tokio"] },
+        Feature { name: "server", enables: vec!["dep:axum", "dep:tokio", "dep:futures-util"] },
         Feature { name: "client", enables: vec!["dep:tokio", "dep:tokio-tungstenite", "dep:futures-util"] },
         Feature { name: "tls", enables: vec!["client", "tokio-tungstenite/rustls-tls-webpki-roots"] },
     ]

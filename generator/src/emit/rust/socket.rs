@@ -215,7 +215,7 @@ fn server_items(e: &Endpoint<'_>, sup: &TokenStream) -> TokenStream {
     let (send_all, send_methods) = match union(doc, e.outgoing) {
         Some((name, u)) => {
             let name = format_ident!("{}", name);
-            let mut scope = Scope::with_reserved(&["send", "id", "close", "handle", "is_closed"]);
+            let mut scope = Scope::with_reserved(&["send", "send_wait", "id", "close", "handle", "is_closed"]);
             let methods = u.variants.iter().map(|v| {
                 let method = format_ident!("{}", scope.claim(&format!("send_{}", v.rust.to_snake_case())));
                 let t = ty_path(doc, &v.ty, false, sup);
@@ -230,9 +230,14 @@ fn server_items(e: &Endpoint<'_>, sup: &TokenStream) -> TokenStream {
             });
             (
                 quote! {
-                    /// Queues any message the server sends on this socket.
+                    /// Queues any message the server sends on this socket. A full queue fails at once
+                    /// and closes the session (see [`SendError::QueueFull`]).
                     pub fn send(&self, message: &#sup #name) -> ::std::result::Result<(), SendError> {
                         self.handle.send_json(message)
+                    }
+                    /// Queues a message, waiting while the queue is full (backpressure).
+                    pub async fn send_wait(&self, message: &#sup #name) -> ::std::result::Result<(), SendError> {
+                        self.handle.send_json_wait(message).await
                     }
                 },
                 quote!(#(#methods)*),
@@ -347,6 +352,8 @@ fn server_items(e: &Endpoint<'_>, sup: &TokenStream) -> TokenStream {
             };
             ws.max_message_size(state.config.max_message_size)
                 .max_frame_size(state.config.max_frame_size)
+                .read_buffer_size(state.config.read_buffer_size)
+                .write_buffer_size(state.config.write_buffer_size)
                 .on_upgrade(move |socket| async move {
                     let (handle, queue) = SessionHandle::new(state.config.outbound_queue);
                     let session = Session { handle: handle.clone() };

@@ -1,0 +1,268 @@
+//! WebSocket server benchmark: `cargo bench -p workspace-tests --bench ws`
+//! (run `scripts/install-test-deps.sh` first: the Node.js baseline needs the `ws` package).
+//!
+//! Three servers, each in its own process on 127.0.0.1, driven by the same raw clients:
+//! - `generated`: the generated `agent_assist` server; each pushed message is a typed value
+//!   serialised by the session (`Session::send_wait`);
+//! - `raw`: tokio-tungstenite with pre-serialised frames (our overhead is the difference);
+//! - `node`: a Node.js `ws` server with pre-serialised frames (what many teams run today).
+//!
+//! Figures: push throughput (messages/s) over 1, 100 and 1,000 sessions with small (sound_info)
+//! and large (dialog_info, ~4 KB) messages; p50/p99 request→reply latency; RSS per idle session
+//! at 10,000 sessions.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use agent_assist_api::agent_assist::{self, server};
+use agent_assist_api::ws::{AuthError, Credentials};
+use futures_util::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::Message;
+
+const PATH: &str = "/agent-assist/ws?token=bench";
+
+fn small() -> agent_assist::ServerMessage {
+    serde_json::from_str(r#"{"topic": "sound_info", "data": {"level": 2}}"#).unwrap()
+}
+
+fn large() -> agent_assist::ServerMessage {
+    let steps: Vec<serde_json::Value> = (0..24)
+        .map(|i| serde_json::json!({"seqId": i, "participantType": if i % 2 == 0 { "AGENT" } else { "USER" }, "utterance": "thank you for calling, how can I help you with your account today", "startTime": 1762950501402i64 + i * 4000, "endTime": 1762950503402i64 + i * 4000, "isFinal": true}))
+        .collect();
+    serde_json::from_value(serde_json::json!({"topic": "dialog_info", "data": {"latestSeqId": 23, "utterances": steps, "agentPartialUtterance": "let me check"}})).unwrap()
+}
+
+// ---------- servers (run in child processes) ----------
+
+struct Bench {
+    small: agent_assist::ServerMessage,
+    large: agent_assist::ServerMessage,
+}
+
+impl server::Handler for Bench {
+    type Auth = ();
+    fn authenticate(&self, c: &Credentials) -> impl std::future::Future<Output = Result<(), AuthError>> + Send {
+        let ok = c.get("token") == Some("bench");
+        async move { if ok { Ok(()) } else { Err(AuthError("bad token".into())) } }
+    }
+    fn on_get_dialog(&self, session: &server::Session, _m: agent_assist::GetDialogPayload) -> impl std::future::Future<Output = ()> + Send {
+        let _ = session.send(&self.large);
+        async {}
+    }
+    fn on_get_businessflow_instances(&self, _s: &server::Session, _m: agent_assist::GetBusinessflowInstancesPayload) -> impl std::future::Future<Output = ()> + Send {
+        async {}
+    }
+    fn on_command_request(&self, session: &server::Session, m: agent_assist::CommandRequestPayload) -> impl std::future::Future<Output = ()> + Send {
+        let params = m.parameters.unwrap_or_default();
+        let count: usize = params.get("count").and_then(|c| c.parse().ok()).unwrap_or(0);
+        let message = if params.get("size").map(String::as_str) == Some("large") { self.large.clone() } else { self.small.clone() };
+        let session = session.clone();
+        tokio::spawn(async move {
+            for _ in 0..count {
+                if session.send_wait(&message).await.is_err() {
+                    return;
+                }
+            }
+        });
+        async {}
+    }
+}
+
+async fn serve_generated(port: u16) {
+    let shutdown = server::Shutdown::new();
+    let router = server::router(Arc::new(Bench { small: small(), large: large() }), server::ServerConfig::default(), shutdown.clone());
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+    println!("listening");
+    server::serve(listener, router, shutdown).await.unwrap();
+}
+
+async fn serve_raw(port: u16) {
+    let small = serde_json::to_string(&small()).unwrap();
+    let large = serde_json::to_string(&large()).unwrap();
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+    println!("listening");
+    loop {
+        let (tcp, _) = listener.accept().await.unwrap();
+        let (small, large) = (small.clone(), large.clone());
+        tokio::spawn(async move {
+            let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else { return };
+            let (small, large) = (Message::text(small), Message::text(large));
+            while let Some(Ok(Message::Text(t))) = ws.next().await {
+                let m: serde_json::Value = serde_json::from_str(&t).unwrap_or_default();
+                if m["command"] == "BENCH" {
+                    let frame = if m["parameters"]["size"] == "large" { &large } else { &small };
+                    let count: usize = m["parameters"]["count"].as_str().and_then(|c| c.parse().ok()).unwrap_or(0);
+                    for _ in 0..count {
+                        if ws.feed(frame.clone()).await.is_err() {
+                            return;
+                        }
+                    }
+                    let _ = ws.flush().await;
+                } else if m["command"] == "GET_DIALOG" {
+                    let _ = ws.send(large.clone()).await;
+                }
+            }
+        });
+    }
+}
+
+// ---------- the driver ----------
+
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+    name: &'static str,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn start(name: &'static str) -> Option<Server> {
+    let port = free_port();
+    let mut cmd = if name == "node" {
+        let modules = std::env::var("DOCS_NODE_MODULES").unwrap_or_else(|_| workspace_tests::root().join(".cache/node-tools-1/node_modules").to_string_lossy().into());
+        if !std::path::Path::new(&modules).join("ws").exists() {
+            eprintln!("node baseline skipped: no `ws` package in {modules} (run scripts/install-test-deps.sh)");
+            return None;
+        }
+        let dir = std::env::temp_dir();
+        std::fs::write(dir.join("bench-small.json"), serde_json::to_string(&small()).unwrap()).unwrap();
+        std::fs::write(dir.join("bench-large.json"), serde_json::to_string(&large()).unwrap()).unwrap();
+        let mut c = Command::new("node");
+        c.arg(workspace_tests::root().join("tests/benches/ws_node_server.js")).arg(port.to_string()).arg(dir.join("bench-small.json")).arg(dir.join("bench-large.json")).env("NODE_PATH", modules);
+        c
+    } else {
+        let mut c = Command::new(std::env::current_exe().unwrap());
+        c.args(["serve", name, &port.to_string()]);
+        c
+    };
+    let child = cmd.stdout(Stdio::null()).spawn().unwrap();
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(addr).is_err() {
+        assert!(Instant::now() < deadline, "{name} server did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Some(Server { child, addr, name })
+}
+
+fn rss_kb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.split_whitespace().next()?.parse().ok()).unwrap_or(0)
+}
+
+type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn connect(addr: SocketAddr) -> Ws {
+    tokio_tungstenite::connect_async(format!("ws://{addr}{PATH}")).await.expect("connects").0
+}
+
+/// Messages per second pushed to `sessions` clients, `total` messages in all.
+async fn throughput(addr: SocketAddr, sessions: usize, total: usize, size: &str) -> f64 {
+    let mut clients = Vec::new();
+    for _ in 0..sessions {
+        clients.push(connect(addr).await);
+    }
+    let per = total / sessions;
+    let start = Instant::now();
+    let tasks: Vec<_> = clients
+        .into_iter()
+        .map(|mut ws| {
+            let cmd = serde_json::json!({"command": "BENCH", "parameters": {"count": per.to_string(), "size": size}}).to_string();
+            tokio::spawn(async move {
+                ws.send(Message::text(cmd)).await.unwrap();
+                let mut n = 0;
+                while n < per {
+                    match ws.next().await {
+                        Some(Ok(Message::Text(_))) => n += 1,
+                        Some(Ok(_)) => {}
+                        other => panic!("stream ended after {n}: {other:?}"),
+                    }
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    (per * sessions) as f64 / start.elapsed().as_secs_f64()
+}
+
+async fn latency(addr: SocketAddr, rounds: usize) -> (Duration, Duration) {
+    let mut ws = connect(addr).await;
+    let mut times = Vec::with_capacity(rounds);
+    for _ in 0..rounds {
+        let t = Instant::now();
+        ws.send(Message::text(r#"{"command": "GET_DIALOG"}"#)).await.unwrap();
+        loop {
+            if let Some(Ok(Message::Text(_))) = ws.next().await {
+                break;
+            }
+        }
+        times.push(t.elapsed());
+    }
+    times.sort();
+    (times[rounds / 2], times[rounds * 99 / 100])
+}
+
+async fn idle_rss(server: &Server, sessions: usize) -> f64 {
+    let pid = server.child.id();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let before = rss_kb(pid);
+    let mut held = Vec::with_capacity(sessions);
+    for _ in 0..sessions {
+        held.push(connect(server.addr).await);
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let after = rss_kb(pid);
+    drop(held);
+    (after.saturating_sub(before)) as f64 * 1024.0 / sessions as f64
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    if args.get(1).map(String::as_str) == Some("serve") {
+        let port: u16 = args[3].parse().unwrap();
+        match args[2].as_str() {
+            "generated" => rt.block_on(serve_generated(port)),
+            _ => rt.block_on(serve_raw(port)),
+        }
+        return;
+    }
+    let mut table: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for name in ["generated", "raw", "node"] {
+        let Some(server) = start(name) else { continue };
+        rt.block_on(async {
+            let mut row = Vec::new();
+            for (size, total) in [("small", 200_000), ("large", 40_000)] {
+                for sessions in [1, 100, 1000] {
+                    let rate = throughput(server.addr, sessions, total, size).await;
+                    row.push(format!("{size}/{sessions}: {rate:.0} msg/s"));
+                }
+            }
+            let (p50, p99) = latency(server.addr, 2000).await;
+            row.push(format!("latency p50 {:.0} µs p99 {:.0} µs", p50.as_secs_f64() * 1e6, p99.as_secs_f64() * 1e6));
+            table.insert(server.name, row);
+        });
+        drop(server);
+        // A fresh process for the memory figure.
+        let Some(server) = start(name) else { continue };
+        let per = rt.block_on(idle_rss(&server, 10_000));
+        table.get_mut(name).unwrap().push(format!("idle RSS {:.1} KiB/session at 10,000 sessions", per / 1024.0));
+    }
+    for (name, row) in &table {
+        println!("{name:>9}: {}", row.join(" | "));
+    }
+}

@@ -52,9 +52,7 @@ impl server::Handler for Bench {
         let _ = session.send(&self.large);
         async {}
     }
-    fn on_get_businessflow_instances(&self, _s: &server::Session, _m: agent_assist::GetBusinessflowInstancesPayload) -> impl std::future::Future<Output = ()> + Send {
-        async {}
-    }
+    async fn on_get_businessflow_instances(&self, _s: &server::Session, _m: agent_assist::GetBusinessflowInstancesPayload) {}
     fn on_command_request(&self, session: &server::Session, m: agent_assist::CommandRequestPayload) -> impl std::future::Future<Output = ()> + Send {
         let params = m.parameters.unwrap_or_default();
         let count: usize = params.get("count").and_then(|c| c.parse().ok()).unwrap_or(0);

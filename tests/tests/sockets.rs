@@ -298,8 +298,8 @@ async fn a_full_outbound_queue_closes_with_1013() {
     struct Flood(Vec<agent_vb::ServerMessage>, mpsc::UnboundedSender<Result<(), agent_assist_api::ws::server::SendError>>);
     impl agent_vb::server::Handler for Flood {
         type Auth = ();
-        fn authenticate(&self, _c: &Credentials) -> impl std::future::Future<Output = Result<(), AuthError>> + Send {
-            async { Ok(()) }
+        async fn authenticate(&self, _c: &Credentials) -> Result<(), AuthError> {
+            Ok(())
         }
         fn on_connect(&self, session: &agent_vb::server::Session, _a: ()) -> impl std::future::Future<Output = ()> + Send {
             for m in &self.0 {
@@ -307,12 +307,8 @@ async fn a_full_outbound_queue_closes_with_1013() {
             }
             async {}
         }
-        fn on_get_verification(&self, _s: &agent_vb::server::Session, _m: agent_vb::GetVerificationPayload) -> impl std::future::Future<Output = ()> + Send {
-            async {}
-        }
-        fn on_get_echo(&self, _s: &agent_vb::server::Session, _m: agent_vb::GetEchoPayload) -> impl std::future::Future<Output = ()> + Send {
-            async {}
-        }
+        async fn on_get_verification(&self, _s: &agent_vb::server::Session, _m: agent_vb::GetVerificationPayload) {}
+        async fn on_get_echo(&self, _s: &agent_vb::server::Session, _m: agent_vb::GetEchoPayload) {}
     }
     let (results_tx, mut results) = mpsc::unbounded_channel();
     let router = agent_vb::server::router(Arc::new(Flood(script, results_tx)), config, shutdown.clone());
@@ -381,20 +377,16 @@ async fn unknown_topics_reach_an_older_client_as_unknown() {
     struct Newer;
     impl agent_vb::server::Handler for Newer {
         type Auth = ();
-        fn authenticate(&self, _c: &Credentials) -> impl std::future::Future<Output = Result<(), AuthError>> + Send {
-            async { Ok(()) }
+        async fn authenticate(&self, _c: &Credentials) -> Result<(), AuthError> {
+            Ok(())
         }
         fn on_connect(&self, session: &agent_vb::server::Session, _a: ()) -> impl std::future::Future<Output = ()> + Send {
             session.handle().send_text(r#"{"topic": "sentiment_v2", "data": {"score": 1}}"#.into()).unwrap();
             session.send_debug("after".into()).unwrap();
             async {}
         }
-        fn on_get_verification(&self, _s: &agent_vb::server::Session, _m: agent_vb::GetVerificationPayload) -> impl std::future::Future<Output = ()> + Send {
-            async {}
-        }
-        fn on_get_echo(&self, _s: &agent_vb::server::Session, _m: agent_vb::GetEchoPayload) -> impl std::future::Future<Output = ()> + Send {
-            async {}
-        }
+        async fn on_get_verification(&self, _s: &agent_vb::server::Session, _m: agent_vb::GetVerificationPayload) {}
+        async fn on_get_echo(&self, _s: &agent_vb::server::Session, _m: agent_vb::GetEchoPayload) {}
     }
     let addr = listen(agent_vb::server::router(Arc::new(Newer), ServerConfig::default(), shutdown.clone()), shutdown).await;
     let (_c, mut events) = agent_vb::client::connect(&vb_url(addr), &Credentials::new().with("token", TOKEN)).await.unwrap();

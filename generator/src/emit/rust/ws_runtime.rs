@@ -301,6 +301,25 @@ fn server() -> TokenStream {
                 }
             }
 
+            /// Writes `first` and what else is already queued (up to a batch), flushing once. Returns a
+            /// close that was queued behind them, or `Err` when the socket is gone.
+            async fn write_batch(socket: &mut WebSocket, first: ::std::string::String, rx: &mut mpsc::Receiver<Outbound>) -> ::std::result::Result<::std::option::Option<(u16, ::std::string::String)>, ()> {
+                socket.feed(Message::Text(first.into())).await.map_err(|_| ())?;
+                let mut close = ::std::option::Option::None;
+                for _ in 0..WRITE_BATCH {
+                    match rx.try_recv() {
+                        ::std::result::Result::Ok(Outbound::Text(more)) => socket.feed(Message::Text(more.into())).await.map_err(|_| ())?,
+                        ::std::result::Result::Ok(Outbound::Close(code, reason)) => {
+                            close = ::std::option::Option::Some((code, reason));
+                            break;
+                        }
+                        ::std::result::Result::Err(_) => break,
+                    }
+                }
+                socket.flush().await.map_err(|_| ())?;
+                ::std::result::Result::Ok(close)
+            }
+
             /// Runs one upgraded session until it ends: reads, writes, pings, limits, shutdown.
             pub async fn run_session<P: Protocol>(
                 mut socket: WebSocket,
@@ -351,33 +370,11 @@ fn server() -> TokenStream {
                             }
                         }
                         outgoing = queue.rx.recv() => match outgoing {
-                            ::std::option::Option::Some(Outbound::Text(text)) => {
-                                // Write what is already queued in one go, flushing once.
-                                if socket.feed(Message::Text(text.into())).await.is_err() {
-                                    break ::std::option::Option::None;
-                                }
-                                let mut pending_close = ::std::option::Option::None;
-                                for _ in 0..WRITE_BATCH {
-                                    match queue.rx.try_recv() {
-                                        ::std::result::Result::Ok(Outbound::Text(more)) => {
-                                            if socket.feed(Message::Text(more.into())).await.is_err() {
-                                                break;
-                                            }
-                                        }
-                                        ::std::result::Result::Ok(Outbound::Close(code, reason)) => {
-                                            pending_close = ::std::option::Option::Some((code, reason));
-                                            break;
-                                        }
-                                        ::std::result::Result::Err(_) => break,
-                                    }
-                                }
-                                if socket.flush().await.is_err() {
-                                    break ::std::option::Option::None;
-                                }
-                                if pending_close.is_some() {
-                                    break pending_close;
-                                }
-                            }
+                            ::std::option::Option::Some(Outbound::Text(text)) => match write_batch(&mut socket, text, &mut queue.rx).await {
+                                ::std::result::Result::Ok(::std::option::Option::None) => {}
+                                ::std::result::Result::Ok(close) => break close,
+                                ::std::result::Result::Err(()) => break ::std::option::Option::None,
+                            },
                             ::std::option::Option::Some(Outbound::Close(code, reason)) => break ::std::option::Option::Some((code, reason)),
                             ::std::option::Option::None => break ::std::option::Option::None,
                         },

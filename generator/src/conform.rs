@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::conform_wire::{Wire, WireJson};
 use crate::diag::{Code, Diagnostic, Result};
 use crate::ir::{Kind, Ty};
 use crate::{load_ir, IrOptions, LoadOptions};
@@ -19,7 +20,7 @@ struct Candidate {
     channels: Vec<String>,
     /// `(property, value)` of its discriminator, when it has one.
     tag: Option<(String, String)>,
-    validator: jsonschema::Validator,
+    validator: jsonschema::Validator<WireJson>,
 }
 
 /// Why one line does not conform.
@@ -89,7 +90,9 @@ impl Checker {
                     continue;
                 };
                 let schema = crate::bundle::bundle(&set, &ploc);
-                let validator = jsonschema::draft7::new(&schema)
+                let validator = jsonschema::options_for::<WireJson>()
+                    .with_draft(jsonschema::Draft::Draft7)
+                    .build(&schema)
                     .map_err(|e| Diagnostic::new(Code::Unsupported, &doc.source, format!("message `{}`: its schema cannot be compiled: {e}", m.key)))?;
                 let mut channels = Vec::new();
                 for ci in &m.channels {
@@ -122,6 +125,13 @@ impl Checker {
 
     /// Checks one wire message sent on `channel`; `Ok(label)` when it conforms.
     pub fn check(&self, line: usize, channel: &str, message: &Value) -> std::result::Result<String, (Option<String>, Vec<Failure>)> {
+        let text = message.to_string();
+        let wire: Wire<'_> = serde_json::from_str(&text).unwrap_or_default();
+        self.check_wire(line, channel, &wire)
+    }
+
+    /// [`Checker::check`] on an already parsed line.
+    pub fn check_wire(&self, line: usize, channel: &str, message: &Wire<'_>) -> std::result::Result<String, (Option<String>, Vec<Failure>)> {
         let fail = |reason, path: String, detail: String| Failure { line, message: None, path, reason, detail };
         let on_channel: Vec<&Candidate> = self.by_channel.get(channel).into_iter().flatten().map(|i| &self.candidates[*i]).collect();
         if on_channel.is_empty() {
@@ -131,7 +141,7 @@ impl Checker {
         let tagged: Vec<&Candidate> = on_channel.iter().copied().filter(|c| c.tag.is_some()).collect();
         let matching = tagged.iter().copied().find(|c| {
             let (prop, value) = c.tag.as_ref().expect("tagged");
-            message.get(prop).and_then(Value::as_str) == Some(value.as_str())
+            message.get(prop).and_then(Wire::as_str) == Some(value.as_str())
         });
         let chosen: Vec<&Candidate> = match matching {
             Some(c) => vec![c],
@@ -156,7 +166,7 @@ impl Checker {
             let prop = tagged.iter().filter_map(|c| c.tag.as_ref()).map(|t| t.0.as_str()).find(|p| message.get(*p).is_some());
             if let Some(prop) = prop.or_else(|| best.is_none().then(|| tagged[0].tag.as_ref().map(|t| t.0.as_str())).flatten()) {
                 let known: Vec<&str> = tagged.iter().filter_map(|c| c.tag.as_ref()).filter(|t| t.0 == prop).map(|t| t.1.as_str()).collect();
-                let found = message.get(prop).map_or_else(|| String::from("missing"), Value::to_string);
+                let found = message.get(prop).map_or_else(|| String::from("missing"), |v| v.to_value().to_string());
                 return Err((None, vec![fail("unknown-message", format!("/{prop}"), format!("`{prop}` is {found}; the spec knows {}", known.join(", ")))]));
             }
         }
@@ -198,14 +208,14 @@ pub enum Framing {
 type Outcome = std::result::Result<String, (Option<String>, Vec<Failure>)>;
 
 fn check_line(checker: &Checker, n: usize, line: &str, framing: &Framing) -> Outcome {
-    let value: Value = match serde_json::from_str(line) {
+    let value: Wire<'_> = match serde_json::from_str(line) {
         Ok(v) => v,
         Err(e) => return Err((None, vec![Failure { line: n, message: None, path: String::new(), reason: "invalid-json", detail: e.to_string() }])),
     };
     match framing {
-        Framing::Channel(c) => checker.check(n, c, &value),
-        Framing::Wrapped => match (value.get("channel").and_then(Value::as_str), value.get("message")) {
-            (Some(c), Some(m)) => checker.check(n, c, m),
+        Framing::Channel(c) => checker.check_wire(n, c, &value),
+        Framing::Wrapped => match (value.get("channel").and_then(Wire::as_str), value.get("message")) {
+            (Some(c), Some(m)) => checker.check_wire(n, c, m),
             _ => Err((None, vec![Failure {
                 line: n,
                 message: None,
@@ -217,34 +227,65 @@ fn check_line(checker: &Checker, n: usize, line: &str, framing: &Framing) -> Out
     }
 }
 
-/// Lines read and checked per batch; each batch is split across the available cores.
-const BATCH: usize = 8192;
+/// Bytes read per batch; each batch's lines are split across the available cores.
+const BATCH_BYTES: usize = 4 << 20;
+
+/// Checks the complete lines of `text`, whose first line is number `first_line`.
+fn check_lines(checker: &Checker, text: &str, first_line: usize, framing: &Framing) -> Vec<(usize, Outcome)> {
+    text.split('\n')
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| (first_line + i, check_line(checker, first_line + i, l, framing)))
+        .collect()
+}
 
 /// Reads JSON Lines from `input` and checks each against the spec, in bounded batches.
-pub fn run(checker: &Checker, input: impl BufRead, framing: &Framing, source: &str) -> Result<Report> {
+pub fn run(checker: &Checker, mut input: impl BufRead, framing: &Framing, source: &str) -> Result<Report> {
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
     let mut report = Report::default();
-    let mut lines = input.lines().enumerate();
-    loop {
-        let mut batch: Vec<(usize, String)> = Vec::with_capacity(BATCH);
-        for (i, line) in lines.by_ref() {
-            let line = line.map_err(|e| Diagnostic::new(Code::Io, source, format!("line {}: {e}", i + 1)))?;
-            if !line.trim().is_empty() {
-                batch.push((i + 1, line));
+    let mut pending: Vec<u8> = Vec::with_capacity(BATCH_BYTES + (64 << 10));
+    let mut next_line = 1;
+    let mut eof = false;
+    while !eof {
+        // Fill a batch, then cut it after its last newline; the rest waits for the next batch.
+        while pending.len() < BATCH_BYTES {
+            let chunk = input.fill_buf().map_err(|e| Diagnostic::new(Code::Io, source, format!("cannot read: {e}")))?;
+            if chunk.is_empty() {
+                eof = true;
+                break;
             }
-            if batch.len() == BATCH {
+            let n = chunk.len();
+            pending.extend_from_slice(chunk);
+            input.consume(n);
+        }
+        let cut = if eof { pending.len() } else { pending.iter().rposition(|b| *b == b'\n').map_or(0, |p| p + 1) };
+        if cut == 0 && !eof {
+            continue;
+        }
+        let rest = pending.split_off(cut);
+        let text = std::str::from_utf8(&pending).map_err(|e| Diagnostic::new(Code::Io, source, format!("capture is not UTF-8 near line {next_line}: {e}")))?;
+        let text = text.strip_suffix('\n').unwrap_or(text);
+        // Split at line boundaries into one part per worker, each knowing its first line number.
+        let mut parts: Vec<(&str, usize)> = Vec::with_capacity(workers);
+        let mut start = 0;
+        let mut line = next_line;
+        for w in 1..=workers {
+            let target = text.len() * w / workers;
+            let end = if w == workers { text.len() } else { text[target..].find('\n').map_or(text.len(), |p| target + p) };
+            if end < start {
+                continue;
+            }
+            let part = &text[start..end];
+            parts.push((part, line));
+            line += part.matches('\n').count() + 1;
+            start = (end + 1).min(text.len());
+            if end == text.len() {
                 break;
             }
         }
-        if batch.is_empty() {
-            break;
-        }
-        let chunk = batch.len().div_ceil(workers);
+        next_line += if text.is_empty() { 0 } else { text.matches('\n').count() + 1 };
         let outcomes: Vec<Vec<(usize, Outcome)>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = batch
-                .chunks(chunk)
-                .map(|part| scope.spawn(move || part.iter().map(|(n, l)| (*n, check_line(checker, *n, l, framing))).collect::<Vec<_>>()))
-                .collect();
+            let handles: Vec<_> = parts.iter().map(|(part, first)| scope.spawn(move || check_lines(checker, part, *first, framing))).collect();
             handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
         });
         for (_, outcome) in outcomes.into_iter().flatten() {
@@ -262,6 +303,7 @@ pub fn run(checker: &Checker, input: impl BufRead, framing: &Framing, source: &s
                 }
             }
         }
+        pending = rest;
     }
     Ok(report)
 }

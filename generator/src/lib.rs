@@ -15,6 +15,7 @@
 
 pub mod bundle;
 pub mod conform;
+pub mod conform_wire;
 pub mod diag;
 pub mod diff;
 pub mod emit;

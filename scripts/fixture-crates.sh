@@ -18,6 +18,12 @@ for fixture in tests/fixtures/valid/*; do
   "$bin" generate "$fixture" --out "$work/crates/$name" --crate-name "fixture-$name" >/dev/null
   members+=("\"crates/$name\"")
 done
+# The same spec with the optional chrono/uuid mapping, so that path is built and tested too.
+"$bin" generate tests/fixtures/valid/numbers-and-formats.yaml --out "$work/crates/numbers-and-formats-typed" \
+  --crate-name fixture-numbers-and-formats-typed --chrono --uuid >/dev/null
+grep -q "::chrono::DateTime<::chrono::Utc>" "$work/crates/numbers-and-formats-typed/src/numbers_and_formats/models.rs"
+grep -q "::uuid::Uuid" "$work/crates/numbers-and-formats-typed/src/numbers_and_formats/models.rs"
+members+=("\"crates/numbers-and-formats-typed\"")
 {
   echo "[workspace]"
   echo "resolver = \"2\""

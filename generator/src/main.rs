@@ -81,7 +81,7 @@ struct GenerateArgs {
     /// Side a document is written from: DOC=server|client (DOC is its module name or file stem).
     #[arg(long = "role", value_name = "DOC=ROLE")]
     roles: Vec<String>,
-    /// Map `format: date-time` to chrono::DateTime<FixedOffset>.
+    /// Map `format: date-time` to chrono::DateTime<Utc> (offsets are normalised to UTC).
     #[arg(long)]
     chrono: bool,
     /// Map `format: uuid` to uuid::Uuid.

@@ -219,3 +219,53 @@ fn reconstructed_names_are_marked_and_explained() {
     assert!(marked >= 20, "expected every reconstructed AgentVB name to be marked, found {marked}");
     assert!(bad.is_empty(), "marked without a sentence in the description: {bad:?}");
 }
+
+/// The three example payloads of seed 002, in the order the seed gives them.
+fn seed_002_examples() -> Vec<Value> {
+    let seeds = root().parent().expect("parent").join("shared/seeds");
+    let file = std::fs::read_dir(&seeds)
+        .unwrap_or_else(|e| panic!("{}: {e} (the seeds sit beside the repository)", seeds.display()))
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("002_"))
+        .expect("seed 002");
+    let text = std::fs::read_to_string(file).unwrap();
+    let mut out = Vec::new();
+    let mut block: Option<String> = None;
+    for line in text.lines() {
+        match &mut block {
+            None if line == "{" => block = Some(String::from("{\n")),
+            Some(b) => {
+                b.push_str(line);
+                b.push('\n');
+                if line == "}" {
+                    out.push(serde_json::from_str(b).expect("seed example is JSON"));
+                    block = None;
+                }
+            }
+            None => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn seed_002_examples_are_verbatim_with_key_order() {
+    let seed = seed_002_examples();
+    assert_eq!(seed.len(), 3, "seed 002 has three example payloads");
+    let doc = resolved("agent-assist-cdr.yaml");
+    let in_spec: Vec<Value> = doc["components"]["messages"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|m| m["examples"].as_array().cloned().unwrap_or_default())
+        .map(|e| e["payload"].clone())
+        .collect();
+    for example in &seed {
+        let text = serde_json::to_string(example).unwrap();
+        assert!(
+            in_spec.iter().any(|e| serde_json::to_string(e).unwrap() == text),
+            "seed example `{}` is not in the spec verbatim (same keys, values and order)",
+            example["message_type"]
+        );
+    }
+}

@@ -23,7 +23,7 @@ pub fn ty_path(doc: &IrDocument, ty: &Ty, boxed: bool, prefix: &TokenStream) -> 
         Ty::U64 => quote!(u64),
         Ty::F32 => quote!(f32),
         Ty::F64 => quote!(f64),
-        Ty::DateTime => quote!(::chrono::DateTime<::chrono::FixedOffset>),
+        Ty::DateTime => quote!(::chrono::DateTime<::chrono::Utc>),
         Ty::Uuid => quote!(::uuid::Uuid),
         Ty::Any => quote!(::serde_json::Value),
         Ty::Named(id) => {

@@ -163,7 +163,7 @@ impl Checker {
         }
         if matching.is_none() {
             // The line carries a discriminator, but with a value no message of this channel has.
-            let prop = tagged.iter().filter_map(|c| c.tag.as_ref()).map(|t| t.0.as_str()).find(|p| message.get(*p).is_some());
+            let prop = tagged.iter().filter_map(|c| c.tag.as_ref()).map(|t| t.0.as_str()).find(|p| message.get(p).is_some());
             if let Some(prop) = prop.or_else(|| best.is_none().then(|| tagged[0].tag.as_ref().map(|t| t.0.as_str())).flatten()) {
                 let known: Vec<&str> = tagged.iter().filter_map(|c| c.tag.as_ref()).filter(|t| t.0 == prop).map(|t| t.1.as_str()).collect();
                 let found = message.get(prop).map_or_else(|| String::from("missing"), |v| v.to_value().to_string());

@@ -176,10 +176,39 @@ fn module_root(doc: &IrDocument, has_examples: bool, has_socket: bool) -> TokenS
     }
 }
 
+/// `schemas/<topic>.json` for every Kafka topic: the registry schema of its records.
+fn registry_schemas(set: &crate::load::SourceSet, ir: &Ir) -> Result<BTreeMap<PathBuf, String>> {
+    let mut out = BTreeMap::new();
+    for doc in &ir.documents {
+        let kafka_doc = doc.spec.servers.iter().any(|s| s.protocol.eq_ignore_ascii_case("kafka"));
+        for channel in &doc.spec.channels {
+            let binding = channel.bindings.get("kafka");
+            if binding.is_none() && !kafka_doc {
+                continue;
+            }
+            let topic = binding.and_then(|b| b.get("topic")).and_then(|t| t.as_str()).map(str::to_string).or_else(|| channel.address.clone());
+            let Some(topic) = topic.filter(|t| !t.is_empty() && t.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))) else {
+                continue;
+            };
+            let payloads: Vec<crate::load::Loc> = channel.messages.iter().filter_map(|m| m.payload.clone()).collect();
+            if payloads.is_empty() {
+                continue;
+            }
+            let schema = crate::bundle::registry_schema(set, &payloads);
+            let mut text = serde_json::to_string_pretty(&schema)
+                .map_err(|e| Diagnostic::new(Code::InvalidValue, &doc.source, format!("topic `{topic}`: {e}")))?;
+            text.push('\n');
+            out.insert(PathBuf::from(format!("schemas/{topic}.json")), text);
+        }
+    }
+    Ok(out)
+}
+
 /// Renders every file of the crate.
 pub fn crate_files(set: &crate::load::SourceSet, ir: &Ir, crate_name: &str, templates: Option<&Path>) -> Result<BTreeMap<PathBuf, String>> {
     let env = environment(templates)?;
     let mut files = super::docs::files(&env, set, ir, crate_name)?;
+    files.extend(registry_schemas(set, ir)?);
     let modules: Vec<syn::Ident> = ir.documents.iter().map(|d| format_ident!("{}", d.module)).collect();
     let titles: Vec<String> = ir.documents.iter().map(|d| format!(" `{}`: {}.", d.module, d.spec.info.title)).collect();
     let ws = has_sockets(ir).then(|| {

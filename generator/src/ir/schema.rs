@@ -424,12 +424,8 @@ impl<'a> SchemaBuilder<'a> {
                     let value = self.ty(al, &format!("{hint}Value"));
                     return Ty::Map(Box::new(value));
                 }
-                _ => {
-                    if s.contains_key("patternProperties") {
-                        return Ty::Map(Box::new(Ty::Any));
-                    }
-                    return Ty::Map(Box::new(Ty::Any));
-                }
+                // No properties and no value schema (`patternProperties` included): a free-form map.
+                _ => return Ty::Map(Box::new(Ty::Any)),
             }
         }
         let id = self.new_type(hint, Some(loc.clone()), doc);

@@ -9,7 +9,6 @@ use serde_json::Value;
 
 use crate::conform_wire::{Wire, WireJson};
 use crate::diag::{Code, Diagnostic, Result};
-use crate::ir::{Kind, Ty};
 use crate::{load_ir, IrOptions, LoadOptions};
 
 /// A message the spec allows on some channel, with its compiled validator.
@@ -66,19 +65,6 @@ pub struct Checker {
     by_channel: std::collections::HashMap<String, Vec<usize>>,
 }
 
-/// The required string `const` property of a payload struct: its discriminator.
-fn discriminator(doc: &crate::ir::IrDocument, payload: &Ty) -> Option<(String, String)> {
-    let Ty::Named(id) = payload else { return None };
-    let Kind::Struct(st) = &doc.types[id.0].kind else { return None };
-    st.fields.iter().find_map(|f| {
-        let Ty::Named(cid) = &f.ty else { return None };
-        match (&doc.types[cid.0].kind, f.required) {
-            (Kind::Const { value: Value::String(v) }, true) => Some((f.wire.clone(), v.clone())),
-            _ => None,
-        }
-    })
-}
-
 impl Checker {
     pub fn new(spec: &[PathBuf]) -> Result<Checker> {
         let (set, ir) = load_ir(spec, &LoadOptions::default(), &IrOptions::default())?;
@@ -99,14 +85,12 @@ impl Checker {
                     let c = &doc.spec.channels[*ci];
                     channels.push(c.key.clone());
                     channels.extend(c.address.clone());
-                    if let Some(t) = c.bindings.get("kafka").and_then(|k| k.get("topic")).and_then(Value::as_str) {
-                        channels.push(t.to_string());
-                    }
+                    channels.extend(doc.spec.kafka_topic(c).map(str::to_string));
                 }
                 candidates.push(Candidate {
                     label: format!("{}:{}", doc.module, m.key),
                     channels,
-                    tag: discriminator(doc, payload),
+                    tag: crate::ir::schema::tag_of(&doc.types, payload),
                     validator,
                 });
             }

@@ -164,11 +164,9 @@ fn kafka_compatibility(new: &crate::ir::Ir, old: &crate::ir::Ir, changes: &[Chan
     let mut topics: BTreeMap<String, (String, String)> = BTreeMap::new();
     for ir in [new, old] {
         for d in &ir.documents {
-            let kafka_doc = d.spec.servers.iter().any(|s| s.protocol.eq_ignore_ascii_case("kafka"));
             for c in &d.spec.channels {
-                let topic = c.bindings.get("kafka").and_then(|k| k.get("topic")).and_then(|t| t.as_str()).map(str::to_string);
-                if let Some(topic) = topic.or_else(|| kafka_doc.then(|| c.address.clone()).flatten()) {
-                    topics.entry(topic).or_insert_with(|| (d.module.clone(), c.key.clone()));
+                if let Some(topic) = d.spec.kafka_topic(c) {
+                    topics.entry(topic.to_string()).or_insert_with(|| (d.module.clone(), c.key.clone()));
                 }
             }
         }

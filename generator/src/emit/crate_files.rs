@@ -180,13 +180,8 @@ fn module_root(doc: &IrDocument, has_examples: bool, has_socket: bool) -> TokenS
 fn registry_schemas(set: &crate::load::SourceSet, ir: &Ir) -> Result<BTreeMap<PathBuf, String>> {
     let mut out = BTreeMap::new();
     for doc in &ir.documents {
-        let kafka_doc = doc.spec.servers.iter().any(|s| s.protocol.eq_ignore_ascii_case("kafka"));
         for channel in &doc.spec.channels {
-            let binding = channel.bindings.get("kafka");
-            if binding.is_none() && !kafka_doc {
-                continue;
-            }
-            let topic = binding.and_then(|b| b.get("topic")).and_then(|t| t.as_str()).map(str::to_string).or_else(|| channel.address.clone());
+            let topic = doc.spec.kafka_topic(channel);
             let Some(topic) = topic.filter(|t| !t.is_empty() && t.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))) else {
                 continue;
             };

@@ -3,16 +3,12 @@
 use heck::ToUpperCamelCase;
 
 use super::naming::type_name;
-use super::schema::{const_tag, discriminate, SchemaBuilder};
+use super::schema::{const_tag, discriminate, tag_of, SchemaBuilder};
 use super::types::*;
 use super::{Connection, IrMessage};
 use crate::diag::Code;
 use crate::load::SourceSet;
 use crate::spec::{Action, Document, Role};
-
-fn is_socket(protocol: Option<&str>) -> bool {
-    matches!(protocol, Some("ws" | "wss"))
-}
 
 /// Channel indexes grouped by address, in first-seen order.
 fn groups(doc: &Document) -> Vec<(Option<String>, Vec<usize>)> {
@@ -55,13 +51,13 @@ fn used(doc: &Document, messages: &[IrMessage], channels: &[usize], action: Acti
 
 pub fn build(set: &SourceSet, doc: &Document, role: Role, messages: &[IrMessage], b: &mut SchemaBuilder<'_>) -> Vec<Connection> {
     let groups = groups(doc);
-    let sockets = groups.iter().filter(|(_, ch)| is_socket(protocol_of(doc, ch[0]).as_deref())).count();
+    let sockets = groups.iter().filter(|(_, ch)| super::is_socket_protocol(protocol_of(doc, ch[0]).as_deref())).count();
     let mut out = Vec::new();
     for (address, channels) in groups {
         let protocol = protocol_of(doc, channels[0]);
         let sent = used(doc, messages, &channels, Action::Send);
         let received = used(doc, messages, &channels, Action::Receive);
-        let socket = is_socket(protocol.as_deref());
+        let socket = super::is_socket_protocol(protocol.as_deref());
         let base = match (&address, socket && sockets == 1) {
             (_, true) => String::new(),
             (Some(a), false) => type_name(&a.replace(['{', '}'], " ")),
@@ -123,13 +119,9 @@ fn union(set: &SourceSet, doc: &Document, messages: &[IrMessage], members: &[usi
         shapes.iter().all(|s| s.as_ref().is_some_and(|(t, c, ..)| t == tag && c == content))
     });
     // Duplicate discriminator values make messages indistinguishable on one connection.
-    let property = envelope.map(|(tag, ..)| tag.clone()).or_else(|| {
-        with_payload.iter().find_map(|m| {
-            let Some(Ty::Named(id)) = &m.payload else { return None };
-            let Kind::Struct(st) = &b.types[id.0].kind else { return None };
-            st.fields.iter().find(|f| const_tag(&b.types, m.payload.as_ref().expect("payload"), &f.wire).is_some()).map(|f| f.wire.clone())
-        })
-    });
+    let property = envelope
+        .map(|(tag, ..)| tag.clone())
+        .or_else(|| with_payload.iter().find_map(|m| tag_of(&b.types, m.payload.as_ref()?).map(|(p, _)| p)));
     if let Some(p) = &property {
         let mut seen: Vec<(String, &IrMessage)> = Vec::new();
         for m in &with_payload {

@@ -81,6 +81,17 @@ pub struct Connection {
     pub received_type: Option<TypeId>,
 }
 
+/// Whether a server protocol is a WebSocket one.
+pub fn is_socket_protocol(protocol: Option<&str>) -> bool {
+    matches!(protocol, Some("ws" | "wss"))
+}
+
+impl Connection {
+    pub fn is_socket(&self) -> bool {
+        is_socket_protocol(self.protocol.as_deref())
+    }
+}
+
 impl IrDocument {
     pub fn type_def(&self, id: TypeId) -> &TypeDef {
         &self.types[id.0]

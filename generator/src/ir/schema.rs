@@ -541,6 +541,13 @@ pub fn const_tag(types: &[TypeDef], ty: &Ty, property: &str) -> Option<String> {
     }
 }
 
+/// The first required string-`const` property of a struct and its value: its discriminator.
+pub fn tag_of(types: &[TypeDef], ty: &Ty) -> Option<(String, String)> {
+    let Ty::Named(id) = ty else { return None };
+    let Kind::Struct(st) = &types[id.0].kind else { return None };
+    st.fields.iter().find_map(|f| const_tag(types, ty, &f.wire).map(|v| (f.wire.clone(), v)))
+}
+
 /// Candidate discriminator properties: required string consts present in the first struct variant.
 fn const_properties(types: &[TypeDef], ty: &Ty) -> Vec<String> {
     let Ty::Named(id) = ty else { return Vec::new() };

@@ -418,7 +418,7 @@ impl<'a> Builder<'a> {
     }
 
     fn direction(&self, action: Action, protocol: Option<&str>) -> String {
-        let socket = matches!(protocol, Some("ws" | "wss"));
+        let socket = crate::ir::is_socket_protocol(protocol);
         let server_view = self.doc.role == Role::Server;
         match (socket, action, server_view) {
             (true, Action::Send, true) | (true, Action::Receive, false) => "server → client".into(),

@@ -24,13 +24,9 @@ pub struct Endpoint<'a> {
     pub optional_query: Vec<String>,
 }
 
-fn is_socket(c: &Connection) -> bool {
-    matches!(c.protocol.as_deref(), Some("ws" | "wss"))
-}
-
 /// The socket endpoints of a document (none when it has no `ws`/`wss` server).
 pub fn endpoints(doc: &IrDocument) -> Vec<Endpoint<'_>> {
-    let sockets: Vec<&Connection> = doc.connections.iter().filter(|c| is_socket(c)).collect();
+    let sockets: Vec<&Connection> = doc.connections.iter().filter(|c| c.is_socket()).collect();
     let several = sockets.len() > 1;
     let mut names = Scope::default();
     sockets

@@ -23,3 +23,6 @@ pub mod support;
 /// WebSocket runtime shared by the generated servers and clients.
 #[cfg(any(feature = "server", feature = "client"))]
 pub mod ws;
+/// Kafka runtime shared by the generated producers and consumers.
+#[cfg(feature = "kafka")]
+pub mod kafka;

@@ -37,6 +37,8 @@ mod models;
 pub use models::*;
 #[cfg(test)]
 mod examples;
+#[cfg(feature = "kafka")]
+pub mod kafka;
 /// `info.title` of the source document.
 pub const TITLE: &str = "Agent Assist Call Detailed Records (Kafka)";
 /// `info.version` of the source document.

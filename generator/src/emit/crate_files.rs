@@ -84,7 +84,7 @@ struct Feature {
 
 #[derive(Serialize)]
 struct Example {
-    name: &'static str,
+    name: String,
     features: Vec<&'static str>,
 }
 
@@ -92,27 +92,44 @@ fn has_sockets(ir: &Ir) -> bool {
     ir.documents.iter().any(|d| !rust::socket::endpoints(d).is_empty())
 }
 
-/// Cargo features: `server` and `client` (default) when a document has WebSocket servers.
+fn has_kafka(ir: &Ir) -> bool {
+    ir.documents.iter().any(|d| !d.kafka.is_empty())
+}
+
+/// Cargo features, all on by default: `server` and `client` when a document has WebSocket
+/// servers, `kafka` when one has Kafka topics.
 fn features(ir: &Ir) -> Vec<Feature> {
-    if !has_sockets(ir) {
-        return Vec::new();
+    let (sockets, kafka) = (has_sockets(ir), has_kafka(ir));
+    let mut default = Vec::new();
+    let mut out = Vec::new();
+    if sockets {
+        default.extend(["server", "client"]);
+        out.push(Feature { name: "server", enables: vec!["dep:axum", "dep:tokio", "dep:futures-util"] });
+        out.push(Feature { name: "client", enables: vec!["dep:tokio", "dep:tokio-tungstenite", "dep:futures-util"] });
+        out.push(Feature { name: "tls", enables: vec!["client", "tokio-tungstenite/rustls-tls-webpki-roots"] });
     }
-    vec![
-        Feature { name: "default", enables: vec!["server", "client"] },
-        Feature { name: "server", enables: vec!["dep:axum", "dep:tokio", "dep:futures-util"] },
-        Feature { name: "client", enables: vec!["dep:tokio", "dep:tokio-tungstenite", "dep:futures-util"] },
-        Feature { name: "tls", enables: vec!["client", "tokio-tungstenite/rustls-tls-webpki-roots"] },
-    ]
+    if kafka {
+        default.push("kafka");
+        out.push(Feature { name: "kafka", enables: vec!["dep:rdkafka", "dep:tokio", "dep:futures-util"] });
+    }
+    if !out.is_empty() {
+        out.insert(0, Feature { name: "default", enables: default });
+    }
+    out
 }
 
 fn examples(ir: &Ir) -> Vec<Example> {
-    if !has_sockets(ir) {
-        return Vec::new();
+    let mut out = Vec::new();
+    if has_sockets(ir) {
+        out.push(Example { name: "mock-server".into(), features: vec!["server"] });
+        out.push(Example { name: "tail".into(), features: vec!["client"] });
     }
-    vec![
-        Example { name: "mock-server", features: vec!["server"] },
-        Example { name: "tail", features: vec!["client"] },
-    ]
+    for doc in ir.documents.iter().filter(|d| !d.kafka.is_empty()) {
+        let stem = doc.module.replace('_', "-");
+        out.push(Example { name: format!("produce-{stem}"), features: vec!["kafka"] });
+        out.push(Example { name: format!("consume-{stem}"), features: vec!["kafka"] });
+    }
+    out
 }
 
 fn dependencies(ir: &Ir) -> Vec<Dependency> {
@@ -126,10 +143,15 @@ fn dependencies(ir: &Ir) -> Vec<Dependency> {
     if uses(ir, &Ty::Uuid) {
         deps.push(Dependency { name: "uuid", spec: r#"{ version = "1", features = ["serde"] }"# });
     }
-    if has_sockets(ir) {
-        deps.insert(0, Dependency { name: "axum", spec: r#"{ version = "0.8", default-features = false, features = ["ws", "query", "tokio", "http1"], optional = true }"# });
+    if has_sockets(ir) || has_kafka(ir) {
         deps.push(Dependency { name: "futures-util", spec: r#"{ version = "0.3", default-features = false, features = ["sink", "std"], optional = true }"# });
         deps.push(Dependency { name: "tokio", spec: r#"{ version = "1", features = ["macros", "net", "rt-multi-thread", "signal", "sync", "time"], optional = true }"# });
+    }
+    if has_kafka(ir) {
+        deps.push(Dependency { name: "rdkafka", spec: r#"{ version = "0.39", default-features = false, features = ["tokio"], optional = true }"# });
+    }
+    if has_sockets(ir) {
+        deps.insert(0, Dependency { name: "axum", spec: r#"{ version = "0.8", default-features = false, features = ["ws", "query", "tokio", "http1"], optional = true }"# });
         deps.push(Dependency { name: "tokio-tungstenite", spec: r#"{ version = "0.29", optional = true }"# });
     }
     deps.sort_by_key(|d| d.name);
@@ -140,7 +162,7 @@ fn to_string(tokens: TokenStream, path: &str) -> Result<String> {
     rust::format_file(tokens).map_err(|m| Diagnostic::new(Code::Unsupported, path, m).into())
 }
 
-fn module_root(doc: &IrDocument, has_examples: bool, has_socket: bool) -> TokenStream {
+fn module_root(doc: &IrDocument, has_examples: bool, has_socket: bool, has_kafka: bool) -> TokenStream {
     let info = &doc.spec.info;
     let mut text = format!("{} (version {})", info.title, info.version);
     if let Some(d) = &info.description {
@@ -161,12 +183,19 @@ fn module_root(doc: &IrDocument, has_examples: bool, has_socket: bool) -> TokenS
             pub mod client;
         }
     });
+    let kafka = has_kafka.then(|| {
+        quote! {
+            #[cfg(feature = "kafka")]
+            pub mod kafka;
+        }
+    });
     quote! {
         #( #![doc = #lines] )*
         mod models;
         pub use models::*;
         #examples
         #sockets
+        #kafka
         /// `info.title` of the source document.
         pub const TITLE: &str = #title;
         /// `info.version` of the source document.
@@ -213,6 +242,13 @@ pub fn crate_files(set: &crate::load::SourceSet, ir: &Ir, crate_name: &str, temp
             pub mod ws;
         }
     });
+    let kafka = has_kafka(ir).then(|| {
+        quote! {
+            /// Kafka runtime shared by the generated producers and consumers.
+            #[cfg(feature = "kafka")]
+            pub mod kafka;
+        }
+    });
     let lib = quote! {
         //! Typed messages generated from AsyncAPI documents by asyncapi-codegen.
         //!
@@ -232,6 +268,7 @@ pub fn crate_files(set: &crate::load::SourceSet, ir: &Ir, crate_name: &str, temp
         #[doc(hidden)]
         pub mod support;
         #ws
+        #kafka
     };
     files.insert(PathBuf::from("src/lib.rs"), to_string(lib, "src/lib.rs")?);
     files.insert(PathBuf::from("src/support.rs"), to_string(rust::support::emit(), "src/support.rs")?);
@@ -242,7 +279,20 @@ pub fn crate_files(set: &crate::load::SourceSet, ir: &Ir, crate_name: &str, temp
         files.insert(PathBuf::from("examples/mock-server.rs"), to_string(mock, "examples/mock-server.rs")?);
         files.insert(PathBuf::from("examples/tail.rs"), to_string(tail, "examples/tail.rs")?);
     }
+    if has_kafka(ir) {
+        files.insert(PathBuf::from("src/kafka.rs"), format!("{}\n{}", rust::HEADER, rust::kafka::RUNTIME));
+    }
     for doc in &ir.documents {
+        if let Some(examples) = rust::kafka_examples::emit(doc, crate_name) {
+            for (stem, tokens) in examples {
+                let path = format!("examples/{stem}.rs");
+                files.insert(PathBuf::from(&path), to_string(tokens, &path)?);
+            }
+        }
+        let kafka = rust::kafka::emit(doc);
+        if let Some(tokens) = &kafka {
+            files.insert(PathBuf::from("src").join(&doc.module).join("kafka.rs"), to_string(tokens.clone(), "kafka.rs")?);
+        }
         let dir = PathBuf::from("src").join(&doc.module);
         let examples = rust::examples::emit(doc);
         if let Some(tokens) = &examples {
@@ -253,7 +303,7 @@ pub fn crate_files(set: &crate::load::SourceSet, ir: &Ir, crate_name: &str, temp
             files.insert(dir.join("server.rs"), to_string(server.clone(), "server.rs")?);
             files.insert(dir.join("client.rs"), to_string(client.clone(), "client.rs")?);
         }
-        files.insert(dir.join("mod.rs"), to_string(module_root(doc, examples.is_some(), sockets.is_some()), "mod.rs")?);
+        files.insert(dir.join("mod.rs"), to_string(module_root(doc, examples.is_some(), sockets.is_some(), kafka.is_some()), "mod.rs")?);
         files.insert(dir.join("models.rs"), to_string(rust::models::emit(doc), "models.rs")?);
     }
     let description = format!(

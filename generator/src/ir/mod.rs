@@ -2,6 +2,7 @@
 
 mod connections;
 pub mod graph;
+pub mod kafka;
 pub mod naming;
 pub mod schema;
 pub mod types;
@@ -43,6 +44,8 @@ pub struct IrDocument {
     pub derives: Vec<Derives>,
     pub messages: Vec<IrMessage>,
     pub connections: Vec<Connection>,
+    /// Kafka topics, when the document has Kafka servers.
+    pub kafka: Vec<kafka::KafkaTopic>,
 }
 
 #[derive(Debug, Clone)]
@@ -107,7 +110,7 @@ fn is_json_schema_format(format: &str) -> bool {
 /// Lowers read documents into the IR.
 pub fn build(set: &SourceSet, docs: Vec<Document>, options: &IrOptions) -> Result<Ir> {
     let mut errors = Vec::new();
-    let mut modules = naming::Scope::with_reserved(&["support"]);
+    let mut modules = naming::Scope::with_reserved(&["support", "ws", "kafka"]);
     let mut documents = Vec::new();
     for doc in docs {
         let source = set.file(doc.file).path.clone();
@@ -182,6 +185,13 @@ fn build_document(set: &SourceSet, doc: Document, module: String, source: PathBu
         }
     }
     let connections = connections::build(set, &doc, role, &messages, &mut b);
+    let kafka = match kafka::topics(set, &doc, &messages, &connections, &b.types) {
+        Ok(topics) => topics,
+        Err(errors) => {
+            b.errors.extend(errors);
+            Vec::new()
+        }
+    };
     if !b.errors.is_empty() {
         let mut errs = std::mem::take(&mut b.errors);
         errs.dedup();
@@ -199,5 +209,6 @@ fn build_document(set: &SourceSet, doc: Document, module: String, source: PathBu
         derives,
         messages,
         connections,
+        kafka,
     })
 }

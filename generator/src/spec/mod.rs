@@ -45,12 +45,17 @@ pub struct Document {
     pub component_schemas: Vec<(String, Loc)>,
 }
 
+/// Whether a server protocol is a Kafka one.
+pub fn is_kafka_protocol(protocol: &str) -> bool {
+    protocol.eq_ignore_ascii_case("kafka") || protocol.eq_ignore_ascii_case("kafka-secure")
+}
+
 impl Document {
     /// The Kafka topic a channel stands for: its `kafka` binding's `topic`, else its address when
     /// the document has a Kafka server.
     pub fn kafka_topic<'a>(&'a self, channel: &'a Channel) -> Option<&'a str> {
         let bound = channel.bindings.get("kafka").and_then(|k| k.get("topic")).and_then(Value::as_str);
-        let kafka_server = self.servers.iter().any(|s| s.protocol.eq_ignore_ascii_case("kafka"));
+        let kafka_server = self.servers.iter().any(|s| is_kafka_protocol(&s.protocol));
         bound.or_else(|| kafka_server.then_some(channel.address.as_deref()).flatten())
     }
 }

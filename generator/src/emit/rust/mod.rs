@@ -2,6 +2,8 @@
 
 pub mod docs;
 pub mod examples;
+pub mod kafka;
+pub mod kafka_examples;
 pub mod models;
 pub mod socket;
 pub mod socket_examples;

@@ -1,0 +1,328 @@
+//! Kafka bindings per document: topic specs from the bindings, a typed producer with one send per
+//! message, and a typed consumer per topic. The shared machinery is the crate's `kafka` module
+//! (`runtime/kafka.rs`).
+
+use heck::{ToShoutySnakeCase, ToSnakeCase};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::models::ty_path;
+use crate::ir::kafka::{KafkaTopic, KeySource};
+use crate::ir::naming::{type_name, Scope};
+use crate::ir::{IrDocument, IrMessage, Kind, Tagging, Ty, TypeId};
+use crate::spec::is_kafka_protocol;
+
+/// The runtime module, emitted as `src/kafka.rs` when a document has Kafka topics.
+pub const RUNTIME: &str = include_str!("runtime/kafka.rs");
+
+/// The bootstrap servers of the document's first Kafka server, variables at their defaults.
+pub fn default_brokers(doc: &IrDocument) -> Option<String> {
+    let server = doc.spec.servers.iter().find(|s| is_kafka_protocol(&s.protocol))?;
+    let mut host = server.host.clone();
+    for v in &server.variables {
+        host = host.replace(&format!("{{{}}}", v.name), v.default.as_deref()?);
+    }
+    (!host.contains('{')).then_some(host)
+}
+
+/// How a typed send passes headers on.
+enum HeadersParam {
+    None,
+    /// A generated struct implementing `KafkaHeaders`.
+    Typed(TypeId),
+    /// Any other headers schema: the caller passes raw Kafka headers.
+    Raw,
+}
+
+fn headers_param(doc: &IrDocument, m: &IrMessage) -> HeadersParam {
+    match &m.headers {
+        None => HeadersParam::None,
+        Some(ty) => match ty.direct_named().filter(|id| matches!(doc.type_def(*id).kind, Kind::Struct(_))) {
+            Some(id) if !matches!(ty, Ty::Nullable(_)) => HeadersParam::Typed(id),
+            _ => HeadersParam::Raw,
+        },
+    }
+}
+
+/// The generated headers struct of a message, when its sends take typed headers.
+pub fn typed_headers(doc: &IrDocument, m: &IrMessage) -> Option<TypeId> {
+    match headers_param(doc, m) {
+        HeadersParam::Typed(id) => Some(id),
+        _ => None,
+    }
+}
+
+/// Whether values of a type are JSON strings (sent as raw UTF-8 header values).
+fn is_string_like(doc: &IrDocument, ty: &Ty) -> bool {
+    match ty {
+        Ty::String | Ty::DateTime | Ty::Uuid => true,
+        Ty::Named(id) => match &doc.type_def(*id).kind {
+            Kind::Enum { .. } => true,
+            Kind::Const { value } => value.is_string(),
+            Kind::Alias(inner) => is_string_like(doc, inner),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+fn key_expr(key: &KeySource) -> TokenStream {
+    match key {
+        KeySource::None => quote!(::std::option::Option::None),
+        KeySource::Field { rust, .. } => {
+            let f = format_ident!("{}", rust);
+            quote!(crate::kafka::key_text(&record.#f))
+        }
+        KeySource::Const(value) => quote!(::std::option::Option::Some(::std::string::String::from(#value))),
+        KeySource::Explicit => quote!(::std::option::Option::Some(key.into())),
+    }
+}
+
+fn key_doc(key: &KeySource) -> String {
+    match key {
+        KeySource::None => String::from("Records carry no key."),
+        KeySource::Field { wire, .. } => format!("The record key is the `{wire}` property (`x-key-field`)."),
+        KeySource::Const(value) => format!("The record key is always `{value}`."),
+        KeySource::Explicit => String::from("The key binding gives no way to derive the key, so the caller passes it."),
+    }
+}
+
+/// The method names of the typed sends, per topic and produced message.
+pub fn send_methods(doc: &IrDocument) -> Vec<Vec<String>> {
+    let mut scope = Scope::with_reserved(&["new", "raw", "send_batch", "flush"]);
+    let mut repeats = std::collections::BTreeMap::<usize, usize>::new();
+    for t in &doc.kafka {
+        for (mi, _) in &t.produced {
+            *repeats.entry(*mi).or_default() += 1;
+        }
+    }
+    doc.kafka
+        .iter()
+        .map(|t| {
+            t.produced
+                .iter()
+                .map(|(mi, _)| {
+                    let base = doc.messages[*mi].rust.to_snake_case();
+                    let wanted = if repeats[mi] > 1 { format!("send_{base}_to_{}", t.name.to_snake_case()) } else { format!("send_{base}") };
+                    scope.claim(&wanted)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn send_method(doc: &IrDocument, topic: &KafkaTopic, mi: usize, key: &KeySource, name: &str) -> TokenStream {
+    let m = &doc.messages[mi];
+    let prefix = quote!(super::);
+    let ty = ty_path(doc, m.payload.as_ref().expect("produced messages have payloads"), false, &prefix);
+    let method = format_ident!("{}", name);
+    let topic_name = &topic.name;
+    let key_value = key_expr(key);
+    let key_param = (*key == KeySource::Explicit).then(|| quote!(key: impl ::std::convert::Into<::std::string::String>,));
+    let (headers_param, headers_value) = match headers_param(doc, m) {
+        HeadersParam::None => (None, quote!(crate::kafka::Headers::new())),
+        HeadersParam::Typed(id) => {
+            let h = ty_path(doc, &Ty::Named(id), false, &prefix);
+            (
+                Some(quote!(headers: &#h,)),
+                quote!(match crate::kafka::KafkaHeaders::to_kafka(headers) {
+                    ::std::result::Result::Ok(headers) => headers,
+                    ::std::result::Result::Err(e) => {
+                        return ::std::result::Result::Err(crate::kafka::SendError { record, failure: crate::kafka::SendFailure::Encode(e) })
+                    }
+                }),
+            )
+        }
+        HeadersParam::Raw => (Some(quote!(headers: crate::kafka::Headers,)), quote!(headers)),
+    };
+    let label = m.name.as_deref().unwrap_or(&m.key);
+    let summary = format!(" Sends `{label}` to `{topic_name}` and waits for the broker's confirmation.");
+    let key_line = format!(" {}", key_doc(key));
+    quote! {
+        #[doc = #summary]
+        ///
+        #[doc = #key_line]
+        /// On failure the record comes back in the error.
+        pub async fn #method(&self, record: #ty, #key_param #headers_param) -> ::std::result::Result<crate::kafka::Delivered, crate::kafka::SendError<#ty>> {
+            let key = #key_value;
+            let headers = #headers_value;
+            self.inner.send_value(record, #topic_name, key, headers).await
+        }
+    }
+}
+
+/// `KafkaMessage` for the union of the messages sent to a topic, so whole batches can be sent.
+/// Left out when a variant needs headers or a caller-supplied key, or wraps an envelope's content.
+fn batch_impl(doc: &IrDocument, topic: &KafkaTopic) -> Option<TokenStream> {
+    let conn = &doc.connections[topic.connection];
+    let union_id = if conn.sent.is_empty() { conn.received_type } else { conn.sent_type }?;
+    let Kind::Union(u) = &doc.type_def(union_id).kind else { return None };
+    if u.variants.len() != topic.produced.len() {
+        return None;
+    }
+    let enveloped = matches!(u.tagging, Tagging::Adjacent { .. });
+    let mut arms = Vec::new();
+    for (v, (mi, key)) in u.variants.iter().zip(&topic.produced) {
+        let m = &doc.messages[*mi];
+        if m.headers.is_some() || *key == KeySource::Explicit || (enveloped && matches!(key, KeySource::Field { .. })) {
+            return None;
+        }
+        let variant = format_ident!("{}", v.rust);
+        let value = key_expr(key);
+        let binding = if matches!(key, KeySource::Field { .. }) { quote!(record) } else { quote!(_) };
+        arms.push(quote!(Self::#variant(#binding) => #value,));
+    }
+    let union = format_ident!("{}", doc.type_def(union_id).name);
+    let topic_name = &topic.name;
+    Some(quote! {
+        impl crate::kafka::KafkaMessage for super::#union {
+            fn topic(&self) -> &'static str {
+                #topic_name
+            }
+            fn key(&self) -> ::std::option::Option<::std::string::String> {
+                match self {
+                    #(#arms)*
+                }
+            }
+        }
+    })
+}
+
+fn headers_impls(doc: &IrDocument) -> Vec<TokenStream> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    for t in &doc.kafka {
+        for (mi, _) in &t.produced {
+            let HeadersParam::Typed(id) = headers_param(doc, &doc.messages[*mi]) else { continue };
+            if !seen.insert(id) {
+                continue;
+            }
+            let Kind::Struct(st) = &doc.type_def(id).kind else { continue };
+            let strings: Vec<&str> = st.fields.iter().filter(|f| is_string_like(doc, &f.ty)).map(|f| f.wire.as_str()).collect();
+            let name = format_ident!("{}", doc.type_def(id).name);
+            out.push(quote! {
+                impl crate::kafka::KafkaHeaders for super::#name {
+                    const STRING_HEADERS: &'static [&'static str] = &[#(#strings),*];
+                }
+            });
+        }
+    }
+    out
+}
+
+/// The topic constants' names, in topic order.
+pub fn topic_consts(doc: &IrDocument) -> Vec<syn::Ident> {
+    let mut scope = Scope::with_reserved(&["TOPICS", "DEFAULT_BROKERS"]);
+    doc.kafka.iter().map(|t| format_ident!("{}", scope.claim(&t.name.to_shouty_snake_case()))).collect()
+}
+
+/// The consumer aliases' names, in topic order (`None` when the topic has no decodable messages).
+pub fn consumer_names(doc: &IrDocument) -> Vec<Option<syn::Ident>> {
+    let mut scope = Scope::with_reserved(&["Producer"]);
+    doc.kafka.iter().map(|t| t.consumed.map(|_| format_ident!("{}", scope.claim(&format!("{}Consumer", type_name(&t.name)))))).collect()
+}
+
+/// `src/<module>/kafka.rs`, or `None` when the document has no Kafka topics.
+pub fn emit(doc: &IrDocument) -> Option<TokenStream> {
+    if doc.kafka.is_empty() {
+        return None;
+    }
+    let consts = topic_consts(doc);
+    let specs = doc.kafka.iter().zip(&consts).map(|(t, c)| {
+        let name = &t.name;
+        let opt = |v: Option<i32>| match v {
+            Some(n) => {
+                let n = proc_macro2::Literal::i32_unsuffixed(n);
+                quote!(::std::option::Option::Some(#n))
+            }
+            None => quote!(::std::option::Option::None),
+        };
+        let partitions = opt(t.partitions);
+        let replicas = opt(t.replicas);
+        let keys = t.config.iter().map(|(k, _)| k);
+        let values = t.config.iter().map(|(_, v)| v);
+        let line = format!(" Topic `{name}`.");
+        quote! {
+            #[doc = #line]
+            pub const #c: crate::kafka::TopicSpec = crate::kafka::TopicSpec {
+                name: #name,
+                partitions: #partitions,
+                replicas: #replicas,
+                config: &[#((#keys, #values)),*],
+            };
+        }
+    });
+    let brokers = default_brokers(doc).map(|b| {
+        quote! {
+            /// Bootstrap servers of the document's Kafka server, with its variables at their defaults.
+            pub const DEFAULT_BROKERS: &str = #b;
+        }
+    });
+    let methods = send_methods(doc);
+    let sends = doc.kafka.iter().zip(&methods).flat_map(|(t, names)| {
+        t.produced.iter().zip(names).map(move |((mi, key), name)| send_method(doc, t, *mi, key, name))
+    });
+    let batches = doc.kafka.iter().filter_map(|t| batch_impl(doc, t));
+    let consumers = doc.kafka.iter().zip(consumer_names(doc)).filter_map(|(t, alias)| {
+        let alias = alias?;
+        let union = format_ident!("{}", doc.type_def(t.consumed?).name);
+        let topic_name = &t.name;
+        let line = format!(" Typed consumer of topic `{topic_name}`: yields [`super::{union}`] records.");
+        Some(quote! {
+            impl crate::kafka::TopicMessage for super::#union {
+                const TOPIC: &'static str = #topic_name;
+            }
+            #[doc = #line]
+            pub type #alias = crate::kafka::TopicConsumer<super::#union>;
+        })
+    });
+    let headers = headers_impls(doc);
+    Some(quote! {
+        //! Kafka topics of this document, its typed producer, and a typed consumer per topic.
+        #brokers
+        #(#specs)*
+        /// Every topic of the document.
+        pub const TOPICS: &[crate::kafka::TopicSpec] = &[#(#consts),*];
+
+        /// Creates the document's topics with the partitions, replicas and configuration of the
+        /// channel bindings; topics that exist are left alone.
+        pub async fn ensure_topics(config: &crate::kafka::KafkaConfig) -> ::std::result::Result<::std::vec::Vec<crate::kafka::TopicStatus>, crate::kafka::AdminError> {
+            crate::kafka::ensure_topics(config, TOPICS, crate::kafka::TopicOverrides::default()).await
+        }
+
+        /// [`ensure_topics`] with partitions or replicas overridden, for clusters smaller than the
+        /// bindings assume.
+        pub async fn ensure_topics_with(config: &crate::kafka::KafkaConfig, overrides: crate::kafka::TopicOverrides) -> ::std::result::Result<::std::vec::Vec<crate::kafka::TopicStatus>, crate::kafka::AdminError> {
+            crate::kafka::ensure_topics(config, TOPICS, overrides).await
+        }
+
+        /// Typed producer: one send per message, each completing on the broker's confirmation.
+        #[derive(Clone, Debug)]
+        pub struct Producer {
+            inner: crate::kafka::Producer,
+        }
+
+        impl Producer {
+            /// An idempotent producer with `acks=all` (see [`crate::kafka::PRODUCER_DEFAULTS`]).
+            pub fn new(config: &crate::kafka::KafkaConfig) -> ::std::result::Result<Self, crate::kafka::Error> {
+                ::std::result::Result::Ok(Self { inner: crate::kafka::Producer::new(config)? })
+            }
+
+            /// The untyped producer underneath, for raw records and batches.
+            pub fn raw(&self) -> &crate::kafka::Producer {
+                &self.inner
+            }
+
+            /// Sends many records, pipelined, and reports the fate of each in input order.
+            pub async fn send_batch<M: crate::kafka::KafkaMessage>(&self, records: ::std::vec::Vec<M>) -> ::std::vec::Vec<::std::result::Result<crate::kafka::Delivered, crate::kafka::SendError<M>>> {
+                self.inner.send_batch(records).await
+            }
+
+            #(#sends)*
+        }
+
+        #(#batches)*
+        #(#headers)*
+        #(#consumers)*
+    })
+}

@@ -1,0 +1,414 @@
+//! The `produce-<module>` and `consume-<module>` examples of a document with Kafka topics.
+//!
+//! `produce` publishes simulated sessions built from the spec's examples: the messages in the
+//! order their operations are listed; the first and last once, the ones between `--steps` times.
+//! Every record of one session shares one key (its `x-key-field` is set to the session id).
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::kafka::send_methods;
+use super::models::ty_path;
+use crate::ir::kafka::KeySource;
+use crate::ir::{IrDocument, Kind, Ty};
+
+/// One message of the simulated session.
+struct PlanStep {
+    message: usize,
+    method: String,
+    key: KeySource,
+    /// Position in the document's operations (messages no operation lists come last).
+    order: usize,
+}
+
+fn plan(doc: &IrDocument) -> Vec<PlanStep> {
+    let methods = send_methods(doc);
+    let mut steps = Vec::new();
+    for (t, names) in doc.kafka.iter().zip(&methods) {
+        for ((mi, key), name) in t.produced.iter().zip(names) {
+            let m = &doc.messages[*mi];
+            if m.examples.iter().all(|e| e.payload.is_none()) {
+                continue;
+            }
+            let order = doc
+                .spec
+                .operations
+                .iter()
+                .position(|op| {
+                    let channel = &doc.spec.channels[op.channel];
+                    channel.messages.iter().any(|cm| cm.loc == m.loc && (op.messages.is_empty() || op.messages.contains(&cm.key)))
+                })
+                .unwrap_or(usize::MAX);
+            steps.push(PlanStep { message: *mi, method: name.clone(), key: key.clone(), order });
+        }
+    }
+    steps.sort_by_key(|s| s.order);
+    steps
+}
+
+/// Whether `x-key-field` names a string property, which the session id can replace.
+fn string_key_field(doc: &IrDocument, mi: usize, key: &KeySource) -> Option<String> {
+    let KeySource::Field { wire, .. } = key else { return None };
+    let id = doc.messages[mi].payload.as_ref()?.direct_named()?;
+    let Kind::Struct(st) = &doc.type_def(id).kind else { return None };
+    let f = st.fields.iter().find(|f| &f.wire == wire)?;
+    matches!(f.ty, Ty::String).then(|| wire.clone())
+}
+
+fn produce(doc: &IrDocument, crate_ident: &syn::Ident) -> TokenStream {
+    let module = format_ident!("{}", doc.module);
+    let prefix = quote!(#crate_ident::#module::);
+    let steps = plan(doc);
+    let last = steps.len().saturating_sub(1);
+    let sends = steps.iter().enumerate().map(|(i, s)| {
+        let m = &doc.messages[s.message];
+        let ty = ty_path(doc, m.payload.as_ref().expect("produced messages have payloads"), false, &prefix);
+        let examples: Vec<String> = m.examples.iter().filter_map(|e| e.payload.as_ref()).map(|p| p.to_string()).collect();
+        let headers: Vec<String> = m.examples.iter().filter(|e| e.payload.is_some()).map(|e| e.headers.as_ref().map(|h| h.to_string()).unwrap_or_else(|| "{}".into())).collect();
+        let method = format_ident!("{}", s.method);
+        let label = m.name.clone().unwrap_or_else(|| m.key.clone());
+        let field = match string_key_field(doc, s.message, &s.key) {
+            Some(f) => quote!(::std::option::Option::Some(#f)),
+            None => quote!(::std::option::Option::None),
+        };
+        let count = if i == 0 || i == last { quote!(1) } else { quote!(steps) };
+        let key_arg = (s.key == KeySource::Explicit).then(|| quote!(id.clone(),));
+        let (headers_decl, headers_arg) = match &m.headers {
+            Some(hty) if super::kafka::typed_headers(doc, m).is_some() => {
+                let h = ty_path(doc, hty, false, &prefix);
+                (
+                    quote! {
+                        let headers: #h = match ::serde_json::from_str(HEADERS[n % HEADERS.len()]) {
+                            ::std::result::Result::Ok(h) => h,
+                            ::std::result::Result::Err(e) => {
+                                failures.push(::std::format!("{id}: headers of `{}` example do not decode: {e}", #label));
+                                continue;
+                            }
+                        };
+                    },
+                    quote!(&headers,),
+                )
+            }
+            Some(_) => (quote!(), quote!(#crate_ident::kafka::Headers::new(),)),
+            None => (quote!(), quote!()),
+        };
+        quote! {
+            {
+                const EXAMPLES: &[&str] = &[#(#examples),*];
+                #[allow(dead_code)]
+                const HEADERS: &[&str] = &[#(#headers),*];
+                for n in 0..#count {
+                    let record: #ty = match example(EXAMPLES, n, #field, &id) {
+                        ::std::result::Result::Ok(record) => record,
+                        ::std::result::Result::Err(e) => {
+                            failures.push(::std::format!("{id}: `{}` example does not decode: {e}", #label));
+                            continue;
+                        }
+                    };
+                    #headers_decl
+                    match producer.#method(record, #key_arg #headers_arg).await {
+                        ::std::result::Result::Ok(_) => delivered += 1,
+                        ::std::result::Result::Err(e) => failures.push(::std::format!("{id}: {e}: {:?}", e.record)),
+                    }
+                }
+            }
+        }
+    });
+    let doc_line = format!(" Publishes simulated sessions of `{}` built from the spec's examples.", doc.spec.info.title);
+    let default_brokers = super::kafka::default_brokers(doc).unwrap_or_else(|| "localhost:9092".into());
+    quote! {
+        #![doc = #doc_line]
+        //!
+        //! Each session sends the document's messages in the order of its operations: the first
+        //! and the last once, the others `--steps` times, all with one key (the session id).
+        //!
+        //! Flags: `--brokers HOST:PORT` `--calls N` (sessions, default 1) `--steps N` (default 3)
+        //! `--id-prefix TEXT` `--partitions N` `--replicas N` (override the bindings when creating
+        //! topics) `--set KEY=VALUE` (librdkafka property, repeatable).
+        //! Exits 1 when any record was not delivered, 2 on bad flags or when topics cannot be created.
+
+        use #crate_ident::#module::kafka as topics;
+
+        struct Options {
+            brokers: ::std::string::String,
+            calls: usize,
+            steps: usize,
+            id_prefix: ::std::string::String,
+            overrides: #crate_ident::kafka::TopicOverrides,
+            properties: ::std::vec::Vec<(::std::string::String, ::std::string::String)>,
+        }
+
+        fn parse(args: &[::std::string::String]) -> ::std::result::Result<Options, ::std::string::String> {
+            fn number<T: ::std::str::FromStr>(flag: &str, value: &str) -> ::std::result::Result<T, ::std::string::String> {
+                value.parse().map_err(|_| ::std::format!("{flag} expects a number, got `{value}`"))
+            }
+            let millis = ::std::time::SystemTime::now().duration_since(::std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
+            let mut options = Options {
+                brokers: #default_brokers.into(),
+                calls: 1,
+                steps: 3,
+                id_prefix: ::std::format!("sim-{millis}-"),
+                overrides: ::std::default::Default::default(),
+                properties: ::std::vec::Vec::new(),
+            };
+            let mut it = args.iter();
+            while let ::std::option::Option::Some(flag) = it.next() {
+                let value = it.next().ok_or_else(|| ::std::format!("{flag} expects a value"))?;
+                match flag.as_str() {
+                    "--brokers" => options.brokers = value.clone(),
+                    "--calls" => options.calls = number(flag, value)?,
+                    "--steps" => options.steps = number(flag, value)?,
+                    "--id-prefix" => options.id_prefix = value.clone(),
+                    "--partitions" => options.overrides.partitions = ::std::option::Option::Some(number(flag, value)?),
+                    "--replicas" => options.overrides.replicas = ::std::option::Option::Some(number(flag, value)?),
+                    "--set" => {
+                        let (k, v) = value.split_once('=').ok_or_else(|| ::std::format!("--set expects KEY=VALUE, got `{value}`"))?;
+                        options.properties.push((k.to_string(), v.to_string()));
+                    }
+                    other => return ::std::result::Result::Err(::std::format!("unknown flag `{other}`")),
+                }
+            }
+            ::std::result::Result::Ok(options)
+        }
+
+        /// Example `n` (cycling), with the key property set to the session id.
+        fn example<T: ::serde::de::DeserializeOwned>(examples: &[&str], n: usize, key_field: ::std::option::Option<&str>, id: &str) -> ::std::result::Result<T, ::std::string::String> {
+            let mut value: ::serde_json::Value = ::serde_json::from_str(examples[n % examples.len()]).map_err(|e| e.to_string())?;
+            if let (::std::option::Option::Some(field), ::std::option::Option::Some(object)) = (key_field, value.as_object_mut()) {
+                object.insert(field.to_string(), ::serde_json::Value::String(id.to_string()));
+            }
+            ::serde_json::from_value(value).map_err(|e| e.to_string())
+        }
+
+        /// Sends one session; returns the number delivered and a line per failure.
+        async fn session(producer: topics::Producer, id: ::std::string::String, steps: usize) -> (usize, ::std::vec::Vec<::std::string::String>) {
+            let mut delivered = 0usize;
+            let mut failures = ::std::vec::Vec::new();
+            let _ = steps;
+            #(#sends)*
+            (delivered, failures)
+        }
+
+        #[::tokio::main]
+        async fn main() -> ::std::process::ExitCode {
+            let args: ::std::vec::Vec<::std::string::String> = ::std::env::args().skip(1).collect();
+            let options = match parse(&args) {
+                ::std::result::Result::Ok(o) => o,
+                ::std::result::Result::Err(e) => {
+                    eprintln!("error: {e}");
+                    return ::std::process::ExitCode::from(2);
+                }
+            };
+            let mut config = #crate_ident::kafka::KafkaConfig::new(options.brokers.clone());
+            for (k, v) in &options.properties {
+                config = config.set(k.clone(), v.clone());
+            }
+            match topics::ensure_topics_with(&config, options.overrides).await {
+                ::std::result::Result::Ok(statuses) => {
+                    for s in statuses {
+                        eprintln!("{s:?}");
+                    }
+                }
+                ::std::result::Result::Err(e) => {
+                    eprintln!("error: {e}");
+                    return ::std::process::ExitCode::from(2);
+                }
+            }
+            let producer = match topics::Producer::new(&config) {
+                ::std::result::Result::Ok(p) => p,
+                ::std::result::Result::Err(e) => {
+                    eprintln!("error: {e}");
+                    return ::std::process::ExitCode::from(2);
+                }
+            };
+            let started = ::std::time::Instant::now();
+            let tasks: ::std::vec::Vec<_> = (0..options.calls)
+                .map(|call| ::tokio::spawn(session(producer.clone(), ::std::format!("{}{call}", options.id_prefix), options.steps)))
+                .collect();
+            let mut delivered = 0usize;
+            let mut failed = 0usize;
+            for task in tasks {
+                match task.await {
+                    ::std::result::Result::Ok((d, failures)) => {
+                        delivered += d;
+                        failed += failures.len();
+                        for f in failures {
+                            eprintln!("not delivered: {f}");
+                        }
+                    }
+                    ::std::result::Result::Err(e) => {
+                        eprintln!("a session task failed: {e}");
+                        failed += 1;
+                    }
+                }
+            }
+            println!("{delivered} records delivered for {} calls in {:.2?}; {failed} not delivered", options.calls, started.elapsed());
+            if failed == 0 { ::std::process::ExitCode::SUCCESS } else { ::std::process::ExitCode::from(1) }
+        }
+    }
+}
+
+fn consume(doc: &IrDocument, crate_ident: &syn::Ident) -> TokenStream {
+    let module = format_ident!("{}", doc.module);
+    let readers = doc.kafka.iter().filter_map(|t| {
+        let union = format_ident!("{}", doc.type_def(t.consumed?).name);
+        Some(quote! {
+            tasks.push(::tokio::spawn(read::<#crate_ident::#module::#union>(config.clone(), options.clone(), printed.clone())));
+        })
+    });
+    let doc_line = format!(" Prints the typed records of every topic of `{}`.", doc.spec.info.title);
+    let default_brokers = super::kafka::default_brokers(doc).unwrap_or_else(|| "localhost:9092".into());
+    let default_group = format!("consume-{}", doc.module.replace('_', "-"));
+    quote! {
+        #![doc = #doc_line]
+        //!
+        //! One line per record on stdout: position, key and the decoded record. Undecodable records
+        //! go to stderr with their position and raw bytes. Each record is committed after it is
+        //! printed (at-least-once).
+        //!
+        //! Flags: `--brokers HOST:PORT` `--group ID` `--subscribe` (join the group instead of
+        //! reading every partition) `--from earliest|latest` `--max N` (stop after N records)
+        //! `--idle-ms N` (stop after N ms without records) `--set KEY=VALUE`.
+
+        use #crate_ident::kafka::{ConsumeError, KafkaConfig, StartFrom, TopicConsumer, TopicMessage};
+
+        #[derive(Clone)]
+        struct Options {
+            brokers: ::std::string::String,
+            group: ::std::string::String,
+            subscribe: bool,
+            start: StartFrom,
+            max: ::std::option::Option<usize>,
+            idle: ::std::option::Option<::std::time::Duration>,
+            properties: ::std::vec::Vec<(::std::string::String, ::std::string::String)>,
+        }
+
+        fn parse(args: &[::std::string::String]) -> ::std::result::Result<Options, ::std::string::String> {
+            fn number(flag: &str, value: &str) -> ::std::result::Result<u64, ::std::string::String> {
+                value.parse().map_err(|_| ::std::format!("{flag} expects a number, got `{value}`"))
+            }
+            let mut options = Options {
+                brokers: #default_brokers.into(),
+                group: #default_group.into(),
+                subscribe: false,
+                start: StartFrom::Earliest,
+                max: ::std::option::Option::None,
+                idle: ::std::option::Option::None,
+                properties: ::std::vec::Vec::new(),
+            };
+            let mut it = args.iter();
+            while let ::std::option::Option::Some(flag) = it.next() {
+                if flag == "--subscribe" {
+                    options.subscribe = true;
+                    continue;
+                }
+                let value = it.next().ok_or_else(|| ::std::format!("{flag} expects a value"))?;
+                match flag.as_str() {
+                    "--brokers" => options.brokers = value.clone(),
+                    "--group" => options.group = value.clone(),
+                    "--from" => {
+                        options.start = match value.as_str() {
+                            "earliest" => StartFrom::Earliest,
+                            "latest" => StartFrom::Latest,
+                            other => return ::std::result::Result::Err(::std::format!("--from expects earliest or latest, got `{other}`")),
+                        }
+                    }
+                    "--max" => options.max = ::std::option::Option::Some(number(flag, value)? as usize),
+                    "--idle-ms" => options.idle = ::std::option::Option::Some(::std::time::Duration::from_millis(number(flag, value)?)),
+                    "--set" => {
+                        let (k, v) = value.split_once('=').ok_or_else(|| ::std::format!("--set expects KEY=VALUE, got `{value}`"))?;
+                        options.properties.push((k.to_string(), v.to_string()));
+                    }
+                    other => return ::std::result::Result::Err(::std::format!("unknown flag `{other}`")),
+                }
+            }
+            ::std::result::Result::Ok(options)
+        }
+
+        type Printed = ::std::sync::Arc<::std::sync::atomic::AtomicUsize>;
+
+        /// Reads one topic until `--idle-ms` passes without a record; stops the process at `--max`.
+        async fn read<M: TopicMessage + ::std::fmt::Debug + Send + 'static>(config: KafkaConfig, options: Options, printed: Printed) -> ::std::result::Result<(), ::std::string::String> {
+                let consumer = if options.subscribe {
+                    TopicConsumer::<M>::subscribe(&config, &options.group, options.start)
+                } else {
+                    TopicConsumer::<M>::assign(&config, &options.group, options.start)
+                }
+                .map_err(|e| ::std::format!("{}: {e}", M::TOPIC))?;
+                loop {
+                    let next = match options.idle {
+                        ::std::option::Option::Some(idle) => match ::tokio::time::timeout(idle, consumer.recv()).await {
+                            ::std::result::Result::Ok(next) => next,
+                            ::std::result::Result::Err(_) => return ::std::result::Result::Ok(()),
+                        },
+                        ::std::option::Option::None => consumer.recv().await,
+                    };
+                    let position = match next {
+                        ::std::result::Result::Ok(record) => {
+                            println!("{} key={} {:?}", record.position, record.key_str().unwrap_or("-"), record.message);
+                            record.position
+                        }
+                        ::std::result::Result::Err(ConsumeError::Decode(e)) => {
+                            eprintln!("{e}; raw value: {:?}", e.payload.as_deref().map(::std::string::String::from_utf8_lossy));
+                            e.position
+                        }
+                        ::std::result::Result::Err(ConsumeError::Kafka(e)) => {
+                            eprintln!("{}: {e}", M::TOPIC);
+                            continue;
+                        }
+                    };
+                    if let ::std::result::Result::Err(e) = consumer.commit(&position) {
+                        eprintln!("commit {position}: {e}");
+                    }
+                    let n = printed.fetch_add(1, ::std::sync::atomic::Ordering::SeqCst) + 1;
+                    if options.max.is_some_and(|max| n >= max) {
+                        ::std::process::exit(0);
+                    }
+            }
+        }
+
+        #[::tokio::main]
+        async fn main() -> ::std::process::ExitCode {
+            let args: ::std::vec::Vec<::std::string::String> = ::std::env::args().skip(1).collect();
+            let options = match parse(&args) {
+                ::std::result::Result::Ok(o) => o,
+                ::std::result::Result::Err(e) => {
+                    eprintln!("error: {e}");
+                    return ::std::process::ExitCode::from(2);
+                }
+            };
+            let mut config = KafkaConfig::new(options.brokers.clone());
+            for (k, v) in &options.properties {
+                config = config.set(k.clone(), v.clone());
+            }
+            let printed = Printed::default();
+            let mut tasks = ::std::vec::Vec::new();
+            #(#readers)*
+            let mut status = ::std::process::ExitCode::SUCCESS;
+            for task in tasks {
+                match task.await {
+                    ::std::result::Result::Ok(::std::result::Result::Ok(())) => {}
+                    ::std::result::Result::Ok(::std::result::Result::Err(e)) => {
+                        eprintln!("error: {e}");
+                        status = ::std::process::ExitCode::from(2);
+                    }
+                    ::std::result::Result::Err(e) => {
+                        eprintln!("error: {e}");
+                        status = ::std::process::ExitCode::from(2);
+                    }
+                }
+            }
+            status
+        }
+    }
+}
+
+/// `(file stem, tokens)` of the produce and consume examples of every document with Kafka topics.
+pub fn emit(doc: &IrDocument, crate_name: &str) -> Option<[(String, TokenStream); 2]> {
+    if doc.kafka.is_empty() {
+        return None;
+    }
+    let crate_ident = format_ident!("{}", crate_name.replace('-', "_"));
+    let stem = doc.module.replace('_', "-");
+    Some([(format!("produce-{stem}"), produce(doc, &crate_ident)), (format!("consume-{stem}"), consume(doc, &crate_ident))])
+}

@@ -1,0 +1,628 @@
+//! Kafka runtime shared by the generated producers and consumers, built on rdkafka.
+//!
+//! Spec-specific code (topics, keys, typed sends, consumer aliases) is generated per document
+//! and calls into this.
+//!
+//! - [`Producer`]: idempotent, `acks=all`; a send completes when the broker confirms delivery, and
+//!   a failure gives the record back ([`SendError::record`]).
+//! - [`TopicConsumer`]: a typed stream over one topic. A record that does not decode comes out as
+//!   [`ConsumeError::Decode`] with its position and raw bytes, and the stream goes on. Offsets are
+//!   committed only through [`TopicConsumer::commit`] (at-least-once).
+//! - [`ensure_topics`]: creates topics from the channel bindings.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::fmt;
+use std::marker::PhantomData;
+use std::time::Duration;
+
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{CommitMode, Consumer as _, StreamConsumer};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::{Header, Headers as _, Message as _, OwnedHeaders};
+use rdkafka::producer::{FutureProducer, FutureRecord, Producer as _};
+use rdkafka::{Offset, TopicPartitionList};
+
+pub use rdkafka::error::KafkaError as Error;
+
+/// Connection settings shared by producers, consumers and the admin client.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KafkaConfig {
+    /// Bootstrap servers, `host:port[,host:port...]`.
+    pub brokers: String,
+    /// Extra librdkafka properties, applied last (they override the defaults).
+    pub properties: BTreeMap<String, String>,
+}
+
+impl KafkaConfig {
+    pub fn new(brokers: impl Into<String>) -> Self {
+        Self { brokers: brokers.into(), properties: BTreeMap::new() }
+    }
+
+    /// Sets one librdkafka property, such as `message.timeout.ms` or `security.protocol`.
+    pub fn set(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.properties.insert(key.into(), value.into());
+        self
+    }
+
+    fn client_config(&self, defaults: &[(&str, &str)]) -> ClientConfig {
+        let mut config = ClientConfig::new();
+        config.set("bootstrap.servers", &self.brokers);
+        for (key, value) in defaults {
+            config.set(*key, *value);
+        }
+        for (key, value) in &self.properties {
+            config.set(key, value);
+        }
+        config
+    }
+}
+
+/// A topic as the channel bindings describe it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TopicSpec {
+    pub name: &'static str,
+    /// `partitions` binding; `None` lets the broker choose.
+    pub partitions: Option<i32>,
+    /// `replicas` binding; `None` lets the broker choose.
+    pub replicas: Option<i32>,
+    /// `topicConfiguration` binding, as Kafka topic properties.
+    pub config: &'static [(&'static str, &'static str)],
+}
+
+/// What [`ensure_topics`] did with one topic.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TopicStatus {
+    Created(String),
+    AlreadyExisted(String),
+}
+
+/// Overrides for [`ensure_topics`], for clusters smaller than the bindings assume.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TopicOverrides {
+    pub partitions: Option<i32>,
+    pub replicas: Option<i32>,
+}
+
+/// A topic that could not be created.
+#[derive(Debug)]
+pub struct AdminError {
+    pub topic: Option<String>,
+    pub error: KafkaError,
+}
+
+impl fmt::Display for AdminError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.topic {
+            Some(topic) => write!(f, "cannot create topic `{topic}`: {}", self.error),
+            None => write!(f, "cannot create topics: {}", self.error),
+        }
+    }
+}
+
+impl std::error::Error for AdminError {}
+
+/// Creates the topics that do not exist yet; existing topics are left as they are.
+pub async fn ensure_topics(config: &KafkaConfig, topics: &[TopicSpec], overrides: TopicOverrides) -> Result<Vec<TopicStatus>, AdminError> {
+    let admin: AdminClient<DefaultClientContext> =
+        config.client_config(&[]).create().map_err(|error| AdminError { topic: None, error })?;
+    let new: Vec<NewTopic<'_>> = topics
+        .iter()
+        .map(|t| {
+            let partitions = overrides.partitions.or(t.partitions).unwrap_or(-1);
+            let replicas = overrides.replicas.or(t.replicas).unwrap_or(-1);
+            let mut topic = NewTopic::new(t.name, partitions, TopicReplication::Fixed(replicas));
+            for (key, value) in t.config {
+                topic = topic.set(key, value);
+            }
+            topic
+        })
+        .collect();
+    let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
+    let results = admin.create_topics(&new, &options).await.map_err(|error| AdminError { topic: None, error })?;
+    results
+        .into_iter()
+        .map(|r| match r {
+            Ok(name) => Ok(TopicStatus::Created(name)),
+            Err((name, RDKafkaErrorCode::TopicAlreadyExists)) => Ok(TopicStatus::AlreadyExisted(name)),
+            Err((name, code)) => Err(AdminError { topic: Some(name), error: KafkaError::AdminOp(code) }),
+        })
+        .collect()
+}
+
+/// A key property's value as key text: strings as they are, other values as JSON, null as no key.
+pub fn key_text<T: serde::Serialize>(value: &T) -> Option<String> {
+    match serde_json::to_value(value).ok()? {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(s) => Some(s),
+        other => Some(other.to_string()),
+    }
+}
+
+/// Record headers: name and raw value, in wire order.
+pub type Headers = Vec<(String, Vec<u8>)>;
+
+/// A message type the generated code can publish.
+pub trait KafkaMessage: serde::Serialize {
+    /// The topic its channel stands for.
+    fn topic(&self) -> &'static str;
+    /// The record key, from the message's `key` binding (`x-key-field`); `None` for no key.
+    fn key(&self) -> Option<String>;
+}
+
+/// The union of every message type one topic carries.
+pub trait TopicMessage: serde::de::DeserializeOwned {
+    const TOPIC: &'static str;
+}
+
+/// Headers typed by a message's `headers` schema.
+pub trait KafkaHeaders: serde::Serialize + serde::de::DeserializeOwned {
+    /// Header names whose values are strings, sent as raw UTF-8; the others are sent as JSON text.
+    const STRING_HEADERS: &'static [&'static str];
+
+    /// Encodes as Kafka headers. Fails only for values JSON cannot represent (such as NaN).
+    fn to_kafka(&self) -> Result<Headers, serde_json::Error> {
+        let value = serde_json::to_value(self)?;
+        let mut out = Headers::new();
+        if let serde_json::Value::Object(map) = value {
+            for (name, value) in map {
+                let bytes = match value {
+                    serde_json::Value::String(s) => s.into_bytes(),
+                    serde_json::Value::Null => continue,
+                    other => serde_json::to_vec(&other)?,
+                };
+                out.push((name, bytes));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Decodes Kafka headers; a header that appears twice keeps its last value.
+    fn from_kafka(headers: &[(String, Vec<u8>)]) -> Result<Self, String> {
+        let mut map = serde_json::Map::new();
+        for (name, bytes) in headers {
+            let text = std::str::from_utf8(bytes).map_err(|_| format!("header `{name}` is not UTF-8"))?;
+            let value = if Self::STRING_HEADERS.contains(&name.as_str()) {
+                serde_json::Value::String(text.to_string())
+            } else {
+                serde_json::from_str(text).unwrap_or_else(|_| serde_json::Value::String(text.to_string()))
+            };
+            map.insert(name.clone(), value);
+        }
+        serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| e.to_string())
+    }
+}
+
+/// A record ready to send: topic, key, headers and the encoded value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawRecord {
+    pub topic: String,
+    pub key: Option<Vec<u8>>,
+    pub headers: Headers,
+    pub payload: Vec<u8>,
+}
+
+/// Where a record sits in the log.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Position {
+    pub topic: String,
+    pub partition: i32,
+    pub offset: i64,
+}
+
+impl fmt::Display for Position {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}[{}]@{}", self.topic, self.partition, self.offset)
+    }
+}
+
+/// A confirmed delivery.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Delivered {
+    pub position: Position,
+}
+
+/// Why a record was not delivered.
+#[derive(Debug)]
+pub enum SendFailure {
+    /// The value or headers could not be encoded as JSON.
+    Encode(serde_json::Error),
+    /// The client or the broker refused or lost the record (queue full, timeout, broker error...).
+    Kafka(KafkaError),
+}
+
+impl fmt::Display for SendFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SendFailure::Encode(e) => write!(f, "cannot encode the record: {e}"),
+            SendFailure::Kafka(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// A record that was not delivered, given back with the reason.
+#[derive(Debug)]
+pub struct SendError<R> {
+    pub record: R,
+    pub failure: SendFailure,
+}
+
+impl<R> SendError<R> {
+    /// The broker's error code, when the broker or client reported one.
+    pub fn code(&self) -> Option<RDKafkaErrorCode> {
+        match &self.failure {
+            SendFailure::Kafka(e) => e.rdkafka_error_code(),
+            SendFailure::Encode(_) => None,
+        }
+    }
+}
+
+impl<R> fmt::Display for SendError<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "record not delivered: {}", self.failure)
+    }
+}
+
+impl<R: fmt::Debug> std::error::Error for SendError<R> {}
+
+/// Producer defaults: idempotent with `acks=all`, so a confirmed record is written once, in order.
+pub const PRODUCER_DEFAULTS: &[(&str, &str)] = &[("enable.idempotence", "true"), ("acks", "all")];
+
+/// An idempotent producer. Every send completes when the broker confirms delivery, or fails with
+/// the record.
+#[derive(Clone)]
+pub struct Producer {
+    inner: FutureProducer,
+}
+
+impl fmt::Debug for Producer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Producer").finish_non_exhaustive()
+    }
+}
+
+fn owned_headers(headers: &[(String, Vec<u8>)]) -> Option<OwnedHeaders> {
+    if headers.is_empty() {
+        return None;
+    }
+    let mut out = OwnedHeaders::new_with_capacity(headers.len());
+    for (name, value) in headers {
+        out = out.insert(Header { key: name, value: Some(value) });
+    }
+    Some(out)
+}
+
+fn future_record<'a>(raw: &'a RawRecord, headers: Option<&OwnedHeaders>) -> FutureRecord<'a, [u8], [u8]> {
+    let mut record = FutureRecord::to(&raw.topic).payload(raw.payload.as_slice());
+    if let Some(key) = &raw.key {
+        record = record.key(key.as_slice());
+    }
+    if let Some(headers) = headers {
+        record = record.headers(headers.clone());
+    }
+    record
+}
+
+impl Producer {
+    /// Creates a producer with [`PRODUCER_DEFAULTS`]; `config.properties` can override them.
+    pub fn new(config: &KafkaConfig) -> Result<Self, KafkaError> {
+        Ok(Self { inner: config.client_config(PRODUCER_DEFAULTS).create()? })
+    }
+
+    /// Encodes a message as its topic, key and JSON value.
+    pub fn encode<M: KafkaMessage>(message: &M, headers: Headers) -> Result<RawRecord, serde_json::Error> {
+        Ok(RawRecord {
+            topic: message.topic().to_string(),
+            key: message.key().map(String::into_bytes),
+            headers,
+            payload: serde_json::to_vec(message)?,
+        })
+    }
+
+    /// Sends one message and waits for the broker's confirmation.
+    pub async fn send<M: KafkaMessage>(&self, message: M) -> Result<Delivered, SendError<M>> {
+        self.send_with_headers(message, Headers::new()).await
+    }
+
+    /// Sends one message with headers and waits for the broker's confirmation.
+    pub async fn send_with_headers<M: KafkaMessage>(&self, message: M, headers: Headers) -> Result<Delivered, SendError<M>> {
+        let (topic, key) = (message.topic(), message.key());
+        self.send_value(message, topic, key, headers).await
+    }
+
+    /// Encodes `record` as JSON and sends it to `topic` with `key` and `headers`; the typed sends
+    /// call this.
+    pub async fn send_value<T: serde::Serialize>(&self, record: T, topic: &str, key: Option<String>, headers: Headers) -> Result<Delivered, SendError<T>> {
+        let payload = match serde_json::to_vec(&record) {
+            Ok(payload) => payload,
+            Err(e) => return Err(SendError { record, failure: SendFailure::Encode(e) }),
+        };
+        let raw = RawRecord { topic: topic.to_string(), key: key.map(String::into_bytes), headers, payload };
+        self.send_raw(raw).await.map_err(|e| SendError { record, failure: e.failure })
+    }
+
+    /// Sends already encoded bytes and waits for the broker's confirmation.
+    pub async fn send_raw(&self, raw: RawRecord) -> Result<Delivered, SendError<RawRecord>> {
+        let headers = owned_headers(&raw.headers);
+        let outcome = loop {
+            match self.inner.send_result(future_record(&raw, headers.as_ref())) {
+                Ok(delivery) => break delivery.await,
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), _)) => {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+                Err((error, _)) => return Err(SendError { record: raw, failure: SendFailure::Kafka(error) }),
+            }
+        };
+        match outcome {
+            Ok(Ok(d)) => Ok(Delivered { position: Position { topic: raw.topic.clone(), partition: d.partition, offset: d.offset } }),
+            Ok(Err((error, _))) => Err(SendError { record: raw, failure: SendFailure::Kafka(error) }),
+            Err(_cancelled) => Err(SendError { record: raw, failure: SendFailure::Kafka(KafkaError::Canceled) }),
+        }
+    }
+
+    /// Sends many messages, pipelined, and reports the fate of each, in input order.
+    pub async fn send_batch<M: KafkaMessage>(&self, messages: Vec<M>) -> Vec<Result<Delivered, SendError<M>>> {
+        let mut encoded = Vec::with_capacity(messages.len());
+        let mut failed = Vec::new();
+        for (i, message) in messages.iter().enumerate() {
+            match Self::encode(message, Headers::new()) {
+                Ok(raw) => encoded.push(raw),
+                Err(e) => failed.push((i, SendFailure::Encode(e))),
+            }
+        }
+        let mut raw_results = self.send_raw_batch(encoded).await.into_iter();
+        let mut failed = failed.into_iter().peekable();
+        let mut out = Vec::with_capacity(messages.len());
+        for (i, message) in messages.into_iter().enumerate() {
+            if failed.peek().is_some_and(|(j, _)| *j == i) {
+                let (_, failure) = failed.next().expect("peeked");
+                out.push(Err(SendError { record: message, failure }));
+                continue;
+            }
+            out.push(match raw_results.next().expect("one result per encoded record") {
+                Ok(d) => Ok(d),
+                Err(e) => Err(SendError { record: message, failure: e.failure }),
+            });
+        }
+        out
+    }
+
+    /// Sends many encoded records, pipelined, and reports the fate of each, in input order.
+    pub async fn send_raw_batch(&self, records: Vec<RawRecord>) -> Vec<Result<Delivered, SendError<RawRecord>>> {
+        enum Pending {
+            InFlight(rdkafka::producer::future_producer::DeliveryFuture),
+            Refused(KafkaError),
+        }
+        let mut pending: VecDeque<Pending> = VecDeque::with_capacity(records.len());
+        let mut settled: Vec<Result<(i32, i64), KafkaError>> = Vec::with_capacity(records.len());
+        for raw in &records {
+            let headers = owned_headers(&raw.headers);
+            loop {
+                match self.inner.send_result(future_record(raw, headers.as_ref())) {
+                    Ok(delivery) => {
+                        pending.push_back(Pending::InFlight(delivery));
+                        break;
+                    }
+                    Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), _)) if !pending.is_empty() => {
+                        // Wait for the oldest record in flight to free a slot.
+                        let oldest = pending.pop_front().expect("not empty");
+                        settled.push(outcome(oldest).await);
+                    }
+                    Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), _)) => {
+                        tokio::time::sleep(Duration::from_millis(5)).await;
+                    }
+                    Err((error, _)) => {
+                        pending.push_back(Pending::Refused(error));
+                        break;
+                    }
+                }
+            }
+        }
+        async fn outcome(p: Pending) -> Result<(i32, i64), KafkaError> {
+            match p {
+                Pending::InFlight(delivery) => match delivery.await {
+                    Ok(Ok(d)) => Ok((d.partition, d.offset)),
+                    Ok(Err((error, _))) => Err(error),
+                    Err(_cancelled) => Err(KafkaError::Canceled),
+                },
+                Pending::Refused(error) => Err(error),
+            }
+        }
+        for p in pending {
+            settled.push(outcome(p).await);
+        }
+        records
+            .into_iter()
+            .zip(settled)
+            .map(|(raw, outcome)| match outcome {
+                Ok((partition, offset)) => Ok(Delivered { position: Position { topic: raw.topic.clone(), partition, offset } }),
+                Err(error) => Err(SendError { record: raw, failure: SendFailure::Kafka(error) }),
+            })
+            .collect()
+    }
+
+    /// Waits until every queued record is delivered or has failed.
+    pub fn flush(&self, timeout: Duration) -> Result<(), KafkaError> {
+        self.inner.flush(timeout)
+    }
+}
+
+/// Where a consumer starts reading a partition that has no committed offset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum StartFrom {
+    /// The oldest retained record.
+    #[default]
+    Earliest,
+    /// Only records produced from now on.
+    Latest,
+}
+
+impl StartFrom {
+    fn reset(self) -> &'static str {
+        match self {
+            StartFrom::Earliest => "earliest",
+            StartFrom::Latest => "latest",
+        }
+    }
+}
+
+/// A decoded record with its place in the log.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Received<M> {
+    pub message: M,
+    pub position: Position,
+    pub key: Option<Vec<u8>>,
+    pub headers: Headers,
+    /// Milliseconds since the epoch, when the record carries a timestamp.
+    pub timestamp: Option<i64>,
+}
+
+impl<M> Received<M> {
+    /// The key as text, when it is UTF-8.
+    pub fn key_str(&self) -> Option<&str> {
+        self.key.as_deref().and_then(|k| std::str::from_utf8(k).ok())
+    }
+}
+
+/// A record that does not decode into the topic's message types, kept whole so it can be
+/// forwarded to a dead-letter topic.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecodeError {
+    pub position: Position,
+    pub key: Option<Vec<u8>>,
+    /// The raw value; `None` for a tombstone.
+    pub payload: Option<Vec<u8>>,
+    pub headers: Headers,
+    pub reason: String,
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "undecodable record at {}: {}", self.position, self.reason)
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+/// What a consumer can yield instead of a record.
+#[derive(Debug)]
+pub enum ConsumeError {
+    /// A record that is not one of the topic's messages. The stream goes on after it.
+    Decode(DecodeError),
+    /// An error from the client or the broker.
+    Kafka(KafkaError),
+}
+
+impl fmt::Display for ConsumeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConsumeError::Decode(e) => e.fmt(f),
+            ConsumeError::Kafka(e) => write!(f, "consumer error: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ConsumeError {}
+
+/// Consumer defaults: nothing is committed or stored behind the application's back.
+pub const CONSUMER_DEFAULTS: &[(&str, &str)] = &[("enable.auto.commit", "false"), ("enable.auto.offset.store", "false")];
+
+/// A typed consumer of one topic. Decoding dispatches on the topic union's discriminator.
+pub struct TopicConsumer<M> {
+    inner: StreamConsumer,
+    _message: PhantomData<fn() -> M>,
+}
+
+impl<M> fmt::Debug for TopicConsumer<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TopicConsumer").finish_non_exhaustive()
+    }
+}
+
+impl<M: TopicMessage> TopicConsumer<M> {
+    fn create(config: &KafkaConfig, group: &str, start: StartFrom) -> Result<StreamConsumer, KafkaError> {
+        let mut defaults = CONSUMER_DEFAULTS.to_vec();
+        defaults.push(("group.id", group));
+        defaults.push(("auto.offset.reset", start.reset()));
+        config.client_config(&defaults).create()
+    }
+
+    /// Joins consumer group `group` on the topic; the group shares out the partitions.
+    pub fn subscribe(config: &KafkaConfig, group: &str, start: StartFrom) -> Result<Self, KafkaError> {
+        let inner = Self::create(config, group, start)?;
+        inner.subscribe(&[M::TOPIC])?;
+        Ok(Self { inner, _message: PhantomData })
+    }
+
+    /// Reads every partition of the topic without joining a group. Each partition resumes from
+    /// `group`'s committed offset, or from `start` when there is none.
+    pub fn assign(config: &KafkaConfig, group: &str, start: StartFrom) -> Result<Self, KafkaError> {
+        let inner = Self::create(config, group, start)?;
+        let metadata = inner.fetch_metadata(Some(M::TOPIC), Duration::from_secs(30))?;
+        let topic = metadata.topics().iter().find(|t| t.name() == M::TOPIC);
+        let partitions: Vec<i32> = topic.map(|t| t.partitions().iter().map(|p| p.id()).collect()).unwrap_or_default();
+        if partitions.is_empty() {
+            return Err(KafkaError::MetadataFetch(RDKafkaErrorCode::UnknownTopicOrPartition));
+        }
+        let mut list = TopicPartitionList::new();
+        for p in partitions {
+            list.add_partition_offset(M::TOPIC, p, Offset::Stored)?;
+        }
+        inner.assign(&list)?;
+        Ok(Self { inner, _message: PhantomData })
+    }
+
+    /// The next record, decoded, or why there is none.
+    pub async fn recv(&self) -> Result<Received<M>, ConsumeError> {
+        let record = self.inner.recv().await.map_err(ConsumeError::Kafka)?;
+        let position = Position { topic: record.topic().to_string(), partition: record.partition(), offset: record.offset() };
+        let key = record.key().map(<[u8]>::to_vec);
+        let headers: Headers = record
+            .headers()
+            .map(|h| h.iter().map(|h| (h.key.to_string(), h.value.map(<[u8]>::to_vec).unwrap_or_default())).collect())
+            .unwrap_or_default();
+        let timestamp = record.timestamp().to_millis();
+        let decoded = match record.payload() {
+            None => Err(String::from("the record has no value (tombstone)")),
+            Some(bytes) => serde_json::from_slice::<M>(bytes).map_err(|e| e.to_string()),
+        };
+        match decoded {
+            Ok(message) => Ok(Received { message, position, key, headers, timestamp }),
+            Err(reason) => Err(ConsumeError::Decode(DecodeError {
+                position,
+                key,
+                payload: record.payload().map(<[u8]>::to_vec),
+                headers,
+                reason,
+            })),
+        }
+    }
+
+    /// Records as a stream; it never ends by itself.
+    pub fn stream(&self) -> impl futures_util::Stream<Item = Result<Received<M>, ConsumeError>> + '_ {
+        futures_util::stream::unfold(self, |consumer| async move { Some((consumer.recv().await, consumer)) })
+    }
+
+    /// Marks everything up to and including `position` as handled, and commits it synchronously.
+    /// Call it after the record (or the decode error) has been dealt with.
+    pub fn commit(&self, position: &Position) -> Result<(), KafkaError> {
+        let mut list = TopicPartitionList::new();
+        list.add_partition_offset(&position.topic, position.partition, Offset::Offset(position.offset + 1))?;
+        self.inner.commit(&list, CommitMode::Sync)
+    }
+
+    /// The committed offset of each partition of the topic (the next offset to read).
+    pub fn committed(&self) -> Result<BTreeMap<i32, i64>, KafkaError> {
+        let list = self.inner.committed(Duration::from_secs(30))?;
+        Ok(list
+            .elements()
+            .iter()
+            .filter(|e| e.topic() == M::TOPIC)
+            .filter_map(|e| match e.offset() {
+                Offset::Offset(o) => Some((e.partition(), o)),
+                _ => None,
+            })
+            .collect())
+    }
+}

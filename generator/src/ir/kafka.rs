@@ -1,0 +1,130 @@
+//! Kafka topics of a document: name, settings from the channel binding, and how each message's
+//! record key is made.
+
+use serde_json::Value;
+
+use super::types::{Kind, Ty, TypeDef};
+use super::{Connection, IrMessage, TypeId};
+use crate::diag::{Code, Diagnostic};
+use crate::load::SourceSet;
+use crate::spec::{is_kafka_protocol, Document};
+
+#[derive(Debug, Clone)]
+pub struct KafkaTopic {
+    pub name: String,
+    /// Index into the document's connections.
+    pub connection: usize,
+    pub partitions: Option<i32>,
+    pub replicas: Option<i32>,
+    /// `topicConfiguration`, as Kafka topic properties (lists joined with commas).
+    pub config: Vec<(String, String)>,
+    /// Messages producers send to it (indexes into the document's messages), with their keys.
+    pub produced: Vec<(usize, KeySource)>,
+    /// The union consumers decode.
+    pub consumed: Option<TypeId>,
+}
+
+/// Where a message's record key comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySource {
+    /// No `key` binding: records carry no key.
+    None,
+    /// `x-key-field`: a top-level property of the payload.
+    Field { rust: String, wire: String },
+    /// A key schema with a single `const` or `enum` value.
+    Const(String),
+    /// A key schema and nothing to derive it from: the caller supplies it.
+    Explicit,
+}
+
+/// A topic name the broker accepts: a legal Kafka topic, with no address parameters.
+fn is_topic_name(name: &str) -> bool {
+    !name.is_empty() && name.len() <= 249 && name != "." && name != ".." && name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+}
+
+fn config_value(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Array(items) => Some(items.iter().filter_map(config_value).collect::<Vec<_>>().join(",")),
+        _ => None,
+    }
+}
+
+fn small_int(v: Option<&Value>) -> Option<i32> {
+    v.and_then(Value::as_i64).and_then(|n| i32::try_from(n).ok()).filter(|n| *n > 0)
+}
+
+fn key_source(set: &SourceSet, types: &[TypeDef], m: &IrMessage) -> Result<KeySource, Diagnostic> {
+    let Some(key) = m.bindings.get("kafka").and_then(|k| k.get("key")) else {
+        return Ok(KeySource::None);
+    };
+    let at = m.loc.child("bindings").child("kafka").child("key");
+    if let Some(field) = key.get("x-key-field") {
+        let at = at.child("x-key-field");
+        let Some(wire) = field.as_str() else {
+            return Err(set.diag(Code::WrongType, &at, "`x-key-field` must be the name of a payload property"));
+        };
+        let st = match m.payload.as_ref().and_then(Ty::direct_named).map(|id| &types[id.0].kind) {
+            Some(Kind::Struct(st)) => st,
+            _ => return Err(set.diag(Code::InvalidValue, &at, format!("`x-key-field: {wire}` needs an object payload with that property"))),
+        };
+        return match st.fields.iter().find(|f| f.wire == wire) {
+            Some(f) => Ok(KeySource::Field { rust: f.rust.clone(), wire: wire.to_string() }),
+            None => {
+                let known = st.fields.iter().map(|f| format!("`{}`", f.wire)).collect::<Vec<_>>().join(", ");
+                Err(set.diag(Code::InvalidValue, &at, format!("`x-key-field: {wire}` is not a property of the payload (it has {known})")))
+            }
+        };
+    }
+    let single = key.get("const").and_then(Value::as_str).or_else(|| match key.get("enum").and_then(Value::as_array) {
+        Some(values) if values.len() == 1 => values[0].as_str(),
+        _ => None,
+    });
+    Ok(match single {
+        Some(value) => KeySource::Const(value.to_string()),
+        None => KeySource::Explicit,
+    })
+}
+
+/// The Kafka topics of a document, one per connection whose channels name a topic.
+pub fn topics(set: &SourceSet, doc: &Document, messages: &[IrMessage], connections: &[Connection], types: &[TypeDef]) -> Result<Vec<KafkaTopic>, Vec<Diagnostic>> {
+    if !doc.servers.iter().any(|s| is_kafka_protocol(&s.protocol)) {
+        return Ok(Vec::new());
+    }
+    let mut errors = Vec::new();
+    let mut out = Vec::new();
+    for (ci, conn) in connections.iter().enumerate() {
+        let channel = &doc.channels[conn.channels[0]];
+        let Some(name) = doc.kafka_topic(channel).filter(|t| is_topic_name(t)) else { continue };
+        let binding = channel.bindings.get("kafka");
+        let config = binding
+            .and_then(|b| b.get("topicConfiguration"))
+            .and_then(Value::as_object)
+            .map(|c| c.iter().filter_map(|(k, v)| Some((k.clone(), config_value(v)?))).collect())
+            .unwrap_or_default();
+        let senders = if conn.sent.is_empty() { &conn.received } else { &conn.sent };
+        let mut produced = Vec::new();
+        for &mi in senders.iter().filter(|&&mi| messages[mi].payload.is_some()) {
+            match key_source(set, types, &messages[mi]) {
+                Ok(key) => produced.push((mi, key)),
+                Err(e) => errors.push(e),
+            }
+        }
+        out.push(KafkaTopic {
+            name: name.to_string(),
+            connection: ci,
+            partitions: small_int(binding.and_then(|b| b.get("partitions"))),
+            replicas: small_int(binding.and_then(|b| b.get("replicas"))),
+            config,
+            produced,
+            consumed: conn.received_type.or(conn.sent_type),
+        });
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}

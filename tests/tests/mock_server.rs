@@ -18,7 +18,7 @@ impl Drop for Server {
 }
 
 fn python() -> PathBuf {
-    std::env::var_os("TEST_PYTHON").map(PathBuf::from).unwrap_or_else(|| root().join(".cache/venv-1/bin/python"))
+    std::env::var_os("TEST_PYTHON").map(PathBuf::from).unwrap_or_else(|| root().join(".cache/venv-2/bin/python"))
 }
 
 #[test]

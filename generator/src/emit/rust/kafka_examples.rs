@@ -253,7 +253,7 @@ fn consume(doc: &IrDocument, crate_ident: &syn::Ident) -> TokenStream {
     let readers = doc.kafka.iter().filter_map(|t| {
         let union = format_ident!("{}", doc.type_def(t.consumed?).name);
         Some(quote! {
-            tasks.push(::tokio::spawn(read::<#crate_ident::#module::#union>(config.clone(), options.clone(), printed.clone())));
+            ::tokio::spawn(read::<#crate_ident::#module::#union>(config.clone(), options.clone(), printed.clone()))
         })
     });
     let doc_line = format!(" Prints the typed records of every topic of `{}`.", doc.spec.info.title);
@@ -382,8 +382,7 @@ fn consume(doc: &IrDocument, crate_ident: &syn::Ident) -> TokenStream {
                 config = config.set(k.clone(), v.clone());
             }
             let printed = Printed::default();
-            let mut tasks = ::std::vec::Vec::new();
-            #(#readers)*
+            let tasks = ::std::vec![#(#readers),*];
             let mut status = ::std::process::ExitCode::SUCCESS;
             for task in tasks {
                 match task.await {

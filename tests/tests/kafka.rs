@@ -342,3 +342,74 @@ async fn a_broker_stopped_mid_stream_fails_sends_with_their_records_and_service_
     let steps: Vec<i64> = got.iter().map(|r| match &r.message { AgentAssistStepMessage::AgentAssistStep(s) => s.step.unwrap() }).collect();
     assert_eq!(steps, [4, 5, 6, 7, 8, 9], "the new log holds everything sent after the restart, once");
 }
+
+/// Builds an example of the generated crate and returns its path.
+fn example_binary(name: &str) -> PathBuf {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo).args(["build", "-q", "-p", "agent-assist-api", "--example", name]).current_dir(root()).status().expect("cargo runs");
+    assert!(status.success(), "building example {name} failed");
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"));
+    target.join("debug/examples").join(name)
+}
+
+#[test]
+fn produce_cdr_publishes_simulated_calls_that_consume_cdr_prints() {
+    let produce = example_binary("produce-cdr");
+    let consume = example_binary("consume-cdr");
+    let broker = Broker::start();
+    let out = Command::new(&produce).args(["--brokers", &broker.brokers(), "--calls", "4", "--steps", "3", "--id-prefix", "sim-"]).output().expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "produce-cdr failed: {stdout} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("20 records delivered for 4 calls"), "{stdout}");
+    assert!(stdout.contains("0 not delivered"), "{stdout}");
+
+    let out = Command::new(&consume).args(["--brokers", &broker.brokers(), "--max", "20", "--idle-ms", "10000"]).output().expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "consume-cdr failed: {}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 20, "{stdout}");
+    // Per call: start and end on the summary topic, in that order; steps 1..3 on the step topic.
+    let mut kinds: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for line in &lines {
+        let (position, rest) = line.split_once(" key=").expect("position key=...");
+        let (key, record) = rest.split_once(' ').expect("key record");
+        assert!(key.starts_with("sim-"), "{line}");
+        let kind = if record.starts_with("AgentAssistStart(") {
+            "start"
+        } else if record.starts_with("AgentAssistEnd(") {
+            "end"
+        } else {
+            assert!(record.starts_with("AgentAssistStep("), "{line}");
+            assert!(position.starts_with("agent_assist_step["), "{line}");
+            "step"
+        };
+        assert!(record.contains(&format!("dialog_id: \"{key}\"")), "the key is the record's dialog_id: {line}");
+        kinds.entry(key.to_string()).or_default().push(kind.to_string());
+    }
+    assert_eq!(kinds.len(), 4, "{kinds:?}");
+    for (call, seen) in &kinds {
+        let summary: Vec<&String> = seen.iter().filter(|k| *k != "step").collect();
+        assert_eq!(summary, ["start", "end"], "{call}");
+        assert_eq!(seen.iter().filter(|k| *k == "step").count(), 3, "{call}");
+    }
+
+    let out = Command::new(&produce).args(["--calls", "many"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--calls expects a number"));
+}
+
+#[test]
+fn produce_cdr_exits_non_zero_when_records_are_not_delivered() {
+    let produce = example_binary("produce-cdr");
+    // A registry that rejects every step record: the topics exist, the step records are refused.
+    let schemas = tempfile::tempdir().expect("temp dir");
+    std::fs::copy(root().join("generated/schemas/agent_assist_summary.json"), schemas.path().join("agent_assist_summary.json")).unwrap();
+    std::fs::write(schemas.path().join("agent_assist_step.json"), r#"{"type":"object","properties":{"value":{"type":"string"}}}"#).unwrap();
+    let broker = Broker::with_registry(schemas.path());
+    let out = Command::new(&produce).args(["--brokers", &broker.brokers(), "--calls", "1", "--steps", "2"]).output().expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stdout} {stderr}");
+    assert!(stderr.contains("not delivered") && stderr.contains("InvalidRecord"), "each failure is reported with its record: {stderr}");
+    assert!(stderr.contains("AgentAssistStep {"), "{stderr}");
+}

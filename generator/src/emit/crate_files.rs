@@ -340,7 +340,7 @@ pub fn crate_files(set: &crate::load::SourceSet, ir: &Ir, crate_name: &str, temp
             types: d.types.len(),
         })
         .collect();
-    let readme = render(&env, "crate/README.md.j2", minijinja::context! { crate_name, documents => rows })?;
+    let readme = render(&env, "crate/README.md.j2", minijinja::context! { crate_name, documents => rows, features => features(ir), examples => examples(ir) })?;
     files.insert(PathBuf::from("README.md"), readme);
     Ok(files)
 }

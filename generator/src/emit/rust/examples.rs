@@ -40,6 +40,24 @@ fn rejects(doc: &IrDocument, test: &str, ty: &Ty, value: &Value, what: &str) -> 
     }
 }
 
+/// Kafka headers of an example: encoded as record headers and decoded back to the same value.
+fn kafka_headers(doc: &IrDocument, test: &str, ty: &Ty, value: &Value, what: &str) -> TokenStream {
+    let name = format_ident!("{}", test);
+    let t = ty_tokens(doc, ty, false);
+    let json = serde_json::to_string_pretty(value).unwrap_or_default();
+    let msg = format!("{what} should survive Kafka record headers");
+    quote! {
+        #[cfg(feature = "kafka")]
+        #[test]
+        fn #name() {
+            let headers: #t = ::serde_json::from_str(#json).expect("headers decode");
+            let wire = crate::kafka::KafkaHeaders::to_kafka(&headers).expect("headers encode");
+            let back: #t = crate::kafka::KafkaHeaders::from_kafka(&wire).expect(#msg);
+            assert_eq!(::serde_json::to_value(&back).expect("encodes"), ::serde_json::to_value(&headers).expect("encodes"), #msg);
+        }
+    }
+}
+
 /// The `examples` test module of a document, or `None` when it has no examples.
 pub fn emit(doc: &IrDocument) -> Option<TokenStream> {
     let mut tests = Vec::new();
@@ -60,6 +78,10 @@ pub fn emit(doc: &IrDocument) -> Option<TokenStream> {
             if let (Some(ty), Some(headers)) = (&m.headers, &ex.headers) {
                 let what = format!("headers of example `{label}` of message `{}`", m.key);
                 tests.push(round_trip(doc, &format!("{base}_headers"), ty, headers, &what));
+                let produced = doc.kafka.iter().any(|t| t.produced.iter().any(|(mi, _)| doc.messages[*mi].loc == m.loc));
+                if produced && super::kafka::typed_headers(doc, m).is_some() {
+                    tests.push(kafka_headers(doc, &format!("{base}_kafka_headers"), ty, headers, &what));
+                }
             }
         }
     }

@@ -1,0 +1,154 @@
+//! Kafka benchmark: `cargo bench -p workspace-tests --bench kafka`
+//! (run `scripts/install-test-deps.sh` first, or set `TANSU_BIN`).
+//!
+//! Produce and consume throughput of `agent_assist_step` records (about 1 KB of JSON each) on a
+//! Tansu broker (memory storage) on 127.0.0.1, in records/s and MB/s of record values:
+//! - `generated`: the typed producer (`send_batch` of typed records, serialised by the producer)
+//!   and the typed consumer (`AgentAssistStepConsumer`, decoding every record);
+//! - `rdkafka`: rdkafka itself with the same settings (idempotent, acks=all), sending
+//!   pre-serialised bytes and reading raw bytes (our overhead is the difference).
+//!
+//! Each side gets a fresh broker. `KAFKA_BENCH_RECORDS` sets the count (default 20,000);
+//! `KAFKA_BENCH_ROUNDS` the rounds (default 3, best one reported).
+
+use std::time::{Duration, Instant};
+
+use agent_assist_api::cdr::kafka::{self as cdr_kafka, AgentAssistStepConsumer, Producer};
+use agent_assist_api::cdr::{AgentAssistStep, AgentAssistStepMessage};
+use agent_assist_api::kafka::{KafkaConfig, StartFrom, PRODUCER_DEFAULTS};
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{Consumer, StreamConsumer};
+use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::{Message, Offset, TopicPartitionList};
+use workspace_tests::tansu::Broker;
+
+const TOPIC: &str = "agent_assist_step";
+
+fn records(n: usize) -> Vec<AgentAssistStep> {
+    let text = std::fs::read_to_string(workspace_tests::root().join("asyncapi/agent-assist-cdr.yaml")).expect("spec");
+    let doc: serde_json::Value = serde_yaml_ng::from_str(&text).expect("yaml");
+    let example = doc["components"]["messages"]["agentAssistStep"]["examples"][0]["payload"].clone();
+    let base: AgentAssistStep = serde_json::from_value(example).expect("example decodes");
+    (0..n)
+        .map(|i| {
+            let mut r = base.clone();
+            r.dialog_id = format!("bench-call-{}", i % 100);
+            r.step = Some(i as i64);
+            r
+        })
+        .collect()
+}
+
+struct Figures {
+    produce: Duration,
+    consume: Duration,
+}
+
+async fn generated(records: &[AgentAssistStep]) -> Figures {
+    let broker = Broker::start();
+    let config = KafkaConfig::new(broker.brokers());
+    cdr_kafka::ensure_topics(&config).await.expect("topics");
+    let producer = Producer::new(&config).expect("producer");
+    let batch: Vec<AgentAssistStepMessage> = records.iter().cloned().map(AgentAssistStepMessage::AgentAssistStep).collect();
+    let started = Instant::now();
+    let results = producer.send_batch(batch).await;
+    let produce = started.elapsed();
+    assert!(results.iter().all(Result::is_ok), "every record delivered");
+
+    let consumer = AgentAssistStepConsumer::assign(&config, "bench", StartFrom::Earliest).expect("consumer");
+    let started = Instant::now();
+    let mut n = 0;
+    while n < records.len() {
+        consumer.recv().await.expect("a decodable record");
+        n += 1;
+    }
+    Figures { produce, consume: started.elapsed() }
+}
+
+async fn raw(records: &[AgentAssistStep]) -> Figures {
+    let broker = Broker::start();
+    let config = KafkaConfig::new(broker.brokers());
+    cdr_kafka::ensure_topics(&config).await.expect("topics");
+    let payloads: Vec<(String, Vec<u8>)> = records.iter().map(|r| (r.dialog_id.clone(), serde_json::to_vec(r).unwrap())).collect();
+    let mut client = ClientConfig::new();
+    client.set("bootstrap.servers", broker.brokers());
+    for (k, v) in PRODUCER_DEFAULTS {
+        client.set(*k, *v);
+    }
+    let producer: FutureProducer = client.create().expect("producer");
+    let started = Instant::now();
+    let mut pending = std::collections::VecDeque::new();
+    for (key, payload) in &payloads {
+        let mut record = FutureRecord::to(TOPIC).key(key.as_str()).payload(payload.as_slice());
+        loop {
+            match producer.send_result(record) {
+                Ok(delivery) => {
+                    pending.push_back(delivery);
+                    break;
+                }
+                Err((_, back)) => {
+                    record = back;
+                    let oldest = pending.pop_front().expect("a queue-full producer has records in flight");
+                    oldest.await.expect("not cancelled").expect("delivered");
+                }
+            }
+        }
+    }
+    for delivery in pending {
+        delivery.await.expect("not cancelled").expect("delivered");
+    }
+    let produce = started.elapsed();
+
+    let consumer: StreamConsumer = ClientConfig::new()
+        .set("bootstrap.servers", broker.brokers())
+        .set("group.id", "bench")
+        .set("enable.auto.commit", "false")
+        .create()
+        .expect("consumer");
+    let metadata = consumer.fetch_metadata(Some(TOPIC), Duration::from_secs(10)).expect("metadata");
+    let mut list = TopicPartitionList::new();
+    for p in metadata.topics()[0].partitions() {
+        list.add_partition_offset(TOPIC, p.id(), Offset::Beginning).unwrap();
+    }
+    consumer.assign(&list).expect("assign");
+    let started = Instant::now();
+    let mut n = 0;
+    while n < payloads.len() {
+        let m = consumer.recv().await.expect("a record");
+        assert!(m.payload().is_some());
+        n += 1;
+    }
+    Figures { produce, consume: started.elapsed() }
+}
+
+fn row(name: &str, what: &str, n: usize, bytes: usize, d: Duration) {
+    let secs = d.as_secs_f64();
+    println!("| {name} | {what} | {:.0} records/s | {:.1} MB/s | {:.2} s |", n as f64 / secs, bytes as f64 / secs / 1e6, secs);
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let n: usize = std::env::var("KAFKA_BENCH_RECORDS").ok().and_then(|v| v.parse().ok()).unwrap_or(20_000);
+    let rounds: usize = std::env::var("KAFKA_BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
+    let records = records(n);
+    let bytes: usize = records.iter().map(|r| serde_json::to_vec(r).unwrap().len()).sum();
+    println!("{n} step records, {:.1} MB of values ({} B each on average), best of {rounds}", bytes as f64 / 1e6, bytes / n);
+    println!("| Client | Direction | Records/s | MB/s | Time |");
+    println!("| --- | --- | --- | --- | --- |");
+    let mut best: [Option<Figures>; 2] = [None, None];
+    for _ in 0..rounds {
+        for (i, figures) in [generated(&records).await, raw(&records).await].into_iter().enumerate() {
+            let b = best[i].get_or_insert(Figures { produce: Duration::MAX, consume: Duration::MAX });
+            b.produce = b.produce.min(figures.produce);
+            b.consume = b.consume.min(figures.consume);
+        }
+    }
+    for (name, figures) in ["generated", "rdkafka"].iter().zip(best) {
+        let f = figures.expect("at least one round");
+        row(name, "produce", n, bytes, f.produce);
+        row(name, "consume", n, bytes, f.consume);
+    }
+}

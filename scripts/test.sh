@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The test command: installs what the tests need, then runs every check and test.
-#   1. test dependencies (official AsyncAPI schemas from npm) into .cache/
+#   1. test dependencies into .cache/ (official AsyncAPI schemas, Chromium, Python clients, the Tansu broker)
 #   2. drift check: generated/ must match asyncapi/ (`asyncapi-codegen check`)
 #   3. `asyncapi-codegen validate` on the spec set
 #   4. clippy -D warnings over the workspace (generator, generated crate, tests)
-#   5. cargo test --workspace (unit, CLI, spec-set, error, golden tests; the generated crate's example tests)
+#   5. cargo test --workspace (unit, CLI, spec-set, error, golden, socket and Kafka tests; the generated
+#      crate's example tests); the Kafka tests start their own Tansu broker per test
 #   6. every fixture spec generated into a crate, clippy-checked and tested (scripts/fixture-crates.sh)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"

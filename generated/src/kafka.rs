@@ -159,6 +159,12 @@ pub trait KafkaMessage: serde::Serialize {
 /// The union of every message type one topic carries.
 pub trait TopicMessage: serde::de::DeserializeOwned {
     const TOPIC: &'static str;
+
+    /// Decodes a record value. Generated unions with a discriminator override it to read the
+    /// discriminator first and decode straight into the matching variant.
+    fn decode(bytes: &[u8]) -> Result<Self, serde_json::Error> {
+        serde_json::from_slice(bytes)
+    }
 }
 
 /// Headers typed by a message's `headers` schema.
@@ -590,7 +596,7 @@ impl<M: TopicMessage> TopicConsumer<M> {
         let timestamp = record.timestamp().to_millis();
         let decoded = match record.payload() {
             None => Err(String::from("the record has no value (tombstone)")),
-            Some(bytes) => serde_json::from_slice::<M>(bytes).map_err(|e| e.to_string()),
+            Some(bytes) => M::decode(bytes).map_err(|e| e.to_string()),
         };
         match decoded {
             Ok(message) => Ok(Received { message, position, key, headers, timestamp }),

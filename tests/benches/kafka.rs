@@ -8,7 +8,9 @@
 //! - `rdkafka`: rdkafka itself with the same settings (idempotent, acks=all), sending
 //!   pre-serialised bytes and reading raw bytes (our overhead is the difference).
 //!
-//! Each side gets a fresh broker. `KAFKA_BENCH_RECORDS` sets the count (default 20,000);
+//! Each side gets a fresh broker, and one warm-up record (sent and read before the clock starts:
+//! the first send also fetches the new topic's metadata and the producer id, which took up to a
+//! second, at random). `KAFKA_BENCH_RECORDS` sets the count (default 20,000);
 //! `KAFKA_BENCH_ROUNDS` the rounds (default 3, best one reported).
 
 use std::time::{Duration, Instant};
@@ -50,17 +52,18 @@ async fn generated(records: &[AgentAssistStep]) -> Figures {
     cdr_kafka::ensure_topics(&config).await.expect("topics");
     let producer = Producer::new(&config).expect("producer");
     let batch: Vec<AgentAssistStepMessage> = records.iter().cloned().map(AgentAssistStepMessage::AgentAssistStep).collect();
+    // Warm-up: the first send also fetches the new topic's metadata and the producer id.
+    producer.send_agent_assist_step(records[0].clone()).await.expect("warm-up record delivered");
     let started = Instant::now();
     let results = producer.send_batch(batch).await;
     let produce = started.elapsed();
     assert!(results.iter().all(Result::is_ok), "every record delivered");
 
     let consumer = AgentAssistStepConsumer::assign(&config, "bench", StartFrom::Earliest).expect("consumer");
+    consumer.recv().await.expect("the warm-up record");
     let started = Instant::now();
-    let mut n = 0;
-    while n < records.len() {
+    for _ in 0..records.len() {
         consumer.recv().await.expect("a decodable record");
-        n += 1;
     }
     Figures { produce, consume: started.elapsed() }
 }
@@ -76,6 +79,8 @@ async fn raw(records: &[AgentAssistStep]) -> Figures {
         client.set(*k, *v);
     }
     let producer: FutureProducer = client.create().expect("producer");
+    let (key, payload) = &payloads[0];
+    producer.send(FutureRecord::to(TOPIC).key(key.as_str()).payload(payload.as_slice()), Duration::from_secs(30)).await.expect("warm-up record delivered");
     let started = Instant::now();
     let mut pending = std::collections::VecDeque::new();
     for (key, payload) in &payloads {
@@ -111,12 +116,11 @@ async fn raw(records: &[AgentAssistStep]) -> Figures {
         list.add_partition_offset(TOPIC, p.id(), Offset::Beginning).unwrap();
     }
     consumer.assign(&list).expect("assign");
+    consumer.recv().await.expect("the warm-up record");
     let started = Instant::now();
-    let mut n = 0;
-    while n < payloads.len() {
+    for _ in 0..payloads.len() {
         let m = consumer.recv().await.expect("a record");
         assert!(m.payload().is_some());
-        n += 1;
     }
     Figures { produce, consume: started.elapsed() }
 }
@@ -140,15 +144,28 @@ async fn main() {
     println!("| --- | --- | --- | --- | --- |");
     let mut best: [Option<Figures>; 2] = [None, None];
     for _ in 0..rounds {
-        for (i, figures) in [generated(&records).await, raw(&records).await].into_iter().enumerate() {
+        for i in [0, 1] {
+            let figures = if i == 0 { generated(&records).await } else { raw(&records).await };
+            eprintln!("round: {} produce {:.2?} consume {:.2?}", ["generated", "rdkafka"][i], figures.produce, figures.consume);
             let b = best[i].get_or_insert(Figures { produce: Duration::MAX, consume: Duration::MAX });
             b.produce = b.produce.min(figures.produce);
             b.consume = b.consume.min(figures.consume);
         }
     }
+    // What the typed side does on top of rdkafka, in memory: encode and decode the same records.
+    let started = Instant::now();
+    let encoded: Vec<Vec<u8>> = records.iter().map(|r| serde_json::to_vec(&AgentAssistStepMessage::AgentAssistStep(r.clone())).unwrap()).collect();
+    let encode = started.elapsed();
+    let started = Instant::now();
+    for bytes in &encoded {
+        let _: AgentAssistStepMessage = agent_assist_api::kafka::TopicMessage::decode(bytes).expect("decodes");
+    }
+    let decode = started.elapsed();
     for (name, figures) in ["generated", "rdkafka"].iter().zip(best) {
         let f = figures.expect("at least one round");
         row(name, "produce", n, bytes, f.produce);
         row(name, "consume", n, bytes, f.consume);
     }
+    row("serde_json, no broker", "encode (clone + to_vec)", n, bytes, encode);
+    row("serde_json, no broker", "decode (TopicMessage::decode)", n, bytes, decode);
 }

@@ -59,6 +59,11 @@ async fn receive<M: TopicMessage>(consumer: &TopicConsumer<M>, n: usize, wait: D
     out
 }
 
+/// The `step` of each step record, in order.
+fn step_numbers(got: &[Received<AgentAssistStepMessage>]) -> Vec<i64> {
+    got.iter().map(|r| match &r.message { AgentAssistStepMessage::AgentAssistStep(s) => s.step.expect("step set") }).collect()
+}
+
 fn records<M>(items: Vec<Result<Received<M>, ConsumeError>>) -> Vec<Received<M>> {
     items.into_iter().map(|i| i.unwrap_or_else(|e| panic!("expected a record, got {e}"))).collect()
 }
@@ -255,7 +260,7 @@ async fn the_registry_rejects_an_invalid_record_and_the_producer_returns_it() {
     valid.send_agent_assist_step(step(1, 2)).await.expect("the broker keeps accepting valid records");
     let consumer = AgentAssistStepConsumer::assign(&config(&broker), "registry", StartFrom::Earliest).expect("consumer");
     let got = records(receive(&consumer, 3, Duration::from_secs(5)).await);
-    let steps: Vec<i64> = got.iter().map(|r| match &r.message { AgentAssistStepMessage::AgentAssistStep(s) => s.step.unwrap() }).collect();
+    let steps = step_numbers(&got);
     assert_eq!(steps, [1, 2], "only the valid records are on the topic");
 }
 
@@ -276,7 +281,7 @@ async fn records_sent_while_the_broker_is_down_are_delivered_once_it_is_up() {
     assert!(results.iter().all(Result::is_ok), "{results:?}");
     let consumer = AgentAssistStepConsumer::assign(&config, "late-broker", StartFrom::Earliest).expect("consumer");
     let got = records(receive(&consumer, 6, Duration::from_secs(5)).await);
-    let steps: Vec<i64> = got.iter().map(|r| match &r.message { AgentAssistStepMessage::AgentAssistStep(s) => s.step.unwrap() }).collect();
+    let steps = step_numbers(&got);
     assert_eq!(steps, [1, 2, 3, 4, 5], "each record once, in order");
 }
 
@@ -335,11 +340,11 @@ async fn a_broker_stopped_mid_stream_fails_sends_with_their_records_and_service_
     // where record 7 lands: records 4-6 (offsets 0-2) are skipped. Durable storage keeps the log,
     // so this is the memory storage's loss, shown here, not the client's.
     let got = records(receive(&consumer, 6, Duration::from_secs(10)).await);
-    let steps: Vec<i64> = got.iter().map(|r| match &r.message { AgentAssistStepMessage::AgentAssistStep(s) => s.step.unwrap() }).collect();
+    let steps = step_numbers(&got);
     assert_eq!(steps, [7, 8, 9], "the old consumer continues from its position in the new log");
     let new_reader = AgentAssistStepConsumer::assign(&config, "outage-after", StartFrom::Earliest).expect("consumer");
     let got = records(receive(&new_reader, 7, Duration::from_secs(10)).await);
-    let steps: Vec<i64> = got.iter().map(|r| match &r.message { AgentAssistStepMessage::AgentAssistStep(s) => s.step.unwrap() }).collect();
+    let steps = step_numbers(&got);
     assert_eq!(steps, [4, 5, 6, 7, 8, 9], "the new log holds everything sent after the restart, once");
 }
 

@@ -140,6 +140,29 @@ impl crate::kafka::KafkaMessage for super::AgentAssistStepMessage {
 }
 impl crate::kafka::TopicMessage for super::AgentAssistSummaryMessage {
     const TOPIC: &'static str = "agent_assist_summary";
+    fn decode(bytes: &[u8]) -> ::std::result::Result<Self, ::serde_json::Error> {
+        #[derive(::serde::Deserialize)]
+        struct Tag<'a> {
+            #[serde(rename = "message_type", borrow, default)]
+            tag: ::std::option::Option<::std::borrow::Cow<'a, str>>,
+        }
+        match ::serde_json::from_slice::<Tag<'_>>(bytes) {
+            ::std::result::Result::Ok(tag) => {
+                match tag.tag.as_deref() {
+                    ::std::option::Option::Some("agent_assist_start") => {
+                        ::serde_json::from_slice::<super::AgentAssistStart>(bytes)
+                            .map(Self::AgentAssistStart)
+                    }
+                    ::std::option::Option::Some("agent_assist_end") => {
+                        ::serde_json::from_slice::<super::AgentAssistEnd>(bytes)
+                            .map(Self::AgentAssistEnd)
+                    }
+                    _ => ::serde_json::from_slice(bytes),
+                }
+            }
+            ::std::result::Result::Err(_) => ::serde_json::from_slice(bytes),
+        }
+    }
 }
 /// Typed consumer of topic `agent_assist_summary`: yields [`super::AgentAssistSummaryMessage`] records.
 pub type AgentAssistSummaryConsumer = crate::kafka::TopicConsumer<
@@ -147,6 +170,25 @@ pub type AgentAssistSummaryConsumer = crate::kafka::TopicConsumer<
 >;
 impl crate::kafka::TopicMessage for super::AgentAssistStepMessage {
     const TOPIC: &'static str = "agent_assist_step";
+    fn decode(bytes: &[u8]) -> ::std::result::Result<Self, ::serde_json::Error> {
+        #[derive(::serde::Deserialize)]
+        struct Tag<'a> {
+            #[serde(rename = "message_type", borrow, default)]
+            tag: ::std::option::Option<::std::borrow::Cow<'a, str>>,
+        }
+        match ::serde_json::from_slice::<Tag<'_>>(bytes) {
+            ::std::result::Result::Ok(tag) => {
+                match tag.tag.as_deref() {
+                    ::std::option::Option::Some("agent_assist_step") => {
+                        ::serde_json::from_slice::<super::AgentAssistStep>(bytes)
+                            .map(Self::AgentAssistStep)
+                    }
+                    _ => ::serde_json::from_slice(bytes),
+                }
+            }
+            ::std::result::Result::Err(_) => ::serde_json::from_slice(bytes),
+        }
+    }
 }
 /// Typed consumer of topic `agent_assist_step`: yields [`super::AgentAssistStepMessage`] records.
 pub type AgentAssistStepConsumer = crate::kafka::TopicConsumer<

@@ -210,6 +210,44 @@ fn headers_impls(doc: &IrDocument) -> Vec<TokenStream> {
     out
 }
 
+/// `TopicMessage::decode` for a union tagged by a property: read only the tag, then decode the
+/// bytes straight into that variant (no intermediate `serde_json::Value`). Anything else (no tag,
+/// an unknown one, not an object) goes through the union's own decoder and its error messages.
+fn tagged_decode(doc: &IrDocument, union_id: TypeId) -> Option<TokenStream> {
+    let Kind::Union(u) = &doc.type_def(union_id).kind else { return None };
+    let Tagging::Property { property } = &u.tagging else { return None };
+    let arms: Vec<TokenStream> = u
+        .variants
+        .iter()
+        .filter_map(|v| {
+            let tag = v.tag.as_ref()?;
+            let variant = format_ident!("{}", v.rust);
+            let ty = ty_path(doc, &v.ty, false, &quote!(super::));
+            let wrap = if v.boxed { quote!(|v| Self::#variant(::std::boxed::Box::new(v))) } else { quote!(Self::#variant) };
+            Some(quote!(::std::option::Option::Some(#tag) => ::serde_json::from_slice::<#ty>(bytes).map(#wrap),))
+        })
+        .collect();
+    if arms.is_empty() {
+        return None;
+    }
+    Some(quote! {
+        fn decode(bytes: &[u8]) -> ::std::result::Result<Self, ::serde_json::Error> {
+            #[derive(::serde::Deserialize)]
+            struct Tag<'a> {
+                #[serde(rename = #property, borrow, default)]
+                tag: ::std::option::Option<::std::borrow::Cow<'a, str>>,
+            }
+            match ::serde_json::from_slice::<Tag<'_>>(bytes) {
+                ::std::result::Result::Ok(tag) => match tag.tag.as_deref() {
+                    #(#arms)*
+                    _ => ::serde_json::from_slice(bytes),
+                },
+                ::std::result::Result::Err(_) => ::serde_json::from_slice(bytes),
+            }
+        }
+    })
+}
+
 /// The topic constants' names, in topic order.
 pub fn topic_consts(doc: &IrDocument) -> Vec<syn::Ident> {
     let mut scope = Scope::with_reserved(&["TOPICS", "DEFAULT_BROKERS"]);
@@ -268,9 +306,11 @@ pub fn emit(doc: &IrDocument) -> Option<TokenStream> {
         let union = format_ident!("{}", doc.type_def(t.consumed?).name);
         let topic_name = &t.name;
         let line = format!(" Typed consumer of topic `{topic_name}`: yields [`super::{union}`] records.");
+        let decode = tagged_decode(doc, t.consumed?);
         Some(quote! {
             impl crate::kafka::TopicMessage for super::#union {
                 const TOPIC: &'static str = #topic_name;
+                #decode
             }
             #[doc = #line]
             pub type #alias = crate::kafka::TopicConsumer<super::#union>;

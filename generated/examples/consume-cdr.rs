@@ -90,7 +90,7 @@ fn parse(
     }
     ::std::result::Result::Ok(options)
 }
-type Printed = ::std::sync::Arc<::std::sync::atomic::AtomicUsize>;
+type Printed = ::std::sync::Arc<::std::sync::Mutex<usize>>;
 /// Reads one topic until `--idle-ms` passes without a record; stops the process at `--max`.
 async fn read<M: TopicMessage + ::std::fmt::Debug + Send + 'static>(
     config: KafkaConfig,
@@ -113,6 +113,18 @@ async fn read<M: TopicMessage + ::std::fmt::Debug + Send + 'static>(
             }
             ::std::option::Option::None => consumer.recv().await,
         };
+        if matches!(next, ::std::result::Result::Err(ConsumeError::Kafka(_))) {
+            if let ::std::result::Result::Err(e) = next {
+                eprintln!("{}: {e}", M::TOPIC);
+            }
+            continue;
+        }
+        let mut count = printed
+            .lock()
+            .unwrap_or_else(::std::sync::PoisonError::into_inner);
+        if options.max.is_some_and(|max| *count >= max) {
+            ::std::process::exit(0);
+        }
         let position = match next {
             ::std::result::Result::Ok(record) => {
                 println!(
@@ -128,16 +140,13 @@ async fn read<M: TopicMessage + ::std::fmt::Debug + Send + 'static>(
                 );
                 e.position
             }
-            ::std::result::Result::Err(ConsumeError::Kafka(e)) => {
-                eprintln!("{}: {e}", M::TOPIC);
-                continue;
-            }
+            ::std::result::Result::Err(ConsumeError::Kafka(_)) => continue,
         };
         if let ::std::result::Result::Err(e) = consumer.commit(&position) {
             eprintln!("commit {position}: {e}");
         }
-        let n = printed.fetch_add(1, ::std::sync::atomic::Ordering::SeqCst) + 1;
-        if options.max.is_some_and(|max| n >= max) {
+        *count += 1;
+        if options.max.is_some_and(|max| *count >= max) {
             ::std::process::exit(0);
         }
     }

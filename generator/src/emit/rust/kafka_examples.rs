@@ -325,7 +325,7 @@ fn consume(doc: &IrDocument, crate_ident: &syn::Ident) -> TokenStream {
             ::std::result::Result::Ok(options)
         }
 
-        type Printed = ::std::sync::Arc<::std::sync::atomic::AtomicUsize>;
+        type Printed = ::std::sync::Arc<::std::sync::Mutex<usize>>;
 
         /// Reads one topic until `--idle-ms` passes without a record; stops the process at `--max`.
         async fn read<M: TopicMessage + ::std::fmt::Debug + Send + 'static>(config: KafkaConfig, options: Options, printed: Printed) -> ::std::result::Result<(), ::std::string::String> {
@@ -343,6 +343,17 @@ fn consume(doc: &IrDocument, crate_ident: &syn::Ident) -> TokenStream {
                         },
                         ::std::option::Option::None => consumer.recv().await,
                     };
+                    if matches!(next, ::std::result::Result::Err(ConsumeError::Kafka(_))) {
+                        if let ::std::result::Result::Err(e) = next {
+                            eprintln!("{}: {e}", M::TOPIC);
+                        }
+                        continue;
+                    }
+                    // One record at a time across topics, so `--max` counts exactly.
+                    let mut count = printed.lock().unwrap_or_else(::std::sync::PoisonError::into_inner);
+                    if options.max.is_some_and(|max| *count >= max) {
+                        ::std::process::exit(0);
+                    }
                     let position = match next {
                         ::std::result::Result::Ok(record) => {
                             println!("{} key={} {:?}", record.position, record.key_str().unwrap_or("-"), record.message);
@@ -352,16 +363,13 @@ fn consume(doc: &IrDocument, crate_ident: &syn::Ident) -> TokenStream {
                             eprintln!("{e}; raw value: {:?}", e.payload.as_deref().map(::std::string::String::from_utf8_lossy));
                             e.position
                         }
-                        ::std::result::Result::Err(ConsumeError::Kafka(e)) => {
-                            eprintln!("{}: {e}", M::TOPIC);
-                            continue;
-                        }
+                        ::std::result::Result::Err(ConsumeError::Kafka(_)) => continue,
                     };
                     if let ::std::result::Result::Err(e) = consumer.commit(&position) {
                         eprintln!("commit {position}: {e}");
                     }
-                    let n = printed.fetch_add(1, ::std::sync::atomic::Ordering::SeqCst) + 1;
-                    if options.max.is_some_and(|max| n >= max) {
+                    *count += 1;
+                    if options.max.is_some_and(|max| *count >= max) {
                         ::std::process::exit(0);
                     }
             }

@@ -418,3 +418,26 @@ fn produce_cdr_exits_non_zero_when_records_are_not_delivered() {
     assert!(stderr.contains("not delivered") && stderr.contains("InvalidRecord"), "each failure is reported with its record: {stderr}");
     assert!(stderr.contains("AgentAssistStep {"), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscribed_group_resumes_after_its_last_commit() {
+    let broker = Broker::start();
+    ensure(&broker).await;
+    // A short session timeout: Tansu's first join waits about half of it.
+    let config = config(&broker).set("session.timeout.ms", "6000");
+    let producer = Producer::new(&config).expect("producer");
+    let sent = producer.send_batch((1..=3).map(|n| AgentAssistStepMessage::AgentAssistStep(step(9, n))).collect()).await;
+    assert!(sent.iter().all(Result::is_ok), "{sent:?}");
+
+    let first = AgentAssistStepConsumer::subscribe(&config, "group-resume", StartFrom::Earliest).expect("consumer");
+    let got = records(receive(&first, 3, Duration::from_secs(30)).await);
+    assert_eq!(step_numbers(&got), [1, 2, 3]);
+    first.commit(&got[2].position).expect("commit");
+    drop(first);
+
+    producer.send_agent_assist_step(step(9, 4)).await.expect("delivered");
+    let second = AgentAssistStepConsumer::subscribe(&config, "group-resume", StartFrom::Earliest).expect("consumer");
+    let got = records(receive(&second, 1, Duration::from_secs(30)).await);
+    assert_eq!(step_numbers(&got), [4], "the group resumes after its committed offset");
+    assert!(receive(&second, 1, Duration::from_secs(2)).await.is_empty(), "nothing before it comes back");
+}

@@ -84,11 +84,14 @@ pub fn registry_schema(set: &SourceSet, payloads: &[Loc]) -> Value {
     let mut b = Bundler { set, names: HashMap::new(), scope: Scope::default(), definitions: BTreeMap::new() };
     let mut variants: Vec<Value> = payloads.iter().map(|l| b.walk(l)).collect();
     let mut value = if variants.len() == 1 { variants.remove(0) } else { serde_json::json!({ "anyOf": variants }) };
-    if let (Value::Object(map), false) = (&mut value, b.definitions.is_empty()) {
-        map.insert("definitions".into(), Value::Object(std::mem::take(&mut b.definitions).into_iter().collect()));
-    } else if !b.definitions.is_empty() {
+    if !b.definitions.is_empty() {
         let definitions = Value::Object(std::mem::take(&mut b.definitions).into_iter().collect());
-        value = serde_json::json!({ "allOf": [value], "definitions": definitions });
+        match &mut value {
+            Value::Object(map) => {
+                map.insert("definitions".into(), definitions);
+            }
+            _ => value = serde_json::json!({ "allOf": [value], "definitions": definitions }),
+        }
     }
     required_in_all_of(&mut value);
     let mut properties = Map::new();

@@ -7,6 +7,24 @@ pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
 }
 
+/// The Python of the test venv (`TEST_PYTHON`, set by `scripts/install-test-deps.sh`).
+pub fn test_python() -> PathBuf {
+    std::env::var_os("TEST_PYTHON").map(PathBuf::from).unwrap_or_else(|| root().join(".cache/venv-2/bin/python"))
+}
+
+/// Builds an example of the generated crate (debug) and returns the path of its binary.
+pub fn example_binary(name: &str) -> PathBuf {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .args(["build", "-q", "-p", "agent-assist-api", "--example", name])
+        .current_dir(root())
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "building the {name} example failed");
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"));
+    target.join("debug/examples").join(name)
+}
+
 /// Entries of a fixture directory (files and spec-set directories), sorted, README excluded.
 pub fn fixtures(kind: &str) -> Vec<PathBuf> {
     let dir = root().join("tests/fixtures").join(kind);

@@ -3,7 +3,6 @@
 //! Python `confluent-kafka` checks the records on the wire independently.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
@@ -11,12 +10,8 @@ use agent_assist_api::cdr::kafka::{self as cdr_kafka, AgentAssistStepConsumer, A
 use agent_assist_api::cdr::{AgentAssistEnd, AgentAssistStart, AgentAssistStep, AgentAssistStepMessage, AgentAssistSummaryMessage};
 use agent_assist_api::kafka::{ConsumeError, ErrorCode, KafkaConfig, RawRecord, Received, SendFailure, StartFrom, TopicConsumer, TopicMessage};
 use serde_json::Value;
-use workspace_tests::root;
+use workspace_tests::{example_binary, root, test_python};
 use workspace_tests::tansu::{free_port, Broker};
-
-fn python() -> PathBuf {
-    std::env::var_os("TEST_PYTHON").map(PathBuf::from).unwrap_or_else(|| root().join(".cache/venv-2/bin/python"))
-}
 
 fn config(broker: &Broker) -> KafkaConfig {
     KafkaConfig::new(broker.brokers()).set("message.timeout.ms", "30000")
@@ -96,7 +91,7 @@ async fn seed_examples_round_trip_and_match_the_spec_on_the_wire() {
     assert_eq!(got[0].key_str(), Some(step.dialog_id.as_str()));
 
     // An independent client reads the same records and checks them against the spec itself.
-    let out = Command::new(python())
+    let out = Command::new(test_python())
         .arg(root().join("tests/python/check_kafka_records.py"))
         .args([broker.brokers(), root().join("asyncapi/agent-assist-cdr.yaml").display().to_string(), "3".into()])
         .output()
@@ -346,15 +341,6 @@ async fn a_broker_stopped_mid_stream_fails_sends_with_their_records_and_service_
     let got = records(receive(&new_reader, 7, Duration::from_secs(10)).await);
     let steps = step_numbers(&got);
     assert_eq!(steps, [4, 5, 6, 7, 8, 9], "the new log holds everything sent after the restart, once");
-}
-
-/// Builds an example of the generated crate and returns its path.
-fn example_binary(name: &str) -> PathBuf {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo).args(["build", "-q", "-p", "agent-assist-api", "--example", name]).current_dir(root()).status().expect("cargo runs");
-    assert!(status.success(), "building example {name} failed");
-    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"));
-    target.join("debug/examples").join(name)
 }
 
 #[test]

@@ -2,11 +2,10 @@
 //! Python `websockets` reading the spec with PyYAML (tests/python/check_mock_server.py).
 
 use std::net::TcpListener;
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use workspace_tests::root;
+use workspace_tests::{example_binary, root, test_python};
 
 struct Server(Child);
 
@@ -17,23 +16,11 @@ impl Drop for Server {
     }
 }
 
-fn python() -> PathBuf {
-    std::env::var_os("TEST_PYTHON").map(PathBuf::from).unwrap_or_else(|| root().join(".cache/venv-2/bin/python"))
-}
-
 #[test]
 fn mock_server_speaks_the_spec_to_a_python_client() {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let build = Command::new(&cargo)
-        .args(["build", "-q", "-p", "agent-assist-api", "--example", "mock-server"])
-        .current_dir(root())
-        .status()
-        .expect("cargo runs");
-    assert!(build.success(), "building the mock-server example failed");
+    let binary = example_binary("mock-server");
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let listen = format!("127.0.0.1:{port}");
-    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"));
-    let binary = target.join("debug/examples/mock-server");
     let _server = Server(
         Command::new(&binary)
             .args(["--listen", &listen, "--token", "py-token", "--interval-ms", "5"])
@@ -46,7 +33,7 @@ fn mock_server_speaks_the_spec_to_a_python_client() {
         assert!(Instant::now() < deadline, "mock-server did not start listening");
         std::thread::sleep(Duration::from_millis(50));
     }
-    let py = python();
+    let py = test_python();
     assert!(py.exists(), "{} missing: run scripts/install-test-deps.sh (scripts/test.sh does)", py.display());
     let out = Command::new(&py)
         .arg(root().join("tests/python/check_mock_server.py"))

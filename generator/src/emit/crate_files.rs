@@ -210,8 +210,7 @@ fn registry_schemas(set: &crate::load::SourceSet, ir: &Ir) -> Result<BTreeMap<Pa
     let mut out = BTreeMap::new();
     for doc in &ir.documents {
         for channel in &doc.spec.channels {
-            let topic = doc.spec.kafka_topic(channel);
-            let Some(topic) = topic.filter(|t| !t.is_empty() && t.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))) else {
+            let Some(topic) = doc.spec.kafka_topic(channel).filter(|t| crate::ir::kafka::is_topic_name(t)) else {
                 continue;
             };
             let payloads: Vec<crate::load::Loc> = channel.messages.iter().filter_map(|m| m.payload.clone()).collect();
@@ -313,10 +312,11 @@ pub fn crate_files(set: &crate::load::SourceSet, ir: &Ir, crate_name: &str, temp
     .replace('"', "'");
     let version = if ir.documents.len() == 1 { ir.documents[0].spec.info.version.clone() } else { String::from("0.1.0") };
     let version = if version.split('.').count() == 3 && version.split('.').all(|p| p.parse::<u64>().is_ok()) { version } else { String::from("0.1.0") };
+    let (features, examples) = (features(ir), examples(ir));
     let cargo = render(
         &env,
         "crate/Cargo.toml.j2",
-        minijinja::context! { crate_name, version, description, dependencies => dependencies(ir), features => features(ir), examples => examples(ir) },
+        minijinja::context! { crate_name, version, description, dependencies => dependencies(ir), features, examples },
     )?;
     files.insert(PathBuf::from("Cargo.toml"), cargo);
     #[derive(Serialize)]
@@ -340,7 +340,7 @@ pub fn crate_files(set: &crate::load::SourceSet, ir: &Ir, crate_name: &str, temp
             types: d.types.len(),
         })
         .collect();
-    let readme = render(&env, "crate/README.md.j2", minijinja::context! { crate_name, documents => rows, features => features(ir), examples => examples(ir) })?;
+    let readme = render(&env, "crate/README.md.j2", minijinja::context! { crate_name, documents => rows, features, examples })?;
     files.insert(PathBuf::from("README.md"), readme);
     Ok(files)
 }

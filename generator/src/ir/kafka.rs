@@ -20,6 +20,8 @@ pub struct KafkaTopic {
     pub config: Vec<(String, String)>,
     /// Messages producers send to it (indexes into the document's messages), with their keys.
     pub produced: Vec<(usize, KeySource)>,
+    /// The union over `produced`, in the same order.
+    pub produced_type: Option<TypeId>,
     /// The union consumers decode.
     pub consumed: Option<TypeId>,
 }
@@ -38,7 +40,7 @@ pub enum KeySource {
 }
 
 /// A topic name the broker accepts: a legal Kafka topic, with no address parameters.
-fn is_topic_name(name: &str) -> bool {
+pub fn is_topic_name(name: &str) -> bool {
     !name.is_empty() && name.len() <= 249 && name != "." && name != ".." && name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
 }
 
@@ -104,7 +106,9 @@ pub fn topics(set: &SourceSet, doc: &Document, messages: &[IrMessage], connectio
             .and_then(Value::as_object)
             .map(|c| c.iter().filter_map(|(k, v)| Some((k.clone(), config_value(v)?))).collect())
             .unwrap_or_default();
-        let senders = if conn.sent.is_empty() { &conn.received } else { &conn.sent };
+        // Producers send the document's `send` messages; a topic the document only receives from
+        // is produced to with those.
+        let (senders, produced_type) = if conn.sent.is_empty() { (&conn.received, conn.received_type) } else { (&conn.sent, conn.sent_type) };
         let mut produced = Vec::new();
         for &mi in senders.iter().filter(|&&mi| messages[mi].payload.is_some()) {
             match key_source(set, types, &messages[mi]) {
@@ -119,6 +123,7 @@ pub fn topics(set: &SourceSet, doc: &Document, messages: &[IrMessage], connectio
             replicas: small_int(binding.and_then(|b| b.get("replicas"))),
             config,
             produced,
+            produced_type,
             consumed: conn.received_type.or(conn.sent_type),
         });
     }

@@ -62,7 +62,9 @@ fn kafka_headers(doc: &IrDocument, test: &str, ty: &Ty, value: &Value, what: &st
 pub fn emit(doc: &IrDocument) -> Option<TokenStream> {
     let mut tests = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
-    for m in &doc.messages {
+    for (mi, m) in doc.messages.iter().enumerate() {
+        let produced = doc.kafka.iter().any(|t| t.produced.iter().any(|(p, _)| *p == mi));
+        let kafka_headers_typed = produced && super::kafka::typed_headers(doc, m).is_some();
         for (i, ex) in m.examples.iter().enumerate() {
             let label = ex.name.clone().unwrap_or_else(|| format!("example {}", i + 1));
             let base = format!("{}_{}", m.rust.to_snake_case(), crate::ir::naming::field_name(&label));
@@ -78,8 +80,7 @@ pub fn emit(doc: &IrDocument) -> Option<TokenStream> {
             if let (Some(ty), Some(headers)) = (&m.headers, &ex.headers) {
                 let what = format!("headers of example `{label}` of message `{}`", m.key);
                 tests.push(round_trip(doc, &format!("{base}_headers"), ty, headers, &what));
-                let produced = doc.kafka.iter().any(|t| t.produced.iter().any(|(mi, _)| doc.messages[*mi].loc == m.loc));
-                if produced && super::kafka::typed_headers(doc, m).is_some() {
+                if kafka_headers_typed {
                     tests.push(kafka_headers(doc, &format!("{base}_kafka_headers"), ty, headers, &what));
                 }
             }

@@ -154,8 +154,7 @@ fn send_method(doc: &IrDocument, topic: &KafkaTopic, mi: usize, key: &KeySource,
 /// `KafkaMessage` for the union of the messages sent to a topic, so whole batches can be sent.
 /// Left out when a variant needs headers or a caller-supplied key, or wraps an envelope's content.
 fn batch_impl(doc: &IrDocument, topic: &KafkaTopic) -> Option<TokenStream> {
-    let conn = &doc.connections[topic.connection];
-    let union_id = if conn.sent.is_empty() { conn.received_type } else { conn.sent_type }?;
+    let union_id = topic.produced_type?;
     let Kind::Union(u) = &doc.type_def(union_id).kind else { return None };
     if u.variants.len() != topic.produced.len() {
         return None;

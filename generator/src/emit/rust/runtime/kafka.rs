@@ -212,6 +212,13 @@ pub struct RawRecord {
     pub payload: Vec<u8>,
 }
 
+impl RawRecord {
+    /// `value` encoded as JSON, for `topic`.
+    pub fn json<T: serde::Serialize + ?Sized>(value: &T, topic: &str, key: Option<String>, headers: Headers) -> Result<Self, serde_json::Error> {
+        Ok(RawRecord { topic: topic.to_string(), key: key.map(String::into_bytes), headers, payload: serde_json::to_vec(value)? })
+    }
+}
+
 /// Where a record sits in the log.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Position {
@@ -321,12 +328,7 @@ impl Producer {
 
     /// Encodes a message as its topic, key and JSON value.
     pub fn encode<M: KafkaMessage>(message: &M, headers: Headers) -> Result<RawRecord, serde_json::Error> {
-        Ok(RawRecord {
-            topic: message.topic().to_string(),
-            key: message.key().map(String::into_bytes),
-            headers,
-            payload: serde_json::to_vec(message)?,
-        })
+        RawRecord::json(message, message.topic(), message.key(), headers)
     }
 
     /// Sends one message and waits for the broker's confirmation.
@@ -343,31 +345,15 @@ impl Producer {
     /// Encodes `record` as JSON and sends it to `topic` with `key` and `headers`; the typed sends
     /// call this.
     pub async fn send_value<T: serde::Serialize>(&self, record: T, topic: &str, key: Option<String>, headers: Headers) -> Result<Delivered, SendError<T>> {
-        let payload = match serde_json::to_vec(&record) {
-            Ok(payload) => payload,
-            Err(e) => return Err(SendError { record, failure: SendFailure::Encode(e) }),
-        };
-        let raw = RawRecord { topic: topic.to_string(), key: key.map(String::into_bytes), headers, payload };
-        self.send_raw(raw).await.map_err(|e| SendError { record, failure: e.failure })
+        match RawRecord::json(&record, topic, key, headers) {
+            Ok(raw) => self.send_raw(raw).await.map_err(|e| SendError { record, failure: e.failure }),
+            Err(e) => Err(SendError { record, failure: SendFailure::Encode(e) }),
+        }
     }
 
     /// Sends already encoded bytes and waits for the broker's confirmation.
     pub async fn send_raw(&self, raw: RawRecord) -> Result<Delivered, SendError<RawRecord>> {
-        let headers = owned_headers(&raw.headers);
-        let outcome = loop {
-            match self.inner.send_result(future_record(&raw, headers.as_ref())) {
-                Ok(delivery) => break delivery.await,
-                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), _)) => {
-                    tokio::time::sleep(Duration::from_millis(5)).await;
-                }
-                Err((error, _)) => return Err(SendError { record: raw, failure: SendFailure::Kafka(error) }),
-            }
-        };
-        match outcome {
-            Ok(Ok(d)) => Ok(Delivered { position: Position { topic: raw.topic.clone(), partition: d.partition, offset: d.offset } }),
-            Ok(Err((error, _))) => Err(SendError { record: raw, failure: SendFailure::Kafka(error) }),
-            Err(_cancelled) => Err(SendError { record: raw, failure: SendFailure::Kafka(KafkaError::Canceled) }),
-        }
+        self.send_raw_batch(vec![raw]).await.pop().expect("one result per record")
     }
 
     /// Sends many messages, pipelined, and reports the fate of each, in input order.

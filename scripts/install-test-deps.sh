@@ -20,6 +20,19 @@ if [ ! -f "$specs_dir/package/schemas/3.0.0-without-\$id.json" ]; then
 fi
 echo "ASYNCAPI_SPECS_DIR=$specs_dir/package/schemas"
 
+# The official AsyncAPI example documents (npm @asyncapi/cli, assets/examples), never committed:
+# every one must generate a crate that builds and passes its tests (scripts/fixture-crates.sh).
+cli_version="6.2.0"
+examples_dir="$cache/asyncapi-cli-examples-$cli_version"
+if [ ! -f "$examples_dir/simple-asyncapi.yml" ]; then
+  command -v npm >/dev/null || { echo "npm is required to fetch @asyncapi/cli" >&2; exit 1; }
+  rm -rf "$examples_dir.tmp" && mkdir -p "$examples_dir.tmp"
+  (cd "$examples_dir.tmp" && npm pack --silent "@asyncapi/cli@$cli_version" >/dev/null &&
+    tar xzf asyncapi-cli-*.tgz package/assets/examples)
+  rm -rf "$examples_dir" && mv "$examples_dir.tmp/package/assets/examples" "$examples_dir" && rm -rf "$examples_dir.tmp"
+fi
+echo "ASYNCAPI_EXAMPLES_DIR=$examples_dir"
+
 # Node packages for the browser and HTML checks.
 node_dir="$cache/node-tools-1"
 if [ ! -f "$node_dir/node_modules/playwright-core/package.json" ] || [ ! -f "$node_dir/node_modules/vnu-jar/package.json" ] || [ ! -f "$node_dir/node_modules/ws/package.json" ]; then

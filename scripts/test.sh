@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs what the tests need, then runs every check and test.
 #   1. test dependencies into .cache/ (official AsyncAPI schemas, Chromium, Python clients, the Tansu broker)
-#   2. drift check: generated/ must match asyncapi/ (`asyncapi-codegen check`)
-#   3. `asyncapi-codegen validate` on the spec set
+#   2. drift check: generated/ must match asyncapi/ (`asyncapi-codegen check --strict`: no warnings either)
+#   3. `asyncapi-codegen validate --strict` on the spec set (examples match their schemas)
 #   4. clippy -D warnings over the workspace (generator, generated crate, tests)
 #   5. cargo test --workspace (unit, CLI, spec-set, error, golden, socket and Kafka tests; the generated
 #      crate's example tests); the Kafka tests start their own Tansu broker per test
@@ -12,9 +12,9 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 while IFS= read -r line; do export "${line?}"; done < <(scripts/install-test-deps.sh)
 echo "== drift check"
-cargo run -q -p asyncapi-codegen -- check
+cargo run -q -p asyncapi-codegen -- check --strict
 echo "== validate"
-cargo run -q -p asyncapi-codegen -- validate
+cargo run -q -p asyncapi-codegen -- validate --strict
 echo "== clippy"
 cargo clippy -q --workspace --all-targets -- -D warnings
 echo "== fixture crates"

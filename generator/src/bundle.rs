@@ -14,6 +14,8 @@ const DATA_KEYWORDS: &[&str] = &["examples", "example", "default", "const", "enu
 struct Bundler<'a> {
     set: &'a SourceSet,
     names: HashMap<Loc, String>,
+    /// Definitions of a polymorphic base's own fields (without its `oneOf` of subtypes).
+    base_fields: HashMap<Loc, String>,
     scope: Scope,
     definitions: BTreeMap<String, Value>,
 }
@@ -42,7 +44,13 @@ impl Bundler<'_> {
             Some(Value::Object(map)) => Value::Object(
                 map.iter()
                     .map(|(k, v)| {
-                        let value = if DATA_KEYWORDS.contains(&k.as_str()) { v.clone() } else { self.walk(&loc.child(k)) };
+                        let value = if DATA_KEYWORDS.contains(&k.as_str()) {
+                            v.clone()
+                        } else if k == "allOf" {
+                            self.all_of(loc, v)
+                        } else {
+                            self.walk(&loc.child(k))
+                        };
                         (k.clone(), value)
                     })
                     .collect(),
@@ -51,6 +59,72 @@ impl Bundler<'_> {
             Some(other) => other.clone(),
             None => Value::Bool(true),
         }
+    }
+}
+
+impl Bundler<'_> {
+    /// `allOf` members; a member that is a base listing this schema among its `oneOf`/`anyOf`
+    /// subtypes contributes only its own fields (what a discriminator means), not the union again,
+    /// which would make the subtype require itself. A subtype of a discriminated base must carry
+    /// its tag (the `mapping` key, else its schema name), as the generated types do.
+    fn all_of(&mut self, holder: &Loc, members: &Value) -> Value {
+        let count = members.as_array().map_or(0, Vec::len);
+        let at = holder.child("allOf");
+        let me = self.set.deref(holder).ok();
+        let targets: Vec<Option<Loc>> = (0..count).map(|i| self.set.deref(&at.index(i)).ok()).collect();
+        let bases: Vec<bool> = targets.iter().map(|t| t.as_ref().is_some_and(|t| self.lists(t, me.as_ref()))).collect();
+        let has_union = |t: &Option<Loc>| {
+            t.as_ref().and_then(|t| self.set.get(t)).is_some_and(|v| v.get("oneOf").is_some() || v.get("anyOf").is_some())
+        };
+        let own_union = targets.iter().zip(&bases).any(|(t, base)| has_union(t) && !base);
+        let mut items: Vec<Value> = Vec::new();
+        let mut tags = Vec::new();
+        for (i, target) in targets.iter().enumerate() {
+            let item = at.index(i);
+            match target {
+                Some(t) if bases[i] && self.set.ref_at(&item).is_some() => items.push(self.fields_of(t)),
+                _ => items.push(self.walk(&item)),
+            }
+            if let (Some(t), Some(me), false) = (target, &me, own_union) {
+                tags.extend(crate::ir::schema::subtype_tag(self.set, t, me));
+            }
+        }
+        for (property, tag) in tags {
+            items.push(serde_json::json!({ "properties": { property: { "const": tag } } }));
+        }
+        Value::Array(items)
+    }
+
+    /// Whether the schema at `t` lists `me` among its `oneOf`/`anyOf` members.
+    fn lists(&self, t: &Loc, me: Option<&Loc>) -> bool {
+        let Some(Value::Object(o)) = self.set.get(t) else { return false };
+        ["oneOf", "anyOf"].iter().any(|kw| match o.get(*kw) {
+            Some(Value::Array(a)) => (0..a.len()).any(|i| self.set.deref(&t.child(kw).index(i)).ok().as_ref() == me),
+            _ => false,
+        })
+    }
+
+    /// A `$ref` to the base at `t` without its subtype union.
+    fn fields_of(&mut self, t: &Loc) -> Value {
+        let name = match self.base_fields.get(t) {
+            Some(n) => n.clone(),
+            None => {
+                let last = t.pointer.rsplit('/').next().filter(|s| !s.is_empty()).unwrap_or("Schema");
+                let name = self.scope.claim(&format!("{}Fields", type_name(&crate::diag::unescape_segment(last))));
+                self.base_fields.insert(t.clone(), name.clone());
+                self.definitions.insert(name.clone(), Value::Bool(true));
+                let mut body = match self.walk(t) {
+                    Value::Object(m) => m,
+                    _ => Map::new(),
+                };
+                for k in ["oneOf", "anyOf", "discriminator"] {
+                    body.remove(k);
+                }
+                self.definitions.insert(name.clone(), Value::Object(body));
+                name
+            }
+        };
+        serde_json::json!({ "$ref": format!("#/definitions/{name}") })
     }
 }
 
@@ -66,7 +140,7 @@ fn finish(root: Map<String, Value>, definitions: BTreeMap<String, Value>) -> Val
 
 /// The schema at `loc` as one self-contained draft-07 document.
 pub fn bundle(set: &SourceSet, loc: &Loc) -> Value {
-    let mut b = Bundler { set, names: HashMap::new(), scope: Scope::default(), definitions: BTreeMap::new() };
+    let mut b = Bundler { set, names: HashMap::new(), base_fields: HashMap::new(), scope: Scope::default(), definitions: BTreeMap::new() };
     let root = match b.walk(loc) {
         Value::Object(m) => m,
         other => [("allOf".to_string(), Value::Array(vec![other]))].into_iter().collect(),
@@ -81,7 +155,7 @@ pub fn bundle(set: &SourceSet, loc: &Loc) -> Value {
 /// `required` list is written as `allOf: [{required: [...]}]`, which means the same and sidesteps
 /// a validator bug in Tansu 0.6 (a two-name `required` next to 15 or more properties is ignored).
 pub fn registry_schema(set: &SourceSet, payloads: &[Loc]) -> Value {
-    let mut b = Bundler { set, names: HashMap::new(), scope: Scope::default(), definitions: BTreeMap::new() };
+    let mut b = Bundler { set, names: HashMap::new(), base_fields: HashMap::new(), scope: Scope::default(), definitions: BTreeMap::new() };
     let mut variants: Vec<Value> = payloads.iter().map(|l| b.walk(l)).collect();
     let mut value = if variants.len() == 1 { variants.remove(0) } else { serde_json::json!({ "anyOf": variants }) };
     if !b.definitions.is_empty() {

@@ -70,12 +70,12 @@ impl Checker {
         let (set, ir) = load_ir(spec, &LoadOptions::default(), &IrOptions::default())?;
         let mut candidates = Vec::new();
         for doc in &ir.documents {
-            for m in &doc.messages {
-                let Some(payload) = &m.payload else { continue };
-                let Some(ploc) = doc.spec.channels.iter().flat_map(|c| &c.messages).find(|x| x.loc == m.loc).and_then(|x| x.payload.clone()) else {
+            for (mi, m) in doc.messages.iter().enumerate() {
+                if m.payload.is_none() {
                     continue;
-                };
-                let schema = crate::bundle::bundle(&set, &ploc);
+                }
+                let Some(ploc) = &m.payload_schema else { continue };
+                let schema = crate::bundle::bundle(&set, ploc);
                 let validator = jsonschema::options_for::<WireJson>()
                     .with_draft(jsonschema::Draft::Draft7)
                     .build(&schema)
@@ -90,7 +90,7 @@ impl Checker {
                 candidates.push(Candidate {
                     label: format!("{}:{}", doc.module, m.key),
                     channels,
-                    tag: crate::ir::schema::tag_of(&doc.types, payload),
+                    tag: doc.message_tag(mi),
                     validator,
                 });
             }

@@ -16,10 +16,15 @@ pub enum Code {
     MissingField,
     UnknownChannel,
     MessageNotInChannel,
-    DuplicateDiscriminator,
     Unsupported,
     UnsupportedVersion,
     Usage,
+    /// A schema constraint the Rust type does not enforce (warning).
+    NotEnforced,
+    /// Messages of one connection and direction that no property tells apart (warning).
+    Untagged,
+    /// A message example that does not match its own schema (warning).
+    ExampleMismatch,
 }
 
 impl Code {
@@ -36,18 +41,28 @@ impl Code {
             Code::MissingField => "missing-field",
             Code::UnknownChannel => "unknown-channel",
             Code::MessageNotInChannel => "message-not-in-channel",
-            Code::DuplicateDiscriminator => "duplicate-discriminator",
             Code::Unsupported => "unsupported",
             Code::UnsupportedVersion => "unsupported-version",
             Code::Usage => "usage",
+            Code::NotEnforced => "not-enforced",
+            Code::Untagged => "untagged",
+            Code::ExampleMismatch => "example-mismatch",
         }
     }
+}
+
+/// Whether a diagnostic stops the run. Warnings become errors under `--strict`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Severity {
+    Error,
+    Warning,
 }
 
 /// One located problem in the input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     pub code: Code,
+    pub severity: Severity,
     pub file: PathBuf,
     /// 1-based line, when known.
     pub line: Option<usize>,
@@ -60,11 +75,28 @@ impl Diagnostic {
     pub fn new(code: Code, file: impl Into<PathBuf>, message: impl Into<String>) -> Self {
         Diagnostic {
             code,
+            severity: Severity::Error,
             file: file.into(),
             line: None,
             pointer: String::new(),
             message: message.into(),
         }
+    }
+
+    /// The same diagnostic as a warning.
+    pub fn warning(mut self) -> Self {
+        self.severity = Severity::Warning;
+        self
+    }
+
+    /// The same diagnostic as an error (what `--strict` makes of a warning).
+    pub fn error(mut self) -> Self {
+        self.severity = Severity::Error;
+        self
+    }
+
+    pub fn is_warning(&self) -> bool {
+        self.severity == Severity::Warning
     }
 
     pub fn at(mut self, pointer: impl Into<String>, line: Option<usize>) -> Self {
@@ -76,7 +108,11 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "error[{}]: {}", self.code.as_str(), self.file.display())?;
+        let label = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(f, "{label}[{}]: {}", self.code.as_str(), self.file.display())?;
         if let Some(line) = self.line {
             write!(f, ":{line}")?;
         }

@@ -81,24 +81,45 @@ pub fn load_ir(inputs: &[PathBuf], load_options: &LoadOptions, ir_options: &IrOp
     Ok((set, ir))
 }
 
+/// What `validate` found in valid documents.
+#[derive(Debug, Clone, Default)]
+pub struct Validation {
+    pub documents: usize,
+    /// Examples that contradict their schemas, messages no property tells apart.
+    pub warnings: Vec<Diagnostic>,
+}
+
 /// Checks documents without generating: structure, `$ref`s, operation → channel → message
-/// links, and that messages sharing a connection can be told apart. Constructs that are valid
-/// AsyncAPI but that the Rust generator cannot express are not errors here.
-pub fn validate(inputs: &[PathBuf], load_options: &LoadOptions) -> Result<usize> {
+/// links, every message example against its schema, and whether messages sharing a connection
+/// can be told apart (a warning when not). Constructs that are valid AsyncAPI but that the Rust
+/// generator cannot express are not reported here.
+pub fn validate(inputs: &[PathBuf], load_options: &LoadOptions) -> Result<Validation> {
     let paths = discover(inputs)?;
     let (mut set, roots) = load::SourceSet::load(&paths, load_options)?;
     let docs = spec::read_documents(&mut set, &roots)?;
-    let count = docs.len();
+    let documents = docs.len();
     match ir::build(&set, docs, &IrOptions::default()) {
-        Ok(_) => Ok(count),
+        Ok(ir) => {
+            let warnings = ir.warnings.into_iter().filter(|d| d.code != Code::NotEnforced).collect();
+            Ok(Validation { documents, warnings })
+        }
         Err(Errors(list)) => {
             let real: Vec<Diagnostic> = list.into_iter().filter(|d| d.code != Code::Unsupported).collect();
             if real.is_empty() {
-                Ok(count)
+                Ok(Validation { documents, warnings: Vec::new() })
             } else {
                 Err(Errors(real))
             }
         }
+    }
+}
+
+/// Warnings as errors, for `--strict`.
+pub fn strict(warnings: &[Diagnostic]) -> Result<()> {
+    if warnings.is_empty() {
+        Ok(())
+    } else {
+        Err(Errors(warnings.iter().cloned().map(Diagnostic::error).collect()))
     }
 }
 
@@ -118,6 +139,9 @@ pub struct Summary {
 pub struct Rendered {
     pub files: BTreeMap<PathBuf, String>,
     pub summary: Summary,
+    /// Located warnings: constraints the Rust types do not enforce, examples that contradict
+    /// their schemas, messages decoded by order.
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// Generator configuration, for the CLI and for `build.rs`.
@@ -128,6 +152,7 @@ pub struct Generator {
     templates: Option<PathBuf>,
     load: LoadOptions,
     ir: IrOptions,
+    strict: bool,
 }
 
 impl Generator {
@@ -142,7 +167,14 @@ impl Generator {
             templates: None,
             load: LoadOptions::default(),
             ir: IrOptions::default(),
+            strict: false,
         }
+    }
+
+    /// Makes every warning an error: `render` then fails when there is any.
+    pub fn strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
     }
 
     pub fn crate_name(mut self, name: impl Into<String>) -> Self {
@@ -177,6 +209,9 @@ impl Generator {
     /// Generates the crate in memory.
     pub fn render(&self) -> Result<Rendered> {
         let (set, ir) = load_ir(&self.inputs, &self.load, &self.ir)?;
+        if self.strict {
+            strict(&ir.warnings)?;
+        }
         let files = emit::crate_files::crate_files(&set, &ir, &self.crate_name, self.templates.as_deref())?;
         let summary = Summary {
             documents: ir.documents.len(),
@@ -186,6 +221,6 @@ impl Generator {
             types: ir.documents.iter().map(|d| d.types.len()).sum(),
             files: files.len(),
         };
-        Ok(Rendered { files, summary })
+        Ok(Rendered { files, summary, warnings: ir.warnings })
     }
 }

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use asyncapi_codegen::diag::{Code, Errors};
+use asyncapi_codegen::diag::{Code, Diagnostic, Errors};
 use asyncapi_codegen::{write, Generator, Role, TypeOptions};
 use clap::{Args, Parser, Subcommand};
 
@@ -87,6 +87,9 @@ struct GenerateArgs {
     /// Map `format: uuid` to uuid::Uuid.
     #[arg(long)]
     uuid: bool,
+    /// Treat warnings as errors: exit 1 and write nothing when there is any.
+    #[arg(long)]
+    strict: bool,
 }
 
 #[derive(Args)]
@@ -96,6 +99,9 @@ struct ValidateArgs {
     /// Map a remote `$ref` URL (or prefix) to a local file: URL=FILE.
     #[arg(long = "ref-map", value_name = "URL=FILE")]
     ref_map: Vec<String>,
+    /// Treat warnings (examples that contradict their schemas, messages told apart by order) as errors.
+    #[arg(long)]
+    strict: bool,
 }
 
 const DEFAULT_CRATE: &str = "agent-assist-api";
@@ -162,11 +168,29 @@ fn generator(args: &GenerateArgs) -> Result<(Generator, PathBuf), String> {
     Ok((g, out))
 }
 
-/// The crate rendered in memory and where it goes, or the exit code of a usage or input error.
+/// Prints warnings; under `--strict` prints them as errors and gives exit code 1.
+fn warnings(list: &[Diagnostic], strict: bool) -> Result<(), ExitCode> {
+    match asyncapi_codegen::strict(list) {
+        Err(errors) if strict => {
+            report(&errors);
+            Err(ExitCode::from(1))
+        }
+        _ => {
+            list.iter().for_each(|w| eprintln!("{w}"));
+            Ok(())
+        }
+    }
+}
+
+/// The crate rendered in memory and where it goes, or the exit code of a usage or input error
+/// (or of warnings under `--strict`).
 fn render(args: &GenerateArgs) -> Result<(asyncapi_codegen::Rendered, PathBuf), ExitCode> {
     let (g, out) = generator(args).map_err(usage)?;
     match g.render() {
-        Ok(r) => Ok((r, out)),
+        Ok(r) => {
+            warnings(&r.warnings, args.strict)?;
+            Ok((r, out))
+        }
         Err(e) => {
             report(&e);
             Err(ExitCode::from(2))
@@ -243,8 +267,13 @@ fn validate(args: &ValidateArgs) -> ExitCode {
         Err(m) => return usage(m),
     }
     match asyncapi_codegen::validate(&specs, &options) {
-        Ok(n) => {
-            println!("asyncapi-codegen: {n} document{} valid", if n == 1 { "" } else { "s" });
+        Ok(v) => {
+            if let Err(code) = warnings(&v.warnings, args.strict) {
+                return code;
+            }
+            let n = v.documents;
+            let noted = if v.warnings.is_empty() { String::new() } else { format!(" ({} warning{})", v.warnings.len(), if v.warnings.len() == 1 { "" } else { "s" }) };
+            println!("asyncapi-codegen: {n} document{} valid{noted}", if n == 1 { "" } else { "s" });
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -54,7 +54,7 @@ fn validate_rejects_each_broken_case_with_file_line_and_pointer() {
         // (text in agent-vb.yaml, its broken replacement, expected code, expected pointer prefix)
         ("$ref: '#/components/messages/status'", "$ref: '#/components/messages/statusTypo'", "unresolved-ref", "at /channels/status/messages/status:"),
         ("$ref: '#/channels/status'", "$ref: '#/channels/statusTypo'", "unknown-channel", "at /operations/"),
-        ("const: debug", "const: status", "duplicate-discriminator", "at /components/messages/debug/payload/properties/topic/const:"),
+        ("const: debug", "const: status", "untagged", "at /components/messages/"),
         ("address: /agent-vb-mw/ws/agent-vb", "address: 42", "wrong-type", "/address: expected a string"),
     ];
     let p = scratch_project();
@@ -65,7 +65,7 @@ fn validate_rejects_each_broken_case_with_file_line_and_pointer() {
             panic!("agent-vb.yaml no longer contains {from:?}");
         }
         edit(&vb, from, to);
-        let o = run(&["validate"], p.path());
+        let o = run(&["validate", "--strict"], p.path());
         assert_eq!(o.status.code(), Some(1), "{}", text(&o));
         let out = text(&o);
         let line = out.lines().find(|l| l.starts_with(&format!("error[{code}]"))).unwrap_or_else(|| panic!("no {code} error: {out}"));
@@ -241,4 +241,38 @@ fn conform_exit_codes_and_stdin() {
 
     let o = run(&["conform", "asyncapi", "missing.jsonl"], &repo());
     assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn strict_turns_each_warning_into_exit_1_and_writes_nothing() {
+    let strict_dir = repo().join("tests/fixtures/strict");
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&strict_dir).unwrap().map(|e| e.unwrap().path()).collect();
+    cases.sort();
+    assert!(cases.len() >= 4);
+    for case in &cases {
+        let spec = case.to_str().unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let crate_dir = out.path().join("crate");
+        let target = crate_dir.to_str().unwrap();
+        // Without --strict: the crate is written and the warning printed, located.
+        let o = run(&["generate", spec, "--out", target], &repo());
+        assert!(o.status.success(), "{}", text(&o));
+        let warning = text(&o).lines().find(|l| l.starts_with("warning[")).map(str::to_string).unwrap_or_else(|| panic!("no warning: {}", text(&o)));
+        assert!(warning.contains(".yaml:") && warning.contains(" at /"), "{warning}");
+        assert!(crate_dir.join("Cargo.toml").is_file());
+        // With --strict: the same line as an error, exit 1, nothing written.
+        std::fs::remove_dir_all(&crate_dir).unwrap();
+        let o = run(&["generate", spec, "--out", target, "--strict"], &repo());
+        assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+        assert!(text(&o).contains(&warning.replacen("warning[", "error[", 1)), "{}", text(&o));
+        assert!(!crate_dir.exists(), "--strict wrote output");
+    }
+    // validate reports example mismatches as warnings, and fails on them under --strict.
+    let mismatch = strict_dir.join("example-mismatch.yaml");
+    let o = run(&["validate", mismatch.to_str().unwrap()], &repo());
+    assert!(o.status.success() && text(&o).contains("warning[example-mismatch]"), "{}", text(&o));
+    assert!(text(&o).contains("/examples/0/payload/pair: expected array, found string"), "{}", text(&o));
+    let o = run(&["validate", mismatch.to_str().unwrap(), "--strict"], &repo());
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("error[example-mismatch]"), "{}", text(&o));
 }

@@ -12,13 +12,36 @@ fn located(errors: &[Diagnostic], code: &str, pointer: &str, line: Option<usize>
 fn every_invalid_fixture_fails_with_a_located_error() {
     let cases = fixtures("invalid");
     assert!(cases.len() >= 12, "expected a broken fixture per failure kind, found {}", cases.len());
-    let mut failures = Vec::new();
+    assert!(located_failures(&cases, false).is_empty(), "{}", located_failures(&cases, false).join("\n"));
+}
+
+/// Valid documents that only `--strict` rejects: each warning becomes a located error.
+#[test]
+fn every_strict_fixture_generates_with_a_warning_and_fails_under_strict() {
+    let cases = fixtures("strict");
+    assert!(cases.len() >= 4, "expected a fixture per warning kind, found {}", cases.len());
+    let mut failures = located_failures(&cases, true);
     for case in &cases {
+        let name = fixture_name(case);
+        let code = expectation(case, "code").unwrap_or_default();
+        match Generator::new([case]).render() {
+            Ok(r) if r.warnings.iter().any(|w| w.is_warning() && w.code.as_str() == code) => {}
+            Ok(r) => failures.push(format!("{name}: no [{code}] warning without --strict: {:?}", r.warnings)),
+            Err(e) => failures.push(format!("{name}: generate failed without --strict: {e}")),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// What is wrong with how each case is reported (`strict`: with warnings as errors).
+fn located_failures(cases: &[std::path::PathBuf], strict: bool) -> Vec<String> {
+    let mut failures = Vec::new();
+    for case in cases {
         let name = fixture_name(case);
         let code = expectation(case, "code").unwrap_or_else(|| panic!("{name}: no `# expect-code:` header"));
         let pointer = expectation(case, "pointer").unwrap_or_default();
         let line = expectation(case, "line").and_then(|l| l.parse::<usize>().ok());
-        let generated = Generator::new([case]).render();
+        let generated = Generator::new([case]).strict(strict).render();
         let errors = match generated {
             Ok(_) => {
                 failures.push(format!("{name}: generate accepted a broken spec"));
@@ -33,8 +56,10 @@ fn every_invalid_fixture_fails_with_a_located_error() {
             ));
         }
         // Everything but generator limits is an invalid document for `validate` too.
-        if code != Code::Unsupported.as_str() {
-            match validate(std::slice::from_ref(case), &LoadOptions::default()) {
+        if code != Code::Unsupported.as_str() && code != Code::NotEnforced.as_str() {
+            let validated = validate(std::slice::from_ref(case), &LoadOptions::default())
+                .and_then(|v| if strict { asyncapi_codegen::strict(&v.warnings) } else { Ok(()) });
+            match validated {
                 Ok(_) => failures.push(format!("{name}: validate accepted a broken spec")),
                 Err(e) if !located(&e.0, &code, &pointer, line) => {
                     failures.push(format!("{name}: validate did not locate [{code}] at {pointer}: {e}"))
@@ -49,12 +74,12 @@ fn every_invalid_fixture_fails_with_a_located_error() {
             assert!(text.contains(&case.file_name().unwrap().to_string_lossy().to_string()) || case.is_dir(), "{name}: {text}");
         }
     }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    failures
 }
 
 #[test]
 fn every_failure_kind_has_a_fixture() {
-    let codes: Vec<String> = fixtures("invalid").iter().filter_map(|c| expectation(c, "code")).collect();
+    let codes: Vec<String> = fixtures("invalid").iter().chain(&fixtures("strict")).filter_map(|c| expectation(c, "code")).collect();
     for code in [
         Code::YamlSyntax,
         Code::UnresolvedRef,
@@ -64,7 +89,9 @@ fn every_failure_kind_has_a_fixture() {
         Code::InvalidValue,
         Code::UnknownChannel,
         Code::MessageNotInChannel,
-        Code::DuplicateDiscriminator,
+        Code::Untagged,
+        Code::NotEnforced,
+        Code::ExampleMismatch,
         Code::Unsupported,
         Code::UnsupportedVersion,
     ] {

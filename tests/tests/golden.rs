@@ -72,3 +72,27 @@ fn every_file_carries_the_generated_header() {
         }
     }
 }
+
+/// Every warning `generate` prints for the fixture corpus (valid and strict), one line each, with
+/// paths relative to the repository: a golden file, so a new or lost warning shows in review.
+#[test]
+fn warnings_match_golden() {
+    let path = root().join("tests/golden/warnings.txt");
+    let prefix = format!("{}/", root().display());
+    let mut lines = Vec::new();
+    for case in fixtures("valid").iter().chain(&fixtures("strict")) {
+        let rendered = Generator::new([case]).render().unwrap_or_else(|e| panic!("{}: {e}", case.display()));
+        for w in &rendered.warnings {
+            assert!(w.is_warning(), "{w}");
+            lines.push(w.to_string().replace(&prefix, ""));
+        }
+    }
+    let actual = lines.join("\n") + "\n";
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, &actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    let diff = similar::TextDiff::from_lines(&expected, &actual).unified_diff().context_radius(1).to_string();
+    assert!(expected == actual, "warnings differ from tests/golden/warnings.txt (UPDATE_GOLDEN=1 rewrites it):\n{diff}");
+}

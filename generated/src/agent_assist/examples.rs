@@ -11,7 +11,9 @@ fn get_dialog_get_dialog_payload() {
         .expect("example is JSON");
     let decoded: GetDialogPayload = ::serde_json::from_value(expected.clone())
         .expect("payload of example `getDialog` of message `getDialog` should decode");
-    let encoded = ::serde_json::to_value(&decoded).expect("encodes");
+    let wire = ::serde_json::to_string(&decoded).expect("encodes");
+    let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
+        .expect("wire text is JSON");
     assert!(
         crate ::support::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
@@ -30,7 +32,9 @@ fn get_businessflow_instances_get_one_businessflow_instance_payload() {
         .expect(
             "payload of example `getOneBusinessflowInstance` of message `getBusinessflowInstances` should decode",
         );
-    let encoded = ::serde_json::to_value(&decoded).expect("encodes");
+    let wire = ::serde_json::to_string(&decoded).expect("encodes");
+    let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
+        .expect("wire text is JSON");
     assert!(
         crate ::support::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
@@ -49,7 +53,9 @@ fn get_businessflow_instances_get_all_businessflow_instances_payload() {
         .expect(
             "payload of example `getAllBusinessflowInstances` of message `getBusinessflowInstances` should decode",
         );
-    let encoded = ::serde_json::to_value(&decoded).expect("encodes");
+    let wire = ::serde_json::to_string(&decoded).expect("encodes");
+    let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
+        .expect("wire text is JSON");
     assert!(
         crate ::support::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
@@ -66,7 +72,9 @@ fn command_request_generic_command_payload() {
         .expect(
             "payload of example `genericCommand` of message `commandRequest` should decode",
         );
-    let encoded = ::serde_json::to_value(&decoded).expect("encodes");
+    let wire = ::serde_json::to_string(&decoded).expect("encodes");
+    let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
+        .expect("wire text is JSON");
     assert!(
         crate ::support::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
@@ -81,7 +89,9 @@ fn sound_info_loud_speaker_payload() {
         .expect("example is JSON");
     let decoded: SoundInfoPayload = ::serde_json::from_value(expected.clone())
         .expect("payload of example `loudSpeaker` of message `soundInfo` should decode");
-    let encoded = ::serde_json::to_value(&decoded).expect("encodes");
+    let wire = ::serde_json::to_string(&decoded).expect("encodes");
+    let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
+        .expect("wire text is JSON");
     assert!(
         crate ::support::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
@@ -98,7 +108,9 @@ fn ai_info_frustrated_caller_payload() {
         .expect(
             "payload of example `frustratedCaller` of message `aiInfo` should decode",
         );
-    let encoded = ::serde_json::to_value(&decoded).expect("encodes");
+    let wire = ::serde_json::to_string(&decoded).expect("encodes");
+    let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
+        .expect("wire text is JSON");
     assert!(
         crate ::support::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
@@ -115,7 +127,9 @@ fn dialog_info_dialog_in_progress_payload() {
         .expect(
             "payload of example `dialogInProgress` of message `dialogInfo` should decode",
         );
-    let encoded = ::serde_json::to_value(&decoded).expect("encodes");
+    let wire = ::serde_json::to_string(&decoded).expect("encodes");
+    let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
+        .expect("wire text is JSON");
     assert!(
         crate ::support::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
@@ -132,7 +146,9 @@ fn dialog_info_diff_final_user_step_payload() {
         .expect(
             "payload of example `finalUserStep` of message `dialogInfoDiff` should decode",
         );
-    let encoded = ::serde_json::to_value(&decoded).expect("encodes");
+    let wire = ::serde_json::to_string(&decoded).expect("encodes");
+    let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
+        .expect("wire text is JSON");
     assert!(
         crate ::support::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
@@ -147,7 +163,9 @@ fn call_info_call_active_payload() {
         .expect("example is JSON");
     let decoded: CallInfoPayload = ::serde_json::from_value(expected.clone())
         .expect("payload of example `callActive` of message `callInfo` should decode");
-    let encoded = ::serde_json::to_value(&decoded).expect("encodes");
+    let wire = ::serde_json::to_string(&decoded).expect("encodes");
+    let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
+        .expect("wire text is JSON");
     assert!(
         crate ::support::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
@@ -164,7 +182,9 @@ fn call_info_call_closed_with_error_payload() {
         .expect(
             "payload of example `callClosedWithError` of message `callInfo` should decode",
         );
-    let encoded = ::serde_json::to_value(&decoded).expect("encodes");
+    let wire = ::serde_json::to_string(&decoded).expect("encodes");
+    let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
+        .expect("wire text is JSON");
     assert!(
         crate ::support::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
@@ -181,7 +201,9 @@ fn verification_result_no_fraudster_match_payload() {
         .expect(
             "payload of example `noFraudsterMatch` of message `verificationResult` should decode",
         );
-    let encoded = ::serde_json::to_value(&decoded).expect("encodes");
+    let wire = ::serde_json::to_string(&decoded).expect("encodes");
+    let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
+        .expect("wire text is JSON");
     assert!(
         crate ::support::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
@@ -198,7 +220,9 @@ fn voice_info_genuine_voice_payload() {
         .expect(
             "payload of example `genuineVoice` of message `voiceInfo` should decode",
         );
-    let encoded = ::serde_json::to_value(&decoded).expect("encodes");
+    let wire = ::serde_json::to_string(&decoded).expect("encodes");
+    let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
+        .expect("wire text is JSON");
     assert!(
         crate ::support::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
@@ -215,7 +239,9 @@ fn error_info_unknown_command_payload() {
         .expect(
             "payload of example `unknownCommand` of message `errorInfo` should decode",
         );
-    let encoded = ::serde_json::to_value(&decoded).expect("encodes");
+    let wire = ::serde_json::to_string(&decoded).expect("encodes");
+    let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
+        .expect("wire text is JSON");
     assert!(
         crate ::support::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
@@ -232,7 +258,9 @@ fn summary_info_call_summary_payload() {
         .expect(
             "payload of example `callSummary` of message `summaryInfo` should decode",
         );
-    let encoded = ::serde_json::to_value(&decoded).expect("encodes");
+    let wire = ::serde_json::to_string(&decoded).expect("encodes");
+    let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
+        .expect("wire text is JSON");
     assert!(
         crate ::support::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
@@ -249,7 +277,9 @@ fn tts_detection_genuine_speech_payload() {
         .expect(
             "payload of example `genuineSpeech` of message `ttsDetection` should decode",
         );
-    let encoded = ::serde_json::to_value(&decoded).expect("encodes");
+    let wire = ::serde_json::to_string(&decoded).expect("encodes");
+    let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
+        .expect("wire text is JSON");
     assert!(
         crate ::support::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
@@ -266,7 +296,9 @@ fn tts_detection_spoofed_speech_payload() {
         .expect(
             "payload of example `spoofedSpeech` of message `ttsDetection` should decode",
         );
-    let encoded = ::serde_json::to_value(&decoded).expect("encodes");
+    let wire = ::serde_json::to_string(&decoded).expect("encodes");
+    let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
+        .expect("wire text is JSON");
     assert!(
         crate ::support::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
@@ -283,7 +315,9 @@ fn ani_validation_results_trusted_number_payload() {
         .expect(
             "payload of example `trustedNumber` of message `aniValidationResults` should decode",
         );
-    let encoded = ::serde_json::to_value(&decoded).expect("encodes");
+    let wire = ::serde_json::to_string(&decoded).expect("encodes");
+    let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
+        .expect("wire text is JSON");
     assert!(
         crate ::support::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
@@ -300,7 +334,9 @@ fn business_flow_running_verification_flow_payload() {
         .expect(
             "payload of example `runningVerificationFlow` of message `businessFlow` should decode",
         );
-    let encoded = ::serde_json::to_value(&decoded).expect("encodes");
+    let wire = ::serde_json::to_string(&decoded).expect("encodes");
+    let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
+        .expect("wire text is JSON");
     assert!(
         crate ::support::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
@@ -317,7 +353,9 @@ fn business_flow_diff_entity_filled_payload() {
         .expect(
             "payload of example `entityFilled` of message `businessFlowDiff` should decode",
         );
-    let encoded = ::serde_json::to_value(&decoded).expect("encodes");
+    let wire = ::serde_json::to_string(&decoded).expect("encodes");
+    let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
+        .expect("wire text is JSON");
     assert!(
         crate ::support::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
@@ -334,7 +372,9 @@ fn attached_data_crm_metadata_payload() {
         .expect(
             "payload of example `crmMetadata` of message `attachedData` should decode",
         );
-    let encoded = ::serde_json::to_value(&decoded).expect("encodes");
+    let wire = ::serde_json::to_string(&decoded).expect("encodes");
+    let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
+        .expect("wire text is JSON");
     assert!(
         crate ::support::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",

@@ -71,11 +71,17 @@ pub struct GetBusinessflowInstancesParameters {
     >,
 }
 /// Current sound level of the speaker.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SoundInfo {
     /// Current amplitude level of the speaker, from 0 (silent) to 2 (loud).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub level: ::std::option::Option<i64>,
+    /// Properties the schema does not declare, kept as they arrived.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 /// AI analysis of the conversation and suggestions for the agent. Every field is optional: a message may carry only the fields that changed.
 #[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
@@ -115,6 +121,12 @@ pub struct AiInfo {
     /// A suggested response the agent can say to the user.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub agent_suggested_prompt: ::std::option::Option<::std::string::String>,
+    /// Properties the schema does not declare, kept as they arrived.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 /// Overall sentiment of the user.
 #[derive(
@@ -158,7 +170,7 @@ pub type AgentTask = ::std::collections::BTreeMap<
     ::serde_json::Value,
 >;
 /// The whole dialog so far.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DialogInfo {
     /// Sequence ID of the latest dialog step.
     #[serde(rename = "latestSeqId")]
@@ -187,9 +199,15 @@ pub struct DialogInfo {
     pub user_partial_utterance: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
+    /// Properties the schema does not declare, kept as they arrived.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 /// One utterance step of the dialog. Used for the entries of `dialog_info.utterances` and as the content of `dialog_info_diff`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DialogStep {
     /// Sequence ID of the dialog step.
     #[serde(rename = "seqId")]
@@ -214,6 +232,12 @@ pub struct DialogStep {
     #[serde(rename = "isFinal")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub is_final: ::std::option::Option<bool>,
+    /// Properties the schema does not declare, kept as they arrived.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 /// Side of the conversation a dialog step, an ASR result or a business flow trigger belongs to: `USER` is the caller (customer), `AGENT` is the human contact-centre agent. Both the Agent Assist WebSocket API (`participantType`) and the Agent Assist call detailed records (`participant_type`, `triggering_participant`) document exactly these two values.
 #[derive(
@@ -249,7 +273,7 @@ impl ::std::fmt::Display for ParticipantType {
     }
 }
 /// State of the call.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CallInfo {
     /// State of the call. Known values are `ACTIVE` and `CLOSED`; the source documentation says the list is not complete ("etc."), so unknown values must be accepted.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -262,6 +286,12 @@ pub struct CallInfo {
     )]
     pub error_description: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
+    >,
+    /// Properties the schema does not declare, kept as they arrived.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
     >,
 }
 /// State of the call. Known values are `ACTIVE` and `CLOSED`; the source documentation says the list is not complete ("etc."), so unknown values must be accepted.
@@ -364,6 +394,12 @@ pub struct VerificationResult {
     /// Number of matches.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub match_count: ::std::option::Option<i64>,
+    /// Properties the schema does not declare, kept as they arrived.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 /// Risk level assigned by the check.
 #[derive(
@@ -411,6 +447,12 @@ pub struct VoiceInfo {
     #[serde(rename = "satResult")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub sat_result: ::std::option::Option<SatResult>,
+    /// Properties the schema does not declare, kept as they arrived.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 /// Liveness (anti-spoofing) verdict on the caller's voice.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -421,6 +463,12 @@ pub struct LivenessScore {
     /// Posterior score of the liveness verdict.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub global_post: ::std::option::Option<f64>,
+    /// Properties the schema does not declare, kept as they arrived.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 /// Verdict of the voice liveness (anti-spoofing) check: whether the voice is a live human voice or a replayed / synthetic one. Known values are `GENUINE`, `SPOOFED` and `SYNTHETIC`; the source documentation says the list is not complete ("etc."), so unknown values must be accepted and passed through unchanged.
 ///
@@ -479,7 +527,7 @@ impl<'de> ::serde::Deserialize<'de> for LivenessLabel {
     }
 }
 /// Speaker attribute (SAT) analysis: whether there was enough data, whether the result is valid, and the predicted gender and age.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SatResult {
     /// How much speech the speaker attribute analysis had. Known values are `OK_DATA` and `LOW_DATA`; the source documentation says the list is not complete ("etc."), so unknown values must be accepted.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -494,6 +542,12 @@ pub struct SatResult {
     #[serde(rename = "ageEstimate")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub age_estimate: ::std::option::Option<i64>,
+    /// Properties the schema does not declare, kept as they arrived.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 /// How much speech the speaker attribute analysis had. Known values are `OK_DATA` and `LOW_DATA`; the source documentation says the list is not complete ("etc."), so unknown values must be accepted.
 ///
@@ -548,7 +602,7 @@ impl<'de> ::serde::Deserialize<'de> for SatLabel {
     }
 }
 /// An error reported by the server.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ErrorInfo {
     /// Short summary of the error.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -557,6 +611,12 @@ pub struct ErrorInfo {
     #[serde(rename = "messageDetails")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub message_details: ::std::option::Option<::std::string::String>,
+    /// Properties the schema does not declare, kept as they arrived.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 /// Summary text of the call.
 pub type CallSummary = ::std::string::String;
@@ -569,6 +629,12 @@ pub struct TtsDetection {
     /// Confidence score of the detection.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub global_post: ::std::option::Option<f64>,
+    /// Properties the schema does not declare, kept as they arrived.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 /// TTS detection verdict: `GENUINE` (a human voice) or `SPOOFED` (speech produced by a text-to-speech engine).
 #[derive(
@@ -604,7 +670,7 @@ impl ::std::fmt::Display for TtsLabel {
     }
 }
 /// Result of the caller number (ANI) validation.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AniValidationResults {
     /// Phone number used in the call.
     #[serde(rename = "calledNumber")]
@@ -614,9 +680,15 @@ pub struct AniValidationResults {
     #[serde(rename = "trustIndicator")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub trust_indicator: ::std::option::Option<i64>,
+    /// Properties the schema does not declare, kept as they arrived.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 /// Snapshot of one business flow instance.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BusinessFlow {
     /// Unique ID of the business flow instance.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -630,6 +702,12 @@ pub struct BusinessFlow {
     /// Entities of the business flow, with their values and the prompts that guide the agent.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub entity_instances: ::std::option::Option<::std::vec::Vec<EntityInstance>>,
+    /// Properties the schema does not declare, kept as they arrived.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 /// Status of a business flow instance. Known values are `NOT_STARTED`, `RUNNING` and `COMPLETED` (listed by this API) and `REJECTED` and `FAILED` (listed for the same field by the Agent Assist call detailed records). This API says the list is not complete ("etc."), so unknown values must be accepted.
 ///
@@ -696,7 +774,7 @@ impl<'de> ::serde::Deserialize<'de> for FlowInstanceStatus {
     }
 }
 /// One entity that a business flow needs, together with the value collected for it so far and the prompt that guides the agent to collect it. The Agent Assist call detailed records document the four fields below; the Agent Assist WebSocket API describes its `entity_instances` entries only as "entity values and matched prompts", so it uses the same structure. Every field is optional so that an entry that is not filled in yet, or that carries fewer fields, still parses.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EntityInstance {
     /// Identifier of the entity within the business flow definition.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -710,9 +788,15 @@ pub struct EntityInstance {
     /// Guidance prompt for the agent: what to ask the caller in order to fill this entity.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub prompt: ::std::option::Option<::std::string::String>,
+    /// Properties the schema does not declare, kept as they arrived.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 /// A change to a business flow instance.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BusinessFlowDiff {
     /// ID of the business flow instance that changed.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -727,6 +811,12 @@ pub struct BusinessFlowDiff {
     /// New value of the entity.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub entity_value: ::std::option::Option<::std::string::String>,
+    /// Properties the schema does not declare, kept as they arrived.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 /// Custom metadata attached to the call, as a list of key-value maps.
 pub type AttachedData = ::std::vec::Vec<
@@ -816,7 +906,7 @@ pub struct CommandRequestPayload {
     pub parameters: ::std::option::Option<CommandParameters>,
 }
 /// Envelope of a `sound_info` message.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SoundInfoPayload {
     /// Message topic; always `sound_info`.
@@ -882,7 +972,7 @@ impl AiInfoPayloadTopic {
     pub const VALUE: &'static str = "ai_info";
 }
 /// Envelope of a `dialog_info` message.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DialogInfoPayload {
     /// Message topic; always `dialog_info`.
@@ -915,7 +1005,7 @@ impl DialogInfoPayloadTopic {
     pub const VALUE: &'static str = "dialog_info";
 }
 /// Envelope of a `dialog_info_diff` message.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DialogInfoDiffPayload {
     /// Message topic; always `dialog_info_diff`.
@@ -948,7 +1038,7 @@ impl DialogInfoDiffPayloadTopic {
     pub const VALUE: &'static str = "dialog_info_diff";
 }
 /// Envelope of a `call_info` message.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CallInfoPayload {
     /// Message topic; always `call_info`.
@@ -1047,7 +1137,7 @@ impl VoiceInfoPayloadTopic {
     pub const VALUE: &'static str = "voice_info";
 }
 /// Envelope of an `error_info` message.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ErrorInfoPayload {
     /// Message topic; always `error_info`.
@@ -1146,7 +1236,7 @@ impl TtsDetectionPayloadTopic {
     pub const VALUE: &'static str = "tts_detection";
 }
 /// Envelope of an `ani_validation_results` message.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AniValidationResultsPayload {
     /// Message topic; always `ani_validation_results`.
@@ -1179,7 +1269,7 @@ impl AniValidationResultsPayloadTopic {
     pub const VALUE: &'static str = "ani_validation_results";
 }
 /// Envelope of a `business_flow` message.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BusinessFlowPayload {
     /// Message topic; always `business_flow`.
@@ -1212,7 +1302,7 @@ impl BusinessFlowPayloadTopic {
     pub const VALUE: &'static str = "business_flow";
 }
 /// Envelope of a `business_flow_diff` message.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BusinessFlowDiffPayload {
     /// Message topic; always `business_flow_diff`.

@@ -234,6 +234,7 @@ impl<H: Handler> crate::ws::server::Protocol for Dispatcher<H> {
                 &super::ServerMessage::ErrorInfo(super::ErrorInfo {
                     message: ::std::option::Option::Some(reason.to_string()),
                     message_details: ::std::option::Option::None,
+                    additional_properties: ::std::default::Default::default(),
                 }),
             )
             .ok()

@@ -13,7 +13,9 @@ fn get_verification_verify_two_users_payload() {
         .expect(
             "payload of example `verifyTwoUsers` of message `getVerification` should decode",
         );
-    let encoded = ::serde_json::to_value(&decoded).expect("encodes");
+    let wire = ::serde_json::to_string(&decoded).expect("encodes");
+    let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
+        .expect("wire text is JSON");
     assert!(
         crate ::support::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
@@ -28,7 +30,9 @@ fn get_echo_echo_payload() {
         .expect("example is JSON");
     let decoded: GetEchoPayload = ::serde_json::from_value(expected.clone())
         .expect("payload of example `echo` of message `getEcho` should decode");
-    let encoded = ::serde_json::to_value(&decoded).expect("encodes");
+    let wire = ::serde_json::to_string(&decoded).expect("encodes");
+    let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
+        .expect("wire text is JSON");
     assert!(
         crate ::support::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
@@ -45,7 +49,9 @@ fn verification_verified_high_payload() {
         .expect(
             "payload of example `verifiedHigh` of message `verification` should decode",
         );
-    let encoded = ::serde_json::to_value(&decoded).expect("encodes");
+    let wire = ::serde_json::to_string(&decoded).expect("encodes");
+    let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
+        .expect("wire text is JSON");
     assert!(
         crate ::support::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
@@ -60,7 +66,9 @@ fn status_bio_active_payload() {
         .expect("example is JSON");
     let decoded: StatusPayload = ::serde_json::from_value(expected.clone())
         .expect("payload of example `bioActive` of message `status` should decode");
-    let encoded = ::serde_json::to_value(&decoded).expect("encodes");
+    let wire = ::serde_json::to_string(&decoded).expect("encodes");
+    let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
+        .expect("wire text is JSON");
     assert!(
         crate ::support::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
@@ -75,7 +83,9 @@ fn status_error_code_payload() {
         .expect("example is JSON");
     let decoded: StatusPayload = ::serde_json::from_value(expected.clone())
         .expect("payload of example `errorCode` of message `status` should decode");
-    let encoded = ::serde_json::to_value(&decoded).expect("encodes");
+    let wire = ::serde_json::to_string(&decoded).expect("encodes");
+    let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
+        .expect("wire text is JSON");
     assert!(
         crate ::support::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
@@ -92,7 +102,9 @@ fn tts_detection_genuine_speech_payload() {
         .expect(
             "payload of example `genuineSpeech` of message `ttsDetection` should decode",
         );
-    let encoded = ::serde_json::to_value(&decoded).expect("encodes");
+    let wire = ::serde_json::to_string(&decoded).expect("encodes");
+    let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
+        .expect("wire text is JSON");
     assert!(
         crate ::support::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
@@ -109,7 +121,9 @@ fn blocklist_detection_fraudster_match_payload() {
         .expect(
             "payload of example `fraudsterMatch` of message `blocklistDetection` should decode",
         );
-    let encoded = ::serde_json::to_value(&decoded).expect("encodes");
+    let wire = ::serde_json::to_string(&decoded).expect("encodes");
+    let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
+        .expect("wire text is JSON");
     assert!(
         crate ::support::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
@@ -126,7 +140,9 @@ fn enough_speech_enough_speech_collected_payload() {
         .expect(
             "payload of example `enoughSpeechCollected` of message `enoughSpeech` should decode",
         );
-    let encoded = ::serde_json::to_value(&decoded).expect("encodes");
+    let wire = ::serde_json::to_string(&decoded).expect("encodes");
+    let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
+        .expect("wire text is JSON");
     assert!(
         crate ::support::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
@@ -143,7 +159,9 @@ fn voice_info_genuine_voice_payload() {
         .expect(
             "payload of example `genuineVoice` of message `voiceInfo` should decode",
         );
-    let encoded = ::serde_json::to_value(&decoded).expect("encodes");
+    let wire = ::serde_json::to_string(&decoded).expect("encodes");
+    let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
+        .expect("wire text is JSON");
     assert!(
         crate ::support::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
@@ -160,7 +178,9 @@ fn ani_validation_results_trusted_number_payload() {
         .expect(
             "payload of example `trustedNumber` of message `aniValidationResults` should decode",
         );
-    let encoded = ::serde_json::to_value(&decoded).expect("encodes");
+    let wire = ::serde_json::to_string(&decoded).expect("encodes");
+    let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
+        .expect("wire text is JSON");
     assert!(
         crate ::support::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
@@ -175,7 +195,9 @@ fn error_invalid_command_payload() {
         .expect("example is JSON");
     let decoded: ErrorPayload = ::serde_json::from_value(expected.clone())
         .expect("payload of example `invalidCommand` of message `error` should decode");
-    let encoded = ::serde_json::to_value(&decoded).expect("encodes");
+    let wire = ::serde_json::to_string(&decoded).expect("encodes");
+    let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
+        .expect("wire text is JSON");
     assert!(
         crate ::support::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
@@ -190,7 +212,9 @@ fn debug_echo_reply_payload() {
         .expect("example is JSON");
     let decoded: DebugPayload = ::serde_json::from_value(expected.clone())
         .expect("payload of example `echoReply` of message `debug` should decode");
-    let encoded = ::serde_json::to_value(&decoded).expect("encodes");
+    let wire = ::serde_json::to_string(&decoded).expect("encodes");
+    let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
+        .expect("wire text is JSON");
     assert!(
         crate ::support::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",

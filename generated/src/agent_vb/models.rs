@@ -46,6 +46,12 @@ pub struct Verification {
         deserialize_with = "crate::support::double_option"
     )]
     pub error_type: ::std::option::Option<::std::option::Option<::std::string::String>>,
+    /// Properties the schema does not declare, kept as they arrived.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 /// Status code: `CALL_OPENED` when the call starts, `BIO_ACTIVE` when biometric processing is active, `CALL_CLOSED` when the call ends, and `ERR_CODE_01` to `ERR_CODE_06` for errors.
 #[derive(
@@ -110,6 +116,12 @@ pub struct TtsDetection {
     /// Global posterior score of the detection. Field name reconstructed: the source documentation lost it. Chosen to match `global_post` in the Agent Assist WebSocket API's `tts_detection`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub global_post: ::std::option::Option<f64>,
+    /// Properties the schema does not declare, kept as they arrived.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 /// Detection label: `GENUINE` (a human voice) or `SPOOFED` (speech produced by a text-to-speech engine). Field name reconstructed: the source documentation lost it. Chosen to match `label` in the Agent Assist WebSocket API's `tts_detection`.
 #[derive(
@@ -169,13 +181,25 @@ pub struct BlocklistDetection {
     /// Overall score. Field name reconstructed: the source documentation lost it. Chosen to match `score` in the Agent Assist `verification_result`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub score: ::std::option::Option<f64>,
+    /// Properties the schema does not declare, kept as they arrived.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 /// Notification that enough speech has been collected.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EnoughSpeech {
     /// True when enough speech has been collected for the biometric analysis. Field name reconstructed: the source documentation lost it. Its description was lost too; the name repeats the topic.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub enough_speech: ::std::option::Option<bool>,
+    /// Properties the schema does not declare, kept as they arrived.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 /// Analysis of the caller's voice. Field names, including those of the nested objects, are reconstructed from the Agent Assist WebSocket API's `voice_info`.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -187,6 +211,12 @@ pub struct VoiceInfo {
     #[serde(rename = "satResult")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub sat_result: ::std::option::Option<VoiceInfoSatResult>,
+    /// Properties the schema does not declare, kept as they arrived.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 /// Liveness (anti-spoofing) verdict on the caller's voice. Field name reconstructed: the source documentation lost it. Chosen to match `liveness_score` in the Agent Assist WebSocket API's `voice_info`.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -197,6 +227,12 @@ pub struct VoiceInfoLivenessScore {
     /// Posterior score of the liveness verdict. Field name reconstructed: the source documentation lost it. Chosen to match `liveness_score.global_post` in the Agent Assist WebSocket API.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub global_post: ::std::option::Option<f64>,
+    /// Properties the schema does not declare, kept as they arrived.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 /// Liveness verdict. Known values are `GENUINE`, `SPOOFED` and `SYNTHETIC`; the list is open, so unknown values must be accepted. Field name reconstructed: the source documentation lost it. Chosen to match `liveness_score.label` in the Agent Assist WebSocket API.
 ///
@@ -255,7 +291,7 @@ impl<'de> ::serde::Deserialize<'de> for VoiceInfoLivenessScoreLabel {
     }
 }
 /// Signal analysis / speaker attribute (SAT) results. Field name reconstructed: the source documentation lost it. Chosen to match `satResult` in the Agent Assist WebSocket API's `voice_info`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct VoiceInfoSatResult {
     /// How much speech the analysis had. Known values are `OK_DATA` and `LOW_DATA`; the list is open, so unknown values must be accepted. Field name reconstructed: the source documentation lost it. Chosen to match `satResult.label` in the Agent Assist WebSocket API.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -270,6 +306,12 @@ pub struct VoiceInfoSatResult {
     #[serde(rename = "ageEstimate")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub age_estimate: ::std::option::Option<i64>,
+    /// Properties the schema does not declare, kept as they arrived.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 /// How much speech the analysis had. Known values are `OK_DATA` and `LOW_DATA`; the list is open, so unknown values must be accepted. Field name reconstructed: the source documentation lost it. Chosen to match `satResult.label` in the Agent Assist WebSocket API.
 ///
@@ -324,7 +366,7 @@ impl<'de> ::serde::Deserialize<'de> for VoiceInfoSatResultLabel {
     }
 }
 /// Result of the ANI validation. Field names are reconstructed from the Agent Assist WebSocket API's `ani_validation_results`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AniValidationResults {
     /// The calling number being validated. Field name reconstructed: the source documentation lost it. Chosen to match `calledNumber` in the Agent Assist WebSocket API, which describes it as the phone number used in the call.
     #[serde(rename = "calledNumber")]
@@ -334,12 +376,24 @@ pub struct AniValidationResults {
     #[serde(rename = "trustIndicator")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub trust_indicator: ::std::option::Option<i64>,
+    /// Properties the schema does not declare, kept as they arrived.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 /// An error reported by the server.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ErrorData {
     /// Description of the error. Always present. Field name reconstructed: the source documentation lost it. Chosen to match `message` in the Agent Assist WebSocket API's `error_info`.
     pub message: ::std::string::String,
+    /// Properties the schema does not declare, kept as they arrived.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 /// Debug message content echoed by the server.
 pub type DebugMessage = ::std::string::String;
@@ -544,7 +598,7 @@ impl BlocklistDetectionPayloadTopic {
     pub const VALUE: &'static str = "blocklist_detection";
 }
 /// Envelope of an `enough_speech` message.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EnoughSpeechPayload {
     /// Message topic; always `enough_speech`.
@@ -610,7 +664,7 @@ impl VoiceInfoPayloadTopic {
     pub const VALUE: &'static str = "voice_info";
 }
 /// Envelope of an `ani_validation_results` message.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AniValidationResultsPayload {
     /// Message topic; always `ani_validation_results`.
@@ -643,7 +697,7 @@ impl AniValidationResultsPayloadTopic {
     pub const VALUE: &'static str = "ani_validation_results";
 }
 /// Envelope of an `error` message.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ErrorPayload {
     /// Message topic; always `error`.

@@ -184,6 +184,7 @@ impl<H: Handler> crate::ws::server::Protocol for Dispatcher<H> {
         ::serde_json::to_string(
                 &super::ServerMessage::Error(super::ErrorData {
                     message: reason.to_string(),
+                    additional_properties: ::std::default::Default::default(),
                 }),
             )
             .ok()

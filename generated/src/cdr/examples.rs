@@ -13,7 +13,9 @@ fn agent_assist_start_call_start_payload() {
         .expect(
             "payload of example `callStart` of message `agentAssistStart` should decode",
         );
-    let encoded = ::serde_json::to_value(&decoded).expect("encodes");
+    let wire = ::serde_json::to_string(&decoded).expect("encodes");
+    let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
+        .expect("wire text is JSON");
     assert!(
         crate ::support::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
@@ -30,7 +32,9 @@ fn agent_assist_end_call_end_payload() {
         .expect(
             "payload of example `callEnd` of message `agentAssistEnd` should decode",
         );
-    let encoded = ::serde_json::to_value(&decoded).expect("encodes");
+    let wire = ::serde_json::to_string(&decoded).expect("encodes");
+    let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
+        .expect("wire text is JSON");
     assert!(
         crate ::support::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
@@ -47,7 +51,9 @@ fn agent_assist_step_step_event_payload() {
         .expect(
             "payload of example `stepEvent` of message `agentAssistStep` should decode",
         );
-    let encoded = ::serde_json::to_value(&decoded).expect("encodes");
+    let wire = ::serde_json::to_string(&decoded).expect("encodes");
+    let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
+        .expect("wire text is JSON");
     assert!(
         crate ::support::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",

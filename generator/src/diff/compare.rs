@@ -340,7 +340,7 @@ impl Direction {
 /// Whether operations send or receive a channel's message; neither counts as both.
 fn direction(ops: &[crate::spec::Operation], channel: usize, message: &str) -> Direction {
     let mut d = Direction { sent: false, received: false };
-    for op in ops.iter().filter(|o| o.channel == channel && (o.messages.is_empty() || o.messages.iter().any(|m| m == message))) {
+    for op in ops.iter().filter(|o| o.channel == channel && o.carries(message)) {
         match op.action {
             Action::Send => d.sent = true,
             Action::Receive => d.received = true,

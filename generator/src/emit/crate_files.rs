@@ -63,6 +63,7 @@ fn uses(ir: &Ir, wanted: &Ty) -> bool {
     fn walk(t: &Ty, wanted: &Ty) -> bool {
         match t {
             Ty::Vec(i) | Ty::Map(i) | Ty::Nullable(i) => walk(i, wanted),
+            Ty::Tuple(items) => items.iter().any(|i| walk(i, wanted)),
             other => other == wanted,
         }
     }

@@ -3,7 +3,7 @@
 use heck::ToUpperCamelCase;
 
 use super::naming::type_name;
-use super::schema::{const_tag, discriminate, tag_of, SchemaBuilder};
+use super::schema::{const_tag, discriminate, SchemaBuilder};
 use super::types::*;
 use super::{Connection, IrMessage};
 use crate::diag::Code;
@@ -36,7 +36,7 @@ fn used(doc: &Document, messages: &[IrMessage], channels: &[usize], action: Acti
     for op in doc.operations.iter().filter(|o| o.action == action && channels.contains(&o.channel)) {
         let channel = &doc.channels[op.channel];
         for m in &channel.messages {
-            if !op.messages.is_empty() && !op.messages.contains(&m.key) {
+            if !op.carries(&m.key) {
                 continue;
             }
             if let Some(i) = messages.iter().position(|x| x.loc == m.loc) {
@@ -108,38 +108,20 @@ fn envelope_shape(types: &[TypeDef], ty: &Ty) -> Option<(String, String, String,
     None
 }
 
-fn union(set: &SourceSet, doc: &Document, messages: &[IrMessage], members: &[usize], name: &str, b: &mut SchemaBuilder<'_>) -> Option<super::TypeId> {
+fn union(set: &SourceSet, _doc: &Document, messages: &[IrMessage], members: &[usize], name: &str, b: &mut SchemaBuilder<'_>) -> Option<super::TypeId> {
     let with_payload: Vec<&IrMessage> = members.iter().map(|i| &messages[*i]).filter(|m| m.payload.is_some()).collect();
     if with_payload.is_empty() {
         return None;
     }
     let shapes: Vec<_> = with_payload.iter().map(|m| envelope_shape(&b.types, m.payload.as_ref().expect("payload"))).collect();
     let first = shapes[0].clone();
+    // An envelope (`{tag: const, content}` on every message) wins when its tags are all distinct.
     let envelope = first.as_ref().filter(|(tag, content, ..)| {
-        shapes.iter().all(|s| s.as_ref().is_some_and(|(t, c, ..)| t == tag && c == content))
+        let mut values: Vec<&String> = shapes.iter().filter_map(|s| s.as_ref().map(|s| &s.2)).collect();
+        values.sort();
+        values.dedup();
+        values.len() == shapes.len() && shapes.iter().all(|s| s.as_ref().is_some_and(|(t, c, ..)| t == tag && c == content))
     });
-    // Duplicate discriminator values make messages indistinguishable on one connection.
-    let property = envelope
-        .map(|(tag, ..)| tag.clone())
-        .or_else(|| with_payload.iter().find_map(|m| tag_of(&b.types, m.payload.as_ref()?).map(|(p, _)| p)));
-    if let Some(p) = &property {
-        let mut seen: Vec<(String, &IrMessage)> = Vec::new();
-        for m in &with_payload {
-            if let Some(tag) = const_tag(&b.types, m.payload.as_ref().expect("payload"), p) {
-                if let Some((_, other)) = seen.iter().find(|(t, _)| *t == tag) {
-                    let msg = format!(
-                        "messages `{}` and `{}` share one connection and direction but both have `{p}: {tag}`, so they cannot be told apart",
-                        other.key, m.key
-                    );
-                    let at = const_loc(set, &b.types, m.payload.as_ref().expect("payload"), p).unwrap_or_else(|| m.loc.clone());
-                    b.errors.push(set.diag(Code::DuplicateDiscriminator, &at, msg));
-                    return None;
-                }
-                seen.push((tag, m));
-            }
-        }
-    }
-    let _ = doc;
     let mut variants: Vec<UnionVariant> = with_payload
         .iter()
         .zip(&shapes)
@@ -149,34 +131,38 @@ fn union(set: &SourceSet, doc: &Document, messages: &[IrMessage], members: &[usi
                 (Some(_), Some((_, _, _, content))) => content.clone(),
                 _ => m.payload.clone().expect("payload"),
             },
-            tag: shape.as_ref().map(|s| s.2.clone()),
+            tag: envelope.and(shape.as_ref()).map(|s| s.2.clone()),
             boxed: false,
         })
         .collect();
     let tagging = match envelope {
         Some((tag, content, ..)) => Tagging::Adjacent { tag: tag.clone(), content: content.clone() },
-        None => {
-            for v in &mut variants {
-                v.tag = None;
-            }
-            match discriminate(&b.types, &mut variants, None) {
-                Some(property) => Tagging::Property { property },
-                None => Tagging::Untagged,
-            }
-        }
+        None => match discriminate(&b.types, &mut variants, None) {
+            Some(property) => Tagging::Property { property },
+            None => Tagging::Untagged,
+        },
     };
+    for (tag, members) in super::schema::shared_tags(&variants) {
+        let keys: Vec<String> = members.iter().filter_map(|r| with_payload.iter().find(|m| m.rust == *r)).map(|m| format!("`{}`", m.key)).collect();
+        let first = with_payload.iter().find(|m| m.rust == members[0]).map_or(&with_payload[0].loc, |m| &m.loc);
+        let property = match &tagging {
+            Tagging::Property { property } => property.as_str(),
+            _ => "",
+        };
+        let msg = format!("messages {} share one connection and direction and all have `{property}: {tag}`; decoding tries them in this order and keeps the first that fits", keys.join(", "));
+        b.warnings.push(set.diag(Code::Untagged, first, msg).warning());
+    }
+    if tagging == Tagging::Untagged && variants.len() > 1 {
+        let keys: Vec<String> = with_payload.iter().map(|m| format!("`{}`", m.key)).collect();
+        let msg = format!(
+            "messages {} share one connection and direction, and no single-value property (`const`, one-value `enum`) tells them apart; decoding tries them in this order and keeps the first that fits",
+            keys.join(", ")
+        );
+        b.warnings.push(set.diag(Code::Untagged, &with_payload[0].loc, msg).warning());
+    }
     let doc_line = Some(format!("Every message of this direction on one connection; decoding dispatches on {}.", match &tagging {
         Tagging::Adjacent { tag, .. } | Tagging::Property { property: tag } => format!("`{tag}`"),
         Tagging::Untagged => String::from("the first variant that decodes, in the order listed"),
     }));
     Some(b.add_type(name, doc_line, Kind::Union(Union { tagging, variants })))
-}
-
-/// Where the `const` of a struct's tag property is written.
-fn const_loc(set: &SourceSet, types: &[TypeDef], ty: &Ty, property: &str) -> Option<crate::load::Loc> {
-    let Ty::Named(id) = ty else { return None };
-    let Kind::Struct(st) = &types[id.0].kind else { return None };
-    let field = st.fields.iter().find(|f| f.wire == property)?;
-    let target = set.deref(&field.loc).ok()?;
-    Some(target.child("const"))
 }

@@ -113,6 +113,7 @@ fn ty_allows(ty: &Ty, types: &HashMap<TypeId, Derives>, hash: bool) -> bool {
             }
         }
         Ty::Vec(t) | Ty::Map(t) | Ty::Nullable(t) => ty_allows(t, types, hash),
+        Ty::Tuple(items) => items.iter().all(|t| ty_allows(t, types, hash)),
         _ => true,
     }
 }

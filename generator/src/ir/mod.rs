@@ -1,6 +1,9 @@
 //! The protocol-neutral intermediate representation every emitter reads.
 
 mod connections;
+mod examples;
+#[cfg(test)]
+mod tests;
 pub mod graph;
 pub mod kafka;
 pub mod naming;
@@ -23,6 +26,8 @@ pub use types::*;
 #[derive(Debug)]
 pub struct Ir {
     pub documents: Vec<IrDocument>,
+    /// Located warnings: constructs the Rust types do not enforce, messages told apart by order.
+    pub warnings: Vec<crate::diag::Diagnostic>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -62,6 +67,9 @@ pub struct IrMessage {
     pub content_type: Option<String>,
     pub payload: Option<Ty>,
     pub headers: Option<Ty>,
+    /// The payload and headers schemas in the spec.
+    pub payload_schema: Option<Loc>,
+    pub headers_schema: Option<Loc>,
     pub examples: Vec<Example>,
     pub invalid_examples: Vec<Example>,
     /// Indexes of the channels that carry it.
@@ -99,6 +107,21 @@ impl IrDocument {
     pub fn type_def(&self, id: TypeId) -> &TypeDef {
         &self.types[id.0]
     }
+
+    /// The property and value that pick a message out of its connection's union, if it is tagged.
+    pub fn message_tag(&self, message: usize) -> Option<(String, String)> {
+        let rust = &self.messages[message].rust;
+        self.connections.iter().flat_map(|c| c.sent_type.into_iter().chain(c.received_type)).find_map(|id| {
+            let Kind::Union(u) = &self.type_def(id).kind else { return None };
+            let property = match &u.tagging {
+                Tagging::Property { property } => property,
+                Tagging::Adjacent { tag, .. } => tag,
+                Tagging::Untagged => return None,
+            };
+            let variant = u.variants.iter().find(|v| v.rust == *rust)?;
+            Some((property.clone(), variant.tag.clone()?))
+        })
+    }
 }
 
 /// Payload formats that are JSON Schema.
@@ -112,6 +135,7 @@ pub fn build(set: &SourceSet, docs: Vec<Document>, options: &IrOptions) -> Resul
     let mut errors = Vec::new();
     let mut modules = naming::Scope::with_reserved(&["support", "ws", "kafka"]);
     let mut documents = Vec::new();
+    let mut warnings = Vec::new();
     for doc in docs {
         let source = set.file(doc.file).path.clone();
         let stem = source.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
@@ -125,21 +149,36 @@ pub fn build(set: &SourceSet, docs: Vec<Document>, options: &IrOptions) -> Resul
             .or(doc.role)
             .unwrap_or(Role::Server);
         match build_document(set, doc, module, source, role, options) {
-            Ok(d) => documents.push(d),
+            Ok((d, w)) => {
+                documents.push(d);
+                warnings.extend(w);
+            }
             Err(e) => errors.extend(e.0),
         }
     }
     if errors.is_empty() {
-        Ok(Ir { documents })
+        Ok(Ir { documents, warnings })
     } else {
         Err(Errors(errors))
     }
 }
 
-fn build_document(set: &SourceSet, doc: Document, module: String, source: PathBuf, role: Role, options: &IrOptions) -> Result<IrDocument> {
+fn build_document(set: &SourceSet, doc: Document, module: String, source: PathBuf, role: Role, options: &IrOptions) -> Result<(IrDocument, Vec<crate::diag::Diagnostic>)> {
     let mut b = schema::SchemaBuilder::new(set, options.types);
+    b.set_components(&doc.component_schemas);
     for (key, loc) in &doc.component_schemas {
-        b.component(loc, key);
+        // A Multi Format Schema (`{schemaFormat, schema}`): its JSON Schema, or nothing for other
+        // formats (an error only where a message uses it).
+        let node = set.deref(loc).ok().and_then(|t| set.get(&t).map(|v| (t, v)));
+        match node.as_ref().and_then(|(t, v)| Some((t, v.get("schemaFormat")?.as_str()?, v.get("schema")?))) {
+            Some((t, format, _)) if is_json_schema_format(format) => {
+                b.component(&t.child("schema"), key);
+            }
+            Some(_) => {}
+            None => {
+                b.component(loc, key);
+            }
+        }
     }
     let mut messages: Vec<IrMessage> = Vec::new();
     let mut names = naming::Scope::default();
@@ -177,6 +216,8 @@ fn build_document(set: &SourceSet, doc: Document, module: String, source: PathBu
                 content_type: m.content_type.clone().or_else(|| doc.default_content_type.clone()),
                 payload,
                 headers,
+                payload_schema: m.payload.clone(),
+                headers_schema: m.headers.clone(),
                 examples: m.examples.clone(),
                 invalid_examples: m.invalid_examples.clone(),
                 channels: vec![ci],
@@ -184,6 +225,7 @@ fn build_document(set: &SourceSet, doc: Document, module: String, source: PathBu
             });
         }
     }
+    b.warnings.extend(examples::check(set, &mut messages));
     let connections = connections::build(set, &doc, role, &messages, &mut b);
     let kafka = match kafka::topics(set, &doc, &messages, &connections, &b.types) {
         Ok(topics) => topics,
@@ -200,7 +242,8 @@ fn build_document(set: &SourceSet, doc: Document, module: String, source: PathBu
     let mut types = b.types;
     graph::box_recursion(&mut types);
     let derives = graph::derives(&types);
-    Ok(IrDocument {
+    let warnings = std::mem::take(&mut b.warnings);
+    Ok((IrDocument {
         module,
         source,
         role,
@@ -210,5 +253,5 @@ fn build_document(set: &SourceSet, doc: Document, module: String, source: PathBu
         messages,
         connections,
         kafka,
-    })
+    }, warnings))
 }

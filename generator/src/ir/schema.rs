@@ -23,11 +23,47 @@ pub struct SchemaBuilder<'a> {
     pub types: Vec<TypeDef>,
     by_loc: HashMap<Loc, TypeId>,
     names: Scope,
+    /// Component schema locations (after `$ref`s), searched for subtypes of a discriminated base.
+    components: Vec<Loc>,
     pub errors: Vec<Diagnostic>,
+    pub warnings: Vec<Diagnostic>,
 }
 
-/// JSON Schema keywords this generator cannot express in Rust types.
-const UNSUPPORTED: &[&str] = &["not", "if", "then", "else", "dependentSchemas", "unevaluatedProperties"];
+/// JSON Schema keywords with no Rust shape: accepted, not enforced by the type, warned about.
+const NOT_ENFORCED: &[&str] = &[
+    "not",
+    "if",
+    "then",
+    "else",
+    "dependentSchemas",
+    "dependentRequired",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+    "contains",
+    "propertyNames",
+];
+
+/// A schema's `discriminator`: the property, and explicit tag values by target schema.
+#[derive(Debug, Clone)]
+struct Discriminator {
+    property: String,
+    /// `(tag, target)` from `mapping`, targets after `$ref`s.
+    mapping: Vec<(String, Loc)>,
+}
+
+/// An `allOf` (or a lone schema) folded into one object shape.
+#[derive(Debug, Default)]
+struct Merged {
+    props: Vec<(String, Loc)>,
+    required: Vec<Value>,
+    additional: Option<(Loc, Value)>,
+    /// The first `oneOf`/`anyOf` that is not a base's list of its own subtypes: the array's location.
+    union: Option<Loc>,
+    /// The first `discriminator` met (own or a member's).
+    discriminator: Option<Discriminator>,
+    /// Discriminator values this schema must carry as a subtype of a discriminated base.
+    subtype_tags: Vec<(String, String)>,
+}
 
 fn as_obj(v: &Value) -> Option<&Map<String, Value>> {
     v.as_object()
@@ -52,7 +88,21 @@ impl<'a> SchemaBuilder<'a> {
             types: Vec::new(),
             by_loc: HashMap::new(),
             names: Scope::default(),
+            components: Vec::new(),
             errors: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Registers the document's component schemas (for subtype lookup).
+    pub fn set_components(&mut self, components: &[(String, Loc)]) {
+        self.components = components.iter().filter_map(|(_, l)| self.set.deref(l).ok()).collect();
+    }
+
+    fn warn(&mut self, loc: &Loc, message: impl Into<String>) {
+        let d = self.set.diag(Code::NotEnforced, loc, message).warning();
+        if !self.warnings.contains(&d) {
+            self.warnings.push(d);
         }
     }
 
@@ -87,6 +137,12 @@ impl<'a> SchemaBuilder<'a> {
         id
     }
 
+    /// Whether the schema at `loc` is a string with no `const` or `enum` of its own.
+    fn is_plain_string(&self, loc: &Loc) -> bool {
+        let Some(o) = self.set.deref(loc).ok().and_then(|t| self.set.get(&t)).and_then(Value::as_object) else { return false };
+        !o.contains_key("const") && !o.contains_key("enum") && o.get("type").is_none_or(|t| t == "string")
+    }
+
     /// A named type for a component schema, even when it is a primitive.
     pub fn component(&mut self, loc: &Loc, key: &str) -> Ty {
         let ty = self.ty(loc, &type_name(key));
@@ -109,11 +165,20 @@ impl<'a> SchemaBuilder<'a> {
         let o = self.set.get(loc)?.as_object()?;
         let title = o.get("title").and_then(Value::as_str);
         let desc = o.get("description").and_then(Value::as_str);
-        match (title, desc) {
+        let text = match (title, desc) {
             (_, Some(d)) => Some(d.to_string()),
             (Some(t), None) => Some(t.to_string()),
             _ => None,
+        };
+        let unenforced: Vec<String> = NOT_ENFORCED.iter().filter(|k| o.contains_key(**k)).map(|k| format!("`{k}`")).collect();
+        if unenforced.is_empty() {
+            return text;
         }
+        let note = format!("Not enforced by this Rust type (checked by `validate` and `conform`): {}.", unenforced.join(", "));
+        Some(match text {
+            Some(t) => format!("{t}\n\n{note}"),
+            None => note,
+        })
     }
 
     /// Converts the schema at `loc`; `hint` names it when nothing better does.
@@ -151,7 +216,7 @@ impl<'a> SchemaBuilder<'a> {
             Value::Bool(true) => return Ty::Any,
             Value::Object(o) => o,
             Value::Bool(false) => {
-                self.error(Code::Unsupported, &target, "the `false` schema (no value allowed) has no Rust type");
+                self.warn(&target, "the `false` schema (no value allowed) has no Rust type; any value is accepted");
                 return Ty::Any;
             }
             other => {
@@ -160,11 +225,10 @@ impl<'a> SchemaBuilder<'a> {
                 return Ty::Any;
             }
         };
-        for kw in UNSUPPORTED {
+        for kw in NOT_ENFORCED {
             if schema.contains_key(*kw) {
-                let msg = format!("JSON Schema keyword `{kw}` is not supported by the Rust generator");
-                self.error(Code::Unsupported, &target.child(kw), msg);
-                return Ty::Any;
+                let msg = format!("`{kw}` is not enforced by the generated Rust type; `validate` and `conform` still apply it");
+                self.warn(&target.child(kw), msg);
             }
         }
         if !named {
@@ -198,14 +262,15 @@ impl<'a> SchemaBuilder<'a> {
         if let Some(Value::Array(values)) = s.get("enum") {
             return self.enum_type(loc, values, hint, doc, false, nullable);
         }
+        let has_union = s.contains_key("oneOf") || s.contains_key("anyOf");
+        if s.contains_key("allOf") || (has_union && s.contains_key("properties")) || (!has_union && s.contains_key("discriminator")) {
+            return (self.composite(loc, s, hint, doc), nullable);
+        }
         for key in ["oneOf", "anyOf"] {
             if let Some(Value::Array(items)) = s.get(key) {
                 let (ty, n) = self.union(loc, key, items, hint, doc);
                 return (ty, n || nullable);
             }
-        }
-        if s.contains_key("allOf") {
-            return (self.all_of(loc, s, hint, doc), nullable);
         }
         let objectish = s.contains_key("properties") || s.contains_key("additionalProperties") || s.contains_key("required");
         match types.as_slice() {
@@ -250,12 +315,11 @@ impl<'a> SchemaBuilder<'a> {
                 _ => Ty::F64,
             },
             "array" => {
+                if let Some(tuple) = self.tuple(loc, s, hint) {
+                    return tuple;
+                }
                 let item = match s.get("items") {
-                    Some(Value::Object(_)) | Some(Value::Bool(_)) => self.ty(&loc.child("items"), &format!("{hint}Item")),
-                    Some(Value::Array(_)) => {
-                        self.error(Code::Unsupported, &loc.child("items"), "tuple arrays (`items` as a list) are not supported");
-                        Ty::Any
-                    }
+                    Some(Value::Object(_)) | Some(Value::Bool(true)) => self.ty(&loc.child("items"), &format!("{hint}Item")),
                     _ => Ty::Any,
                 };
                 Ty::Vec(Box::new(item))
@@ -268,6 +332,26 @@ impl<'a> SchemaBuilder<'a> {
                 Ty::Any
             }
         }
+    }
+
+    /// `prefixItems: [..]` or `items: [..]`: a tuple of the positions. Arrays longer or shorter than
+    /// the tuple, when the schema allows them, are rejected by the type: a warning says so.
+    fn tuple(&mut self, loc: &Loc, s: &Map<String, Value>, hint: &str) -> Option<Ty> {
+        let (key, rest_key) = match (s.get("prefixItems"), s.get("items")) {
+            (Some(Value::Array(_)), _) => ("prefixItems", "items"),
+            (None, Some(Value::Array(_))) => ("items", "additionalItems"),
+            _ => return None,
+        };
+        let count = s.get(key).and_then(Value::as_array).map_or(0, Vec::len);
+        let at = loc.child(key);
+        let items: Vec<Ty> = (0..count).map(|i| self.ty(&at.index(i), &format!("{hint}Item{}", i + 1))).collect();
+        let closed = s.get(rest_key) == Some(&Value::Bool(false)) || s.get("maxItems").and_then(Value::as_u64) == Some(count as u64);
+        let full = s.get("minItems").and_then(Value::as_u64) == Some(count as u64);
+        if !(closed && full) {
+            let msg = format!("this tuple type decodes exactly {count} items; arrays with fewer or more, which the schema allows, are rejected (add `minItems`/`maxItems` of {count}, or `{rest_key}: false`, to say so in the schema)");
+            self.warn(&at, msg);
+        }
+        Some(Ty::Tuple(items))
     }
 
     fn enum_type(&mut self, loc: &Loc, values: &[Value], hint: &str, doc: Option<String>, open: bool, nullable: bool) -> (Ty, bool) {
@@ -322,10 +406,13 @@ impl<'a> SchemaBuilder<'a> {
             return (self.ty(&l, hint), nullable);
         }
         let id = self.new_type(hint, Some(loc.clone()), doc);
+        let discriminator = self.discriminator_at(loc);
         let mut scope = Scope::default();
         let mut variants = Vec::new();
+        let mut tags = Vec::new();
         for (i, (l, _)) in members.iter().enumerate() {
-            let ty = self.ty(l, &format!("{hint}Variant{}", i + 1));
+            let fallback = format!("{hint}Variant{}", i + 1);
+            let ty = self.ty(l, &fallback);
             let wanted = match &ty {
                 Ty::Named(t) => self.types[t.0].name.clone(),
                 other => primitive_variant_name(other).to_string(),
@@ -336,78 +423,235 @@ impl<'a> SchemaBuilder<'a> {
                 tag: None,
                 boxed: false,
             });
+            let target = self.set.deref(l).ok();
+            tags.push(discriminator.as_ref().zip(target).and_then(|(d, t)| Self::tag_for(d, &t)));
         }
-        let explicit = self.set.get(loc).and_then(|v| v.get("discriminator")).and_then(Value::as_str).map(str::to_string);
-        let tagging = match discriminate(&self.types, &mut variants, explicit.as_deref()) {
-            Some(property) => Tagging::Property { property },
-            None => Tagging::Untagged,
-        };
+        let tagging = self.tagging(&mut variants, discriminator.as_ref(), tags);
         self.types[id.0].kind = Kind::Union(Union { tagging, variants });
         (Ty::Named(id), nullable)
     }
 
-    /// `allOf`: every member's properties merged into one struct.
-    fn all_of(&mut self, loc: &Loc, s: &Map<String, Value>, hint: &str, doc: Option<String>) -> Ty {
-        let mut merged = Map::new();
-        let mut props = Map::new();
-        let mut required: Vec<Value> = Vec::new();
-        // Property schemas keep their own locations through a side table.
-        let mut prop_locs: Vec<(String, Loc)> = Vec::new();
-        let mut stack = vec![loc.clone()];
-        let mut own = true;
-        let mut additional: Option<(Loc, Value)> = None;
-        while let Some(l) = stack.pop() {
-            let Ok(t) = self.set.deref(&l) else {
-                if let Err(d) = self.set.deref(&l) {
+    fn discriminator_at(&self, t: &Loc) -> Option<Discriminator> {
+        discriminator(self.set, t)
+    }
+
+    /// The discriminator value of the subtype at `sub`: its `mapping` key, else its schema name.
+    fn tag_for(d: &Discriminator, sub: &Loc) -> Option<String> {
+        d.mapping.iter().find(|(_, t)| t == sub).map(|(tag, _)| tag.clone()).or_else(|| ref_name(sub))
+    }
+
+    /// The name a `$ref` at `loc` suggests, if it is one.
+    fn ref_hint(&self, loc: &Loc) -> Option<String> {
+        let reference = self.set.ref_at(loc)?;
+        self.set.resolve_ref(loc, reference).ok().and_then(|t| ref_name(&t)).map(|n| type_name(&n))
+    }
+
+    /// Whether the `oneOf`/`anyOf` members of `o` include the schema at `me` (a base listing its subtypes).
+    fn lists_subtype(&self, t: &Loc, o: &Map<String, Value>, me: &Loc) -> bool {
+        ["oneOf", "anyOf"].iter().any(|kw| match o.get(*kw) {
+            Some(Value::Array(items)) => (0..items.len()).any(|i| self.set.deref(&t.child(kw).index(i)).ok().as_ref() == Some(me)),
+            _ => false,
+        })
+    }
+
+    /// Folds the schema at `loc` and its `allOf` members (recursively) into one object shape.
+    fn merge(&mut self, loc: &Loc) -> Merged {
+        let mut m = Merged::default();
+        let me = match self.set.deref(loc) {
+            Ok(t) => t,
+            Err(d) => {
+                self.errors.push(d);
+                return m;
+            }
+        };
+        let mut stack = vec![(me.clone(), true)];
+        let mut visited: Vec<Loc> = Vec::new();
+        while let Some((l, own)) = stack.pop() {
+            let t = match self.set.deref(&l) {
+                Ok(t) => t,
+                Err(d) => {
                     self.errors.push(d);
+                    continue;
                 }
-                continue;
             };
+            // `allOf` cycles (A allOf B, B allOf A) add nothing the first visit did not.
+            if visited.contains(&t) {
+                continue;
+            }
+            visited.push(t.clone());
             let set: &'a SourceSet = self.set;
             let Some(o) = set.get(&t).and_then(as_obj) else { continue };
             if let Some(Value::Array(members)) = o.get("allOf") {
                 for i in (0..members.len()).rev() {
-                    stack.push(t.child("allOf").index(i));
+                    stack.push((t.child("allOf").index(i), false));
                 }
             }
-            for kw in ["oneOf", "anyOf"] {
-                if o.contains_key(kw) && !own {
-                    self.error(Code::Unsupported, &t.child(kw), format!("`{kw}` inside an `allOf` member is not supported"));
+            let discriminator = self.discriminator_at(&t);
+            // A base listing its subtypes contributes its fields to each subtype, not its union.
+            let is_base_of_me = !own && self.lists_subtype(&t, o, &me);
+            if !is_base_of_me {
+                for kw in ["oneOf", "anyOf"] {
+                    if o.get(kw).is_some_and(Value::is_array) {
+                        if m.union.is_none() {
+                            m.union = Some(t.child(kw));
+                        } else {
+                            self.warn(&t.child(kw), format!("a second `{kw}` in one `allOf` is not enforced by the generated Rust type"));
+                        }
+                    }
                 }
             }
-            own = false;
+            if let (false, Some(d)) = (own, &discriminator) {
+                if let Some(tag) = Self::tag_for(d, &me) {
+                    m.subtype_tags.push((d.property.clone(), tag));
+                }
+            }
+            if m.discriminator.is_none() {
+                m.discriminator = discriminator;
+            }
             if let Some(Value::Object(p)) = o.get("properties") {
                 for k in p.keys() {
-                    props.insert(k.clone(), Value::Null);
-                    prop_locs.retain(|(n, _)| n != k);
-                    prop_locs.push((k.clone(), t.child("properties").child(k)));
+                    m.props.retain(|(n, _)| n != k);
+                    m.props.push((k.clone(), t.child("properties").child(k)));
                 }
             }
             if let Some(Value::Array(r)) = o.get("required") {
                 for v in r {
-                    if !required.contains(v) {
-                        required.push(v.clone());
+                    if !m.required.contains(v) {
+                        m.required.push(v.clone());
                     }
                 }
             }
             if let Some(a) = o.get("additionalProperties") {
-                if additional.as_ref().is_none_or(|(_, v)| *v != Value::Bool(false)) {
-                    additional = Some((t.child("additionalProperties"), a.clone()));
+                if m.additional.as_ref().is_none_or(|(_, v)| *v != Value::Bool(false)) {
+                    m.additional = Some((t.child("additionalProperties"), a.clone()));
                 }
             }
         }
-        merged.insert("required".into(), Value::Array(required));
+        m
+    }
+
+    /// Component schemas whose `allOf` names the schema at `base` directly: its subtypes.
+    fn subtypes_of(&self, base: &Loc) -> Vec<Loc> {
+        self.components
+            .iter()
+            .filter(|c| {
+                let Some(Value::Array(members)) = self.set.get(c).and_then(|v| v.get("allOf")) else { return false };
+                (0..members.len()).any(|i| self.set.deref(&c.child("allOf").index(i)).ok().as_ref() == Some(base))
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// `allOf`, properties beside a `oneOf`/`anyOf`, or a discriminated base: a struct of the merged
+    /// fields, or a tagged union whose variants carry the base's fields too.
+    fn composite(&mut self, loc: &Loc, s: &Map<String, Value>, hint: &str, doc: Option<String>) -> Ty {
         let only_ref = s.get("allOf").and_then(Value::as_array).is_some_and(|a| a.len() == 1)
-            && !s.contains_key("properties")
-            && !s.contains_key("required");
+            && !["properties", "required", "oneOf", "anyOf", "discriminator"].iter().any(|k| s.contains_key(*k));
         if only_ref {
             return self.ty(&loc.child("allOf").index(0), hint);
         }
+        let merged = self.merge(loc);
+        if merged.union.is_some() {
+            return self.distributed_union(loc, merged, hint, doc);
+        }
+        if let Some(d) = self.discriminator_at(loc) {
+            let subtypes = self.subtypes_of(loc);
+            if !subtypes.is_empty() {
+                let id = self.new_type(hint, Some(loc.clone()), doc);
+                let mut scope = Scope::default();
+                let mut variants = Vec::new();
+                let mut tags = Vec::new();
+                for sub in &subtypes {
+                    let wanted = ref_name(sub).map(|n| type_name(&n)).unwrap_or_else(|| format!("{hint}Variant"));
+                    let ty = self.ty(sub, &wanted);
+                    variants.push(UnionVariant { rust: scope.claim(&self.variant_name(&ty, &wanted)), ty, tag: None, boxed: false });
+                    tags.push(Self::tag_for(&d, sub));
+                }
+                let tagging = self.tagging(&mut variants, Some(&d), tags);
+                self.types[id.0].kind = Kind::Union(Union { tagging, variants });
+                return Ty::Named(id);
+            }
+        }
         let id = self.new_type(hint, Some(loc.clone()), doc);
         let name = self.types[id.0].name.clone();
-        let kind = self.struct_kind(&name, &merged, &prop_locs, additional);
+        let kind = self.struct_kind(&name, &merged.required, &merged.props, merged.additional, &merged.subtype_tags);
         self.types[id.0].kind = kind;
         Ty::Named(id)
+    }
+
+    /// A union whose members each get the base's fields: one variant per `oneOf`/`anyOf` member.
+    fn distributed_union(&mut self, loc: &Loc, base: Merged, hint: &str, doc: Option<String>) -> Ty {
+        let id = self.new_type(hint, Some(loc.clone()), doc);
+        let union_loc = base.union.clone().expect("a union");
+        let count = self.set.get(&union_loc).and_then(Value::as_array).map_or(0, Vec::len);
+        let mut scope = Scope::default();
+        let mut variants = Vec::new();
+        let mut tags = Vec::new();
+        for i in 0..count {
+            let member = union_loc.index(i);
+            let Ok(target) = self.set.deref(&member) else { continue };
+            let tag = base.discriminator.as_ref().and_then(|d| Self::tag_for(d, &target));
+            let referenced = self.ref_hint(&member);
+            let wanted = referenced.clone().unwrap_or_else(|| format!("{hint}Variant{}", i + 1));
+            let own = self.merge(&member);
+            let covers = base.props.iter().all(|(n, _)| own.props.iter().any(|(o, _)| o == n));
+            let ty = if covers || own.union.is_some() {
+                self.ty(&member, &wanted)
+            } else {
+                let mut props = base.props.clone();
+                for (n, l) in &own.props {
+                    props.retain(|(p, _)| p != n);
+                    props.push((n.clone(), l.clone()));
+                }
+                let mut required = base.required.clone();
+                required.extend(own.required.iter().filter(|r| !base.required.contains(r)).cloned());
+                let additional = own.additional.or_else(|| base.additional.clone());
+                let overrides: Vec<(String, String)> =
+                    base.discriminator.iter().zip(&tag).map(|(d, t)| (d.property.clone(), t.clone())).collect();
+                let doc = self.description(&target);
+                let struct_name = if referenced.is_some() { format!("{hint}{wanted}") } else { wanted.clone() };
+                let vid = self.new_type(&struct_name, None, doc);
+                let name = self.types[vid.0].name.clone();
+                self.types[vid.0].kind = self.struct_kind(&name, &required, &props, additional, &overrides);
+                Ty::Named(vid)
+            };
+            variants.push(UnionVariant { rust: scope.claim(&self.variant_name(&ty, &wanted)), ty, tag: None, boxed: false });
+            tags.push(tag);
+        }
+        let tagging = self.tagging(&mut variants, base.discriminator.as_ref(), tags);
+        self.types[id.0].kind = Kind::Union(Union { tagging, variants });
+        Ty::Named(id)
+    }
+
+    fn variant_name(&self, ty: &Ty, fallback: &str) -> String {
+        match ty {
+            Ty::Named(t) => self.types[t.0].name.clone(),
+            Ty::Any => fallback.to_string(),
+            other => primitive_variant_name(other).to_string(),
+        }
+    }
+
+    /// How a union's variants are told apart: the explicit discriminator's values when every variant
+    /// has a distinct one (its own `const` of the property, else the `mapping` key or schema name),
+    /// else a property found by [`discriminate`], else untagged.
+    fn tagging(&self, variants: &mut [UnionVariant], d: Option<&Discriminator>, names: Vec<Option<String>>) -> Tagging {
+        if let Some(d) = d {
+            let explicit: Vec<Option<String>> =
+                variants.iter().zip(names).map(|(v, name)| single_value(&self.types, &v.ty, &d.property, false).or(name)).collect();
+            let mut known: Vec<&String> = explicit.iter().flatten().collect();
+            known.sort();
+            known.dedup();
+            if known.len() == variants.len() && explicit.iter().all(Option::is_some) {
+                for (v, t) in variants.iter_mut().zip(explicit) {
+                    v.tag = t;
+                }
+                return Tagging::Property { property: d.property.clone() };
+            }
+        }
+        match discriminate(&self.types, variants, d.map(|d| d.property.as_str())) {
+            Some(property) => Tagging::Property { property },
+            None => Tagging::Untagged,
+        }
     }
 
     /// An object schema: a struct, or a map when it declares no properties.
@@ -430,21 +674,27 @@ impl<'a> SchemaBuilder<'a> {
         }
         let id = self.new_type(hint, Some(loc.clone()), doc);
         let name = self.types[id.0].name.clone();
-        let kind = self.struct_kind(&name, s, &prop_locs, additional);
+        let required = s.get("required").and_then(Value::as_array).cloned().unwrap_or_default();
+        let kind = self.struct_kind(&name, &required, &prop_locs, additional, &[]);
         self.types[id.0].kind = kind;
         Ty::Named(id)
     }
 
-    fn struct_kind(&mut self, name: &str, s: &Map<String, Value>, props: &[(String, Loc)], additional: Option<(Loc, Value)>) -> Kind {
-        let required: Vec<&str> = s
-            .get("required")
-            .and_then(Value::as_array)
-            .map(|r| r.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
+    /// A struct of `props`; `tags` fixes discriminator properties of a subtype to their value.
+    fn struct_kind(&mut self, name: &str, required: &[Value], props: &[(String, Loc)], additional: Option<(Loc, Value)>, tags: &[(String, String)]) -> Kind {
+        let required: Vec<&str> = required.iter().filter_map(Value::as_str).collect();
         let mut scope = Scope::default();
         let mut fields = Vec::new();
         for (wire, ploc) in props {
-            let ty = self.ty(ploc, &format!("{name}{}", type_name(wire)));
+            let hint = format!("{name}{}", type_name(wire));
+            let fixed = tags.iter().find(|(p, _)| p == wire).filter(|_| self.is_plain_string(ploc));
+            let ty = match fixed {
+                Some((_, tag)) => {
+                    let doc = Some(format!("The discriminator value of `{name}`."));
+                    Ty::Named(self.add_type(&hint, doc, Kind::Const { value: Value::String(tag.clone()) }))
+                }
+                None => self.ty(ploc, &hint),
+            };
             let (ty, nullable) = match ty {
                 Ty::Nullable(inner) => (*inner, true),
                 other => (other, false),
@@ -455,7 +705,7 @@ impl<'a> SchemaBuilder<'a> {
                 rust: scope.claim(&field_name(wire)),
                 wire: wire.clone(),
                 ty,
-                required: required.contains(&wire.as_str()),
+                required: fixed.is_some() || required.contains(&wire.as_str()),
                 nullable,
                 doc: target.as_ref().and_then(|t| self.description(t)),
                 default: pnode.and_then(|p| p.get("default")).cloned(),
@@ -463,8 +713,12 @@ impl<'a> SchemaBuilder<'a> {
                 loc: ploc.clone(),
             });
         }
+        // JSON Schema's default is `additionalProperties: true`: undeclared properties are kept.
         let extra = match additional {
-            None => Extra::Ignore,
+            None => Extra::Keep {
+                field: scope.claim("additional_properties"),
+                value: Ty::Any,
+            },
             Some((_, Value::Bool(false))) => Extra::Deny,
             Some((_, Value::Bool(true))) => Extra::Keep {
                 field: scope.claim("additional_properties"),
@@ -480,6 +734,35 @@ impl<'a> SchemaBuilder<'a> {
         };
         Kind::Struct(Struct { fields, extra })
     }
+}
+
+/// The `discriminator` of the schema at `t` (string or `{propertyName, mapping}` form).
+fn discriminator(set: &SourceSet, t: &Loc) -> Option<Discriminator> {
+    let d = set.get(t)?.get("discriminator")?;
+    let property = match d {
+        Value::String(p) => p.clone(),
+        Value::Object(o) => o.get("propertyName")?.as_str()?.to_string(),
+        _ => return None,
+    };
+    let mut mapping = Vec::new();
+    if let Some(Value::Object(m)) = d.get("mapping") {
+        let at = t.child("discriminator").child("mapping");
+        for (tag, target) in m {
+            let Some(target) = target.as_str() else { continue };
+            let reference = if target.contains('#') || target.contains('/') { target.to_string() } else { format!("#/components/schemas/{target}") };
+            if let Ok(resolved) = set.resolve_ref(&at.child(tag), &reference).and_then(|r| set.deref(&r)) {
+                mapping.push((tag.clone(), resolved));
+            }
+        }
+    }
+    Some(Discriminator { property, mapping })
+}
+
+/// The property and value a subtype at `sub` of the discriminated base at `base` must carry.
+pub(crate) fn subtype_tag(set: &SourceSet, base: &Loc, sub: &Loc) -> Option<(String, String)> {
+    let d = discriminator(set, base)?;
+    let tag = SchemaBuilder::tag_for(&d, sub)?;
+    Some((d.property, tag))
 }
 
 /// `type` as a list of names, with `null` split off.
@@ -522,67 +805,102 @@ fn primitive_variant_name(ty: &Ty) -> &'static str {
         Ty::Bool => "Boolean",
         Ty::I32 | Ty::I64 | Ty::U32 | Ty::U64 => "Integer",
         Ty::F32 | Ty::F64 => "Number",
-        Ty::Vec(_) => "Array",
+        Ty::Vec(_) | Ty::Tuple(_) => "Array",
         Ty::Map(_) => "Object",
         Ty::Nullable(_) => "Nullable",
         Ty::Any | Ty::Named(_) => "Value",
     }
 }
 
-/// The string `const` of a required property of a struct type, if it has one.
+/// The single string value (`const`, or a one-value closed `enum`) of a required property of a
+/// struct type, if it has one.
 pub fn const_tag(types: &[TypeDef], ty: &Ty, property: &str) -> Option<String> {
+    single_value(types, ty, property, true)
+}
+
+/// The single string value of a non-nullable property, required or (with `required: false`) not.
+fn single_value(types: &[TypeDef], ty: &Ty, property: &str, required: bool) -> Option<String> {
     let Ty::Named(id) = ty else { return None };
     let Kind::Struct(st) = &types[id.0].kind else { return None };
-    let field = st.fields.iter().find(|f| f.wire == property && f.required && !f.nullable)?;
+    let field = st.fields.iter().find(|f| f.wire == property && (f.required || !required) && !f.nullable)?;
     let Ty::Named(cid) = &field.ty else { return None };
     match &types[cid.0].kind {
         Kind::Const { value: Value::String(s) } => Some(s.clone()),
+        Kind::Enum { variants, open: false } if variants.len() == 1 => Some(variants[0].wire.clone()),
         _ => None,
     }
 }
 
-/// The first required string-`const` property of a struct and its value: its discriminator.
-pub fn tag_of(types: &[TypeDef], ty: &Ty) -> Option<(String, String)> {
-    let Ty::Named(id) = ty else { return None };
-    let Kind::Struct(st) = &types[id.0].kind else { return None };
-    st.fields.iter().find_map(|f| const_tag(types, ty, &f.wire).map(|v| (f.wire.clone(), v)))
-}
-
-/// Candidate discriminator properties: required string consts present in the first struct variant.
-fn const_properties(types: &[TypeDef], ty: &Ty) -> Vec<String> {
+/// Candidate discriminator properties of a struct: its single-value string properties, required
+/// ones or optional ones.
+fn const_properties(types: &[TypeDef], ty: &Ty, required: bool) -> Vec<String> {
     let Ty::Named(id) = ty else { return Vec::new() };
     let Kind::Struct(st) = &types[id.0].kind else { return Vec::new() };
     st.fields
         .iter()
-        .filter(|f| const_tag(types, ty, &f.wire).is_some())
+        .filter(|f| f.required == required && single_value(types, ty, &f.wire, false).is_some())
         .map(|f| f.wire.clone())
         .collect()
 }
 
-/// Finds a property whose `const` tells every variant apart (at most one variant may lack it,
-/// and becomes the fallback); fills in the tags. Returns the property.
+/// Finds a property whose single value tells every variant apart (at most one variant may lack it,
+/// and becomes the fallback); fills in the tags. Returns the property. The explicit discriminator
+/// is tried first, then required candidates in name order, then optional ones (documents often
+/// leave a tag like `type: {enum: [hello]}` out of `required`), so a `const` all variants share
+/// (a version, a common `type`) is passed over for one that differs.
 pub fn discriminate(types: &[TypeDef], variants: &mut [UnionVariant], explicit: Option<&str>) -> Option<String> {
-    let candidates: Vec<String> = match explicit {
-        Some(p) => vec![p.to_string()],
-        None => variants.iter().flat_map(|v| const_properties(types, &v.ty)).collect(),
+    let sorted = |required: bool| {
+        let mut found: Vec<String> = variants.iter().flat_map(|v| const_properties(types, &v.ty, required)).collect();
+        found.sort();
+        found.dedup();
+        found
     };
+    let (required, optional) = (sorted(true), sorted(false));
+    let candidates: Vec<String> = explicit.map(str::to_string).into_iter().chain(required).chain(optional).collect();
+    // A property with a distinct value per variant; failing that, the one with the most distinct
+    // values, whose shared values are then decoded by trying those variants in order.
+    let mut best: Option<(usize, String, Vec<Option<String>>)> = None;
     for property in candidates {
-        let tags: Vec<Option<String>> = variants.iter().map(|v| const_tag(types, &v.ty, &property)).collect();
+        let tags: Vec<Option<String>> = variants.iter().map(|v| single_value(types, &v.ty, &property, false)).collect();
         let missing = tags.iter().filter(|t| t.is_none()).count();
         let mut present: Vec<&String> = tags.iter().flatten().collect();
         let total = present.len();
         present.sort();
         present.dedup();
-        if present.len() == total && total >= 1 && missing <= 1 && (total >= 2 || variants.len() == 1) {
-            for (v, t) in variants.iter_mut().zip(tags) {
-                v.tag = t;
-            }
-            // The fallback is tried last.
-            if let Some(i) = variants.iter().position(|v| v.tag.is_none()) {
-                variants[i..].rotate_left(1);
-            }
-            return Some(property);
+        if total == 0 || missing > 1 || (total < 2 && variants.len() > 1) {
+            continue;
+        }
+        if present.len() == total {
+            return Some(apply_tags(variants, property, tags));
+        }
+        if present.len() >= 2 && best.as_ref().is_none_or(|(n, ..)| present.len() > *n) {
+            best = Some((present.len(), property, tags));
         }
     }
-    None
+    best.map(|(_, property, tags)| apply_tags(variants, property, tags))
+}
+
+/// Sets each variant's tag; the variant without one (the fallback) is tried last.
+fn apply_tags(variants: &mut [UnionVariant], property: String, tags: Vec<Option<String>>) -> String {
+    for (v, t) in variants.iter_mut().zip(tags) {
+        v.tag = t;
+    }
+    if let Some(i) = variants.iter().position(|v| v.tag.is_none()) {
+        variants[i..].rotate_left(1);
+    }
+    property
+}
+
+/// Groups of variants (by Rust name) that share one tag value, in order: decoded by trying each.
+pub fn shared_tags(variants: &[UnionVariant]) -> Vec<(String, Vec<String>)> {
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    for v in variants {
+        let Some(tag) = &v.tag else { continue };
+        match groups.iter_mut().find(|(t, _)| t == tag) {
+            Some((_, members)) => members.push(v.rust.clone()),
+            None => groups.push((tag.clone(), vec![v.rust.clone()])),
+        }
+    }
+    groups.retain(|(_, members)| members.len() > 1);
+    groups
 }

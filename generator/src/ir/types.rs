@@ -25,6 +25,8 @@ pub enum Ty {
     Named(TypeId),
     Vec(Box<Ty>),
     Map(Box<Ty>),
+    /// A fixed-length array of positions (`prefixItems`, or `items` as a list).
+    Tuple(Vec<Ty>),
     /// A nullable value: `null` on the wire is `None`.
     Nullable(Box<Ty>),
 }
@@ -81,11 +83,10 @@ pub struct Struct {
 /// What happens to properties the schema does not declare.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Extra {
-    /// Not mentioned: decoders ignore them.
-    Ignore,
     /// `additionalProperties: false`.
     Deny,
-    /// `additionalProperties: true` or a schema: kept in a flattened map.
+    /// `additionalProperties` absent (JSON Schema's default, `true`), `true` or a schema: kept in a
+    /// flattened map.
     Keep { field: String, value: Ty },
 }
 

@@ -156,10 +156,15 @@ pub struct CorrelationId {
 
 #[derive(Debug, Clone)]
 pub struct Example {
+    /// The example object.
+    pub loc: Loc,
     pub name: Option<String>,
     pub summary: Option<String>,
     pub payload: Option<Value>,
     pub headers: Option<Value>,
+    /// Why the payload / headers do not match the message's schemas, when they do not (set by the IR).
+    pub payload_mismatch: Option<String>,
+    pub headers_mismatch: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -169,14 +174,30 @@ pub struct Operation {
     pub action: Action,
     /// Index into the document's channels.
     pub channel: usize,
-    /// Keys of the channel's messages this operation uses (all when the spec lists none).
-    pub messages: Vec<String>,
+    /// Keys of the channel's messages this operation uses: `None` when the operation has no
+    /// `messages` (it carries every message of its channel), `Some([])` for `messages: []` (none).
+    pub messages: Option<Vec<String>>,
     pub title: Option<String>,
     pub summary: Option<String>,
     pub description: Option<String>,
     pub security: Vec<String>,
     pub reply: Option<Reply>,
     pub bindings: Value,
+}
+
+impl Operation {
+    /// Whether the operation carries the channel message with this key.
+    pub fn carries(&self, key: &str) -> bool {
+        self.messages.as_ref().is_none_or(|keys| keys.iter().any(|k| k == key))
+    }
+
+    /// The keys of the channel messages it carries, in the channel's order when implicit.
+    pub fn message_keys<'a>(&'a self, channel: &'a Channel) -> Vec<&'a str> {
+        match &self.messages {
+            Some(keys) => keys.iter().map(String::as_str).collect(),
+            None => channel.messages.iter().map(|m| m.key.as_str()).collect(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -370,8 +370,11 @@ fn read_message(r: &mut Reader<'_>, synthetic: &HashMap<Loc, Loc>, key: String, 
 fn read_examples(r: &mut Reader<'_>, ml: &Loc, m: &Map<String, Value>, key: &str) -> Vec<Example> {
     let mut examples = Vec::new();
     for el in r.items(ml, m, key) {
-        let Some((_, e)) = r.object(&el) else { continue };
+        let Some((el, e)) = r.object(&el) else { continue };
         examples.push(Example {
+            loc: el.clone(),
+            payload_mismatch: None,
+            headers_mismatch: None,
             name: e.get("name").and_then(Value::as_str).map(str::to_string),
             summary: e.get("summary").and_then(Value::as_str).map(str::to_string),
             payload: e.get("payload").cloned(),
@@ -489,7 +492,7 @@ fn read_operation(
         return None;
     }
     let channel = channel_index(r, channels, file, &ol.child("channel"))?;
-    let messages = message_keys(r, &channels[channel], &ol, o);
+    let messages = o.contains_key("messages").then(|| message_keys(r, &channels[channel], &ol, o));
     let reply = match o.get("reply") {
         None => None,
         Some(_) => {

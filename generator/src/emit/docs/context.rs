@@ -266,6 +266,10 @@ impl<'a> Builder<'a> {
                 let (t, a) = self.describe(inner);
                 (format!("map of {t}"), a)
             }
+            Ty::Tuple(items) => {
+                let parts: Vec<String> = items.iter().map(|i| self.describe(i).0).collect();
+                (format!("tuple [{}]", parts.join(", ")), None)
+            }
             Ty::Nullable(inner) => {
                 let (t, a) = self.describe(inner);
                 (format!("{t} or null"), a)
@@ -559,11 +563,7 @@ pub fn page(set: &SourceSet, doc: &IrDocument) -> Page {
         .operations
         .iter()
         .map(|o| {
-            let messages: Vec<Link> = if o.messages.is_empty() {
-                spec.channels[o.channel].messages.iter().map(|m| message_link(o.channel, &m.key)).collect()
-            } else {
-                o.messages.iter().map(|k| message_link(o.channel, k)).collect()
-            };
+            let messages: Vec<Link> = o.message_keys(&spec.channels[o.channel]).into_iter().map(|k| message_link(o.channel, k)).collect();
             OperationDoc {
                 key: o.key.clone(),
                 anchor: b.anchor("operation", &o.key),
@@ -594,7 +594,7 @@ pub fn page(set: &SourceSet, doc: &IrDocument) -> Page {
             let mut directions = BTreeSet::new();
             for o in &spec.operations {
                 let channel = &spec.channels[o.channel];
-                let uses = channel.messages.iter().any(|cm| cm.loc == m.loc && (o.messages.is_empty() || o.messages.contains(&cm.key)));
+                let uses = channel.messages.iter().any(|cm| cm.loc == m.loc && o.carries(&cm.key));
                 if uses {
                     directions.insert(b.direction(o.action, protocol_of(o.channel).as_deref()));
                 }

@@ -36,7 +36,7 @@ fn plan(doc: &IrDocument) -> Vec<PlanStep> {
                 .iter()
                 .position(|op| {
                     let channel = &doc.spec.channels[op.channel];
-                    channel.messages.iter().any(|cm| cm.loc == m.loc && (op.messages.is_empty() || op.messages.contains(&cm.key)))
+                    channel.messages.iter().any(|cm| cm.loc == m.loc && op.carries(&cm.key))
                 })
                 .unwrap_or(usize::MAX);
             steps.push(PlanStep { message: *mi, method: name.clone(), key: key.clone(), order });

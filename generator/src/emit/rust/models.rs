@@ -42,6 +42,10 @@ pub fn ty_path(doc: &IrDocument, ty: &Ty, boxed: bool, prefix: &TokenStream) -> 
             let t = ty_path(doc, inner, false, prefix);
             quote!(::std::collections::BTreeMap<::std::string::String, #t>)
         }
+        Ty::Tuple(items) => {
+            let ts = items.iter().map(|i| ty_path(doc, i, false, prefix));
+            quote!((#(#ts,)*))
+        }
         Ty::Nullable(inner) => {
             let t = ty_path(doc, inner, boxed, prefix);
             quote!(::std::option::Option<#t>)
@@ -463,12 +467,25 @@ fn emit_property_union(
 ) -> TokenStream {
     let derive = derive_attr(derives, false, &[]);
     let idents: Vec<syn::Ident> = u.variants.iter().map(|v| format_ident!("{}", v.rust)).collect();
-    let tagged = u.variants.iter().filter_map(|v| {
-        let tag = v.tag.as_ref()?;
+    // Variants sharing a tag value are tried in order, the last one's error reported.
+    let mut groups: Vec<(&str, Vec<syn::Ident>)> = Vec::new();
+    for v in &u.variants {
+        let Some(tag) = v.tag.as_deref() else { continue };
         let ident = format_ident!("{}", v.rust);
-        Some(quote! {
-            ::std::option::Option::Some(#tag) => ::serde_json::from_value(value).map(Self::#ident).map_err(<D::Error as ::serde::de::Error>::custom),
-        })
+        match groups.iter_mut().find(|(t, _)| *t == tag) {
+            Some((_, members)) => members.push(ident),
+            None => groups.push((tag, vec![ident])),
+        }
+    }
+    let tagged = groups.iter().map(|(tag, members)| {
+        let (last, earlier) = members.split_last().expect("a group has a member");
+        let mut expr = quote!(::serde_json::from_value(value).map(Self::#last));
+        for ident in earlier.iter().rev() {
+            expr = quote!(::serde_json::from_value(value.clone()).map(Self::#ident).or_else(|_| #expr));
+        }
+        quote! {
+            ::std::option::Option::Some(#tag) => #expr.map_err(<D::Error as ::serde::de::Error>::custom),
+        }
     });
     let known = u.variants.iter().filter_map(|v| v.tag.as_deref()).map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ");
     let fallback = match u.variants.iter().find(|v| v.tag.is_none()) {

@@ -87,7 +87,7 @@ pub fn handler_methods(e: &Endpoint<'_>, u: &Union) -> Vec<(syn::Ident, Option<u
                 doc.spec.operations.iter().position(|o| {
                     o.action == receive
                         && e.conn.channels.contains(&o.channel)
-                        && doc.spec.channels[o.channel].messages.iter().any(|cm| cm.loc == m.loc && (o.messages.is_empty() || o.messages.contains(&cm.key)))
+                        && doc.spec.channels[o.channel].messages.iter().any(|cm| cm.loc == m.loc && o.carries(&cm.key))
                 })
             });
             let op = op_index.map(|i| &doc.spec.operations[i]);
@@ -95,7 +95,12 @@ pub fn handler_methods(e: &Endpoint<'_>, u: &Union) -> Vec<(syn::Ident, Option<u
                 Some(o) => {
                     let key = o.key.to_snake_case();
                     let stripped = ["receive_", "send_", "on_", "handle_"].iter().find_map(|p| key.strip_prefix(p)).unwrap_or(&key).to_string();
-                    if o.messages.len() > 1 { format!("{stripped}_{}", v.rust.to_snake_case()) } else { stripped }
+                    // An operation carrying several messages gets one handler per message, named after both.
+                    if o.message_keys(&doc.spec.channels[o.channel]).len() > 1 {
+                        format!("{stripped}_{}", v.rust.to_snake_case())
+                    } else {
+                        stripped
+                    }
                 }
                 None => v.rust.to_snake_case(),
             };

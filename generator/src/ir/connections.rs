@@ -74,8 +74,8 @@ pub fn build(set: &SourceSet, doc: &Document, role: Role, messages: &[IrMessage]
         } else {
             (format!("{base}Message"), format!("{base}Message"))
         };
-        let sent_type = union(set, doc, messages, &sent, &sent_name, b);
-        let received_type = union(set, doc, messages, &received, &received_name, b);
+        let sent_type = union(set, messages, &sent, &sent_name, b);
+        let received_type = union(set, messages, &received, &received_name, b);
         out.push(Connection {
             name: base.to_upper_camel_case(),
             address,
@@ -108,7 +108,7 @@ fn envelope_shape(types: &[TypeDef], ty: &Ty) -> Option<(String, String, String,
     None
 }
 
-fn union(set: &SourceSet, _doc: &Document, messages: &[IrMessage], members: &[usize], name: &str, b: &mut SchemaBuilder<'_>) -> Option<super::TypeId> {
+fn union(set: &SourceSet, messages: &[IrMessage], members: &[usize], name: &str, b: &mut SchemaBuilder<'_>) -> Option<super::TypeId> {
     let with_payload: Vec<&IrMessage> = members.iter().map(|i| &messages[*i]).filter(|m| m.payload.is_some()).collect();
     if with_payload.is_empty() {
         return None;

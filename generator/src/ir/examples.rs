@@ -20,11 +20,10 @@ fn json_type(v: &Value) -> &'static str {
     }
 }
 
-/// One line per validation error: `/path: what was expected`.
-fn reasons(schema: &Value, instance: &Value) -> Result<Vec<(String, String)>, String> {
+/// One `(path, what was expected)` per validation error.
+fn reasons(validator: &jsonschema::Validator, instance: &Value) -> Vec<(String, String)> {
     use jsonschema::error::ValidationErrorKind as K;
-    let validator = jsonschema::options().with_draft(jsonschema::Draft::Draft7).build(schema).map_err(|e| e.to_string())?;
-    Ok(validator
+    validator
         .iter_errors(instance)
         .map(|e| {
             let path = e.instance_path().to_string();
@@ -39,32 +38,33 @@ fn reasons(schema: &Value, instance: &Value) -> Result<Vec<(String, String)>, St
             };
             (path, what)
         })
-        .collect())
+        .collect()
 }
 
 /// Checks the examples of every message (payload and headers) and records each mismatch on the
-/// example; returns one warning per mismatching part.
+/// example; returns one warning per validation error, located at the example's value.
 pub fn check(set: &SourceSet, messages: &mut [IrMessage]) -> Vec<Diagnostic> {
     let mut warnings = Vec::new();
     for m in messages.iter_mut() {
-        let bundled = [("payload", &m.payload_schema), ("headers", &m.headers_schema)].map(|(part, loc)| (part, loc.as_ref().map(|l| crate::bundle::bundle(set, l))));
+        // A schema the validator cannot compile is left to `generate`'s own errors.
+        let compile = |loc: &Option<Loc>| {
+            let schema = crate::bundle::bundle(set, loc.as_ref()?);
+            jsonschema::options().with_draft(jsonschema::Draft::Draft7).build(&schema).ok()
+        };
+        let validators = [("payload", compile(&m.payload_schema)), ("headers", compile(&m.headers_schema))];
         for ex in &mut m.examples {
-            for (part, schema) in &bundled {
+            for (part, validator) in &validators {
+                let value = if *part == "payload" { &ex.payload } else { &ex.headers };
+                let (Some(validator), Some(value)) = (validator, value) else { continue };
                 let mut found = Vec::new();
-                let (Some(schema), Some(value)) = (schema, if *part == "payload" { &ex.payload } else { &ex.headers }) else { continue };
-                match reasons(schema, value) {
-                    Ok(list) => {
-                        for (path, what) in list {
-                            let at = Loc::new(ex.loc.file, format!("{}/{part}{path}", ex.loc.pointer));
-                            let line_at = if set.get(&at).is_some() { at.clone() } else { ex.loc.child(part) };
-                            let mut d = set.diag(Code::ExampleMismatch, &line_at, what.clone()).warning();
-                            d.pointer = set.diag(Code::ExampleMismatch, &at, "").pointer;
-                            found.push(format!("{part}{path}: {what}"));
-                            warnings.push(d);
-                        }
-                    }
-                    // A schema the validator cannot compile is left to `generate`'s own errors.
-                    Err(_) => continue,
+                for (path, what) in reasons(validator, value) {
+                    let at = Loc::new(ex.loc.file, format!("{}/{part}{path}", ex.loc.pointer));
+                    // The line of the offending value where it is written out, else of the part.
+                    let line_at = if set.get(&at).is_some() { at.clone() } else { ex.loc.child(part) };
+                    let mut d = set.diag(Code::ExampleMismatch, &line_at, what.clone()).warning();
+                    d.pointer = set.display_pointer(&at);
+                    found.push(format!("{part}{path}: {what}"));
+                    warnings.push(d);
                 }
                 let reason = (!found.is_empty()).then(|| found.join("; "));
                 if *part == "payload" {

@@ -210,6 +210,12 @@ impl<'a> Comparer<'a> {
                 self.limits(path, ol, nl, dir, &id("limits"));
                 self.schema(&push_path(path, "[]"), oi, ni, dir);
             }
+            // Same length (the label says so): position by position.
+            (NodeKind::Tuple(o), NodeKind::Tuple(n)) => {
+                for (i, (on, nn)) in o.iter().zip(n).enumerate() {
+                    self.schema(&push_path(path, &i.to_string()), on, nn, dir);
+                }
+            }
             (NodeKind::Object { props: op, additional: oa }, NodeKind::Object { props: np, additional: na }) => {
                 for (name, (on, oreq)) in op {
                     let p = push_path(path, name);

@@ -27,6 +27,8 @@ pub enum NodeKind {
     Const(Value),
     Object { props: BTreeMap<String, (Node, bool)>, additional: Additional },
     Array { items: Box<Node>, limits: Limits },
+    /// `prefixItems: [..]` or `items: [..]`: one schema per position.
+    Tuple(Vec<Node>),
     Union(Vec<Node>),
     /// A schema already open further up: recursion.
     Cycle(String),
@@ -65,6 +67,7 @@ impl NodeKind {
             NodeKind::Const(_) => "const".into(),
             NodeKind::Object { .. } => "object".into(),
             NodeKind::Array { .. } => "array".into(),
+            NodeKind::Tuple(items) => format!("tuple({})", items.len()),
             NodeKind::Union(_) => "union".into(),
             NodeKind::Cycle(_) => "recursive".into(),
         }
@@ -106,6 +109,14 @@ impl Node {
                 out.push('[');
                 items.sign(out);
                 out.push_str(&format!("{limits:?}]"));
+            }
+            NodeKind::Tuple(items) => {
+                out.push_str("([");
+                for i in items {
+                    i.sign(out);
+                    out.push(',');
+                }
+                out.push_str("])");
             }
             NodeKind::Union(vs) => {
                 out.push('(');
@@ -235,6 +246,11 @@ impl<'a> Shaper<'a> {
             "integer" => NodeKind::Integer { format, enumeration: None, limits },
             "number" => NodeKind::Number { format, limits },
             "array" => {
+                // Tuples, as the generator types them: one schema per position.
+                let positions = ["prefixItems", "items"].into_iter().find_map(|k| s.get(k).and_then(Value::as_array).map(|a| (k, a.len())));
+                if let Some((key, count)) = positions {
+                    return NodeKind::Tuple((0..count).map(|i| self.node(&loc.child(key).index(i))).collect());
+                }
                 let items = if s.contains_key("items") { self.node(&loc.child("items")) } else { any() };
                 NodeKind::Array { items: Box::new(items), limits }
             }

@@ -72,7 +72,8 @@ impl Bundler<'_> {
         let at = holder.child("allOf");
         let me = self.set.deref(holder).ok();
         let targets: Vec<Option<Loc>> = (0..count).map(|i| self.set.deref(&at.index(i)).ok()).collect();
-        let bases: Vec<bool> = targets.iter().map(|t| t.as_ref().is_some_and(|t| self.lists(t, me.as_ref()))).collect();
+        let bases: Vec<bool> =
+            targets.iter().map(|t| t.as_ref().zip(me.as_ref()).is_some_and(|(t, me)| crate::ir::schema::lists_subtype(self.set, t, me))).collect();
         let has_union = |t: &Option<Loc>| {
             t.as_ref().and_then(|t| self.set.get(t)).is_some_and(|v| v.get("oneOf").is_some() || v.get("anyOf").is_some())
         };
@@ -93,15 +94,6 @@ impl Bundler<'_> {
             items.push(serde_json::json!({ "properties": { property: { "const": tag } } }));
         }
         Value::Array(items)
-    }
-
-    /// Whether the schema at `t` lists `me` among its `oneOf`/`anyOf` members.
-    fn lists(&self, t: &Loc, me: Option<&Loc>) -> bool {
-        let Some(Value::Object(o)) = self.set.get(t) else { return false };
-        ["oneOf", "anyOf"].iter().any(|kw| match o.get(*kw) {
-            Some(Value::Array(a)) => (0..a.len()).any(|i| self.set.deref(&t.child(kw).index(i)).ok().as_ref() == me),
-            _ => false,
-        })
     }
 
     /// A `$ref` to the base at `t` without its subtype union.

@@ -142,9 +142,9 @@ fn union(set: &SourceSet, messages: &[IrMessage], members: &[usize], name: &str,
             None => Tagging::Untagged,
         },
     };
-    for (tag, members) in super::schema::shared_tags(&variants) {
-        let keys: Vec<String> = members.iter().filter_map(|r| with_payload.iter().find(|m| m.rust == *r)).map(|m| format!("`{}`", m.key)).collect();
-        let first = with_payload.iter().find(|m| m.rust == members[0]).map_or(&with_payload[0].loc, |m| &m.loc);
+    for (tag, members) in super::schema::tag_groups(&variants).into_iter().filter(|(_, members)| members.len() > 1) {
+        let keys: Vec<String> = members.iter().filter_map(|v| with_payload.iter().find(|m| m.rust == v.rust)).map(|m| format!("`{}`", m.key)).collect();
+        let first = with_payload.iter().find(|m| m.rust == members[0].rust).map_or(&with_payload[0].loc, |m| &m.loc);
         let property = match &tagging {
             Tagging::Property { property } => property.as_str(),
             _ => "",

@@ -406,7 +406,7 @@ impl<'a> SchemaBuilder<'a> {
             return (self.ty(&l, hint), nullable);
         }
         let id = self.new_type(hint, Some(loc.clone()), doc);
-        let discriminator = self.discriminator_at(loc);
+        let discriminator = discriminator(self.set, loc);
         let mut scope = Scope::default();
         let mut variants = Vec::new();
         let mut tags = Vec::new();
@@ -431,10 +431,6 @@ impl<'a> SchemaBuilder<'a> {
         (Ty::Named(id), nullable)
     }
 
-    fn discriminator_at(&self, t: &Loc) -> Option<Discriminator> {
-        discriminator(self.set, t)
-    }
-
     /// The discriminator value of the subtype at `sub`: its `mapping` key, else its schema name.
     fn tag_for(d: &Discriminator, sub: &Loc) -> Option<String> {
         d.mapping.iter().find(|(_, t)| t == sub).map(|(tag, _)| tag.clone()).or_else(|| ref_name(sub))
@@ -444,14 +440,6 @@ impl<'a> SchemaBuilder<'a> {
     fn ref_hint(&self, loc: &Loc) -> Option<String> {
         let reference = self.set.ref_at(loc)?;
         self.set.resolve_ref(loc, reference).ok().and_then(|t| ref_name(&t)).map(|n| type_name(&n))
-    }
-
-    /// Whether the `oneOf`/`anyOf` members of `o` include the schema at `me` (a base listing its subtypes).
-    fn lists_subtype(&self, t: &Loc, o: &Map<String, Value>, me: &Loc) -> bool {
-        ["oneOf", "anyOf"].iter().any(|kw| match o.get(*kw) {
-            Some(Value::Array(items)) => (0..items.len()).any(|i| self.set.deref(&t.child(kw).index(i)).ok().as_ref() == Some(me)),
-            _ => false,
-        })
     }
 
     /// Folds the schema at `loc` and its `allOf` members (recursively) into one object shape.
@@ -486,9 +474,9 @@ impl<'a> SchemaBuilder<'a> {
                     stack.push((t.child("allOf").index(i), false));
                 }
             }
-            let discriminator = self.discriminator_at(&t);
+            let discriminator = discriminator(self.set, &t);
             // A base listing its subtypes contributes its fields to each subtype, not its union.
-            let is_base_of_me = !own && self.lists_subtype(&t, o, &me);
+            let is_base_of_me = !own && lists_subtype(self.set, &t, &me);
             if !is_base_of_me {
                 for kw in ["oneOf", "anyOf"] {
                     if o.get(kw).is_some_and(Value::is_array) {
@@ -551,10 +539,10 @@ impl<'a> SchemaBuilder<'a> {
             return self.ty(&loc.child("allOf").index(0), hint);
         }
         let merged = self.merge(loc);
-        if merged.union.is_some() {
-            return self.distributed_union(loc, merged, hint, doc);
+        if let Some(union_loc) = merged.union.clone() {
+            return self.distributed_union(loc, &union_loc, merged, hint, doc);
         }
-        if let Some(d) = self.discriminator_at(loc) {
+        if let Some(d) = discriminator(self.set, loc) {
             let subtypes = self.subtypes_of(loc);
             if !subtypes.is_empty() {
                 let id = self.new_type(hint, Some(loc.clone()), doc);
@@ -580,10 +568,9 @@ impl<'a> SchemaBuilder<'a> {
     }
 
     /// A union whose members each get the base's fields: one variant per `oneOf`/`anyOf` member.
-    fn distributed_union(&mut self, loc: &Loc, base: Merged, hint: &str, doc: Option<String>) -> Ty {
+    fn distributed_union(&mut self, loc: &Loc, union_loc: &Loc, base: Merged, hint: &str, doc: Option<String>) -> Ty {
         let id = self.new_type(hint, Some(loc.clone()), doc);
-        let union_loc = base.union.clone().expect("a union");
-        let count = self.set.get(&union_loc).and_then(Value::as_array).map_or(0, Vec::len);
+        let count = self.set.get(union_loc).and_then(Value::as_array).map_or(0, Vec::len);
         let mut scope = Scope::default();
         let mut variants = Vec::new();
         let mut tags = Vec::new();
@@ -758,6 +745,16 @@ fn discriminator(set: &SourceSet, t: &Loc) -> Option<Discriminator> {
     Some(Discriminator { property, mapping })
 }
 
+/// Whether the schema at `t` lists the schema at `me` among its `oneOf`/`anyOf` members: a base
+/// listing its subtypes, which contributes its fields to them but not its union again.
+pub(crate) fn lists_subtype(set: &SourceSet, t: &Loc, me: &Loc) -> bool {
+    let Some(Value::Object(o)) = set.get(t) else { return false };
+    ["oneOf", "anyOf"].iter().any(|kw| match o.get(*kw) {
+        Some(Value::Array(items)) => (0..items.len()).any(|i| set.deref(&t.child(kw).index(i)).ok().as_ref() == Some(me)),
+        _ => false,
+    })
+}
+
 /// The property and value a subtype at `sub` of the discriminated base at `base` must carry.
 pub(crate) fn subtype_tag(set: &SourceSet, base: &Loc, sub: &Loc) -> Option<(String, String)> {
     let d = discriminator(set, base)?;
@@ -891,16 +888,16 @@ fn apply_tags(variants: &mut [UnionVariant], property: String, tags: Vec<Option<
     property
 }
 
-/// Groups of variants (by Rust name) that share one tag value, in order: decoded by trying each.
-pub fn shared_tags(variants: &[UnionVariant]) -> Vec<(String, Vec<String>)> {
-    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+/// The tagged variants grouped by tag value, in order. A group of several is decoded by trying
+/// each of its variants in turn.
+pub fn tag_groups(variants: &[UnionVariant]) -> Vec<(&str, Vec<&UnionVariant>)> {
+    let mut groups: Vec<(&str, Vec<&UnionVariant>)> = Vec::new();
     for v in variants {
-        let Some(tag) = &v.tag else { continue };
-        match groups.iter_mut().find(|(t, _)| t == tag) {
-            Some((_, members)) => members.push(v.rust.clone()),
-            None => groups.push((tag.clone(), vec![v.rust.clone()])),
+        let Some(tag) = v.tag.as_deref() else { continue };
+        match groups.iter_mut().find(|(t, _)| *t == tag) {
+            Some((_, members)) => members.push(v),
+            None => groups.push((tag, vec![v])),
         }
     }
-    groups.retain(|(_, members)| members.len() > 1);
     groups
 }

@@ -468,17 +468,9 @@ fn emit_property_union(
     let derive = derive_attr(derives, false, &[]);
     let idents: Vec<syn::Ident> = u.variants.iter().map(|v| format_ident!("{}", v.rust)).collect();
     // Variants sharing a tag value are tried in order, the last one's error reported.
-    let mut groups: Vec<(&str, Vec<syn::Ident>)> = Vec::new();
-    for v in &u.variants {
-        let Some(tag) = v.tag.as_deref() else { continue };
-        let ident = format_ident!("{}", v.rust);
-        match groups.iter_mut().find(|(t, _)| *t == tag) {
-            Some((_, members)) => members.push(ident),
-            None => groups.push((tag, vec![ident])),
-        }
-    }
-    let tagged = groups.iter().map(|(tag, members)| {
-        let (last, earlier) = members.split_last().expect("a group has a member");
+    let tagged = crate::ir::schema::tag_groups(&u.variants).into_iter().map(|(tag, members)| {
+        let idents: Vec<syn::Ident> = members.iter().map(|v| format_ident!("{}", v.rust)).collect();
+        let (last, earlier) = idents.split_last().expect("a tag group has a member");
         let mut expr = quote!(::serde_json::from_value(value).map(Self::#last));
         for ident in earlier.iter().rev() {
             expr = quote!(::serde_json::from_value(value.clone()).map(Self::#ident).or_else(|_| #expr));

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Generates a crate for every valid fixture under tests/fixtures/valid, and for every official
 # AsyncAPI example document (ASYNCAPI_EXAMPLES_DIR, fetched by scripts/install-test-deps.sh), into
-# one scratch workspace (sharing a target dir), then builds, lints and tests them all:
-#   cargo clippy --all-targets -D warnings, then cargo test (the example round-trip tests).
+# one scratch workspace (sharing a target dir), in both runtime modes: crates/NAME depends on
+# runtime/ (asyncapi-runtime), vendored/NAME carries a copy of it (--vendor-runtime). Then builds,
+# lints and tests them all with every feature on:
+#   cargo clippy --all-targets --all-features -D warnings, then cargo test --all-features (the
+#   example round-trip tests, and the vendored runtime's own unit tests).
 # The one official example whose payloads are remote Avro files must fail with a located
 # `remote-ref` error instead.
 set -euo pipefail
@@ -14,22 +17,33 @@ if [ -z "${ASYNCAPI_EXAMPLES_DIR:-}" ]; then
 fi
 cargo build -q -p asyncapi-codegen
 bin="$root/target/debug/asyncapi-codegen"
-rm -rf "$work/crates"
-mkdir -p "$work/crates"
+rm -rf "$work/crates" "$work/vendored"
+mkdir -p "$work/crates" "$work/vendored"
 members=()
+# generate SPEC NAME [FLAGS...]: the crate in both runtime modes.
+generate() {
+  local spec="$1" name="$2"
+  shift 2
+  "$bin" generate "$spec" --out "$work/crates/$name" --crate-name "$name" --runtime-path "$root/runtime" "$@" >/dev/null
+  "$bin" generate "$spec" --out "$work/vendored/$name" --crate-name "$name-vendored" --vendor-runtime "$@" >/dev/null
+  members+=("\"crates/$name\"" "\"vendored/$name\"")
+}
 for fixture in tests/fixtures/valid/*; do
   name="$(basename "$fixture")"
   name="${name%.yaml}"; name="${name%.json}"
   [ "$name" = "README.md" ] && continue
-  "$bin" generate "$fixture" --out "$work/crates/$name" --crate-name "fixture-$name" >/dev/null
-  members+=("\"crates/$name\"")
+  generate "$fixture" "fixture-$name"
 done
 # The same spec with the optional chrono/uuid mapping, so that path is built and tested too.
-"$bin" generate tests/fixtures/valid/numbers-and-formats.yaml --out "$work/crates/numbers-and-formats-typed" \
-  --crate-name fixture-numbers-and-formats-typed --chrono --uuid >/dev/null
-grep -q "::chrono::DateTime<::chrono::Utc>" "$work/crates/numbers-and-formats-typed/src/numbers_and_formats/models.rs"
-grep -q "::uuid::Uuid" "$work/crates/numbers-and-formats-typed/src/numbers_and_formats/models.rs"
-members+=("\"crates/numbers-and-formats-typed\"")
+generate tests/fixtures/valid/numbers-and-formats.yaml fixture-numbers-and-formats-typed --chrono --uuid
+grep -q "::chrono::DateTime<::chrono::Utc>" "$work/crates/fixture-numbers-and-formats-typed/src/numbers_and_formats/models.rs"
+grep -q "::uuid::Uuid" "$work/crates/fixture-numbers-and-formats-typed/src/numbers_and_formats/models.rs"
+# Vendored crates carry the runtime's sources and do not depend on it.
+grep -q "^pub mod codegen;" "$work/vendored/fixture-numbers-and-formats-typed/src/runtime/mod.rs"
+if grep -q "asyncapi-runtime" "$work/vendored/fixture-numbers-and-formats-typed/Cargo.toml"; then
+  echo "a vendored crate still depends on asyncapi-runtime" >&2
+  exit 1
+fi
 official=0
 for doc in "$ASYNCAPI_EXAMPLES_DIR"/*.yml "$ASYNCAPI_EXAMPLES_DIR"/*.yaml "$ASYNCAPI_EXAMPLES_DIR"/*.json; do
   grep -q '"asyncapi"\|^asyncapi:' "$doc" || continue
@@ -48,8 +62,7 @@ for doc in "$ASYNCAPI_EXAMPLES_DIR"/*.yml "$ASYNCAPI_EXAMPLES_DIR"/*.yaml "$ASYN
     fi
     continue
   fi
-  "$bin" generate "$doc" --out "$work/crates/$name" --crate-name "$name" >/dev/null
-  members+=("\"crates/$name\"")
+  generate "$doc" "$name"
   official=$((official + 1))
 done
 [ "$official" -ge 20 ] || { echo "expected at least 20 official example documents, found $official" >&2; exit 1; }
@@ -60,10 +73,10 @@ done
 } > "$work/Cargo.toml"
 cd "$work"
 export RUSTFLAGS="-D warnings"
-cargo clippy -q --workspace --all-targets -- -D warnings
-cargo test -q --workspace 2>&1 | tee "$work/test.log" | grep -E "^test result|FAILED|panicked" || true
+cargo clippy -q --workspace --all-targets --all-features -- -D warnings
+cargo test -q --workspace --all-features 2>&1 | tee "$work/test.log" | grep -E "^test result|FAILED|panicked" || true
 if grep -q "FAILED\|panicked" "$work/test.log"; then
   echo "fixture crates: tests failed (see $work/test.log)" >&2
   exit 1
 fi
-echo "fixture crates: ${#members[@]} crates ($official from the official examples) built, clippy-clean and tested"
+echo "fixture crates: ${#members[@]} crates (both runtime modes; $official documents from the official examples) built, clippy-clean and tested"

@@ -9,7 +9,7 @@
 //! Flags: `--brokers HOST:PORT` `--group ID` `--subscribe` (join the group instead of
 //! reading every partition) `--from earliest|latest` `--max N` (stop after N records)
 //! `--idle-ms N` (stop after N ms without records) `--set KEY=VALUE`.
-use agent_assist_api::kafka::{
+use agent_assist_api::cdr::kafka::{
     ConsumeError, KafkaConfig, StartFrom, TopicConsumer, TopicMessage,
 };
 #[derive(Clone)]
@@ -90,7 +90,7 @@ fn parse(
     }
     ::std::result::Result::Ok(options)
 }
-type Printed = ::std::sync::Arc<::std::sync::Mutex<usize>>;
+type Printed = ::std::sync::Arc<::tokio::sync::Mutex<usize>>;
 /// Reads one topic until `--idle-ms` passes without a record; stops the process at `--max`.
 async fn read<M: TopicMessage + ::std::fmt::Debug + Send + 'static>(
     config: KafkaConfig,
@@ -119,9 +119,7 @@ async fn read<M: TopicMessage + ::std::fmt::Debug + Send + 'static>(
             }
             continue;
         }
-        let mut count = printed
-            .lock()
-            .unwrap_or_else(::std::sync::PoisonError::into_inner);
+        let mut count = printed.lock().await;
         if options.max.is_some_and(|max| *count >= max) {
             ::std::process::exit(0);
         }
@@ -142,7 +140,7 @@ async fn read<M: TopicMessage + ::std::fmt::Debug + Send + 'static>(
             }
             ::std::result::Result::Err(ConsumeError::Kafka(_)) => continue,
         };
-        if let ::std::result::Result::Err(e) = consumer.commit(&position) {
+        if let ::std::result::Result::Err(e) = consumer.commit(&position).await {
             eprintln!("commit {position}: {e}");
         }
         *count += 1;

@@ -6,7 +6,7 @@
 //! `cargo run --example mock-server -- [--listen 127.0.0.1:8080] [--token TOKEN] [--interval-ms 200]`
 mod mock_0 {
     use agent_assist_api::agent_assist::server::{
-        AuthError, Credentials, Handler, Session,
+        AuthError, Credentials, Handler, HandlerError, Session,
     };
     const ADDRESS: &str = "/agent-assist/ws";
     /// The server's examples, in the order the mock plays them.
@@ -47,7 +47,7 @@ mod mock_0 {
                     ::std::result::Result::Ok(())
                 } else {
                     ::std::result::Result::Err(
-                        AuthError("invalid or missing token".into()),
+                        AuthError::new("invalid or missing token"),
                     )
                 }
             }
@@ -67,7 +67,7 @@ mod mock_0 {
                         agent_assist_api::agent_assist::ServerMessage,
                     >(text) {
                         ::std::result::Result::Ok(message) => {
-                            if session.send(&message).is_err() {
+                            if session.send(message).is_err() {
                                 return;
                             }
                         }
@@ -83,45 +83,53 @@ mod mock_0 {
             &self,
             session: &Session,
             message: agent_assist_api::agent_assist::GetDialogPayload,
-        ) -> impl ::std::future::Future<Output = ()> + Send {
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), HandlerError>,
+        > + Send {
             println!("session {}: {:?}", session.id(), message);
             if let ::std::result::Result::Ok(reply) = ::serde_json::from_str::<
                 agent_assist_api::agent_assist::ServerMessage,
             >(
                 "{\"topic\":\"dialog_info\",\"data\":{\"latestSeqId\":2,\"utterances\":[{\"seqId\":1,\"participantType\":\"AGENT\",\"utterance\":\"hello how can I help you\",\"startTime\":1762950502560,\"endTime\":1762950506422,\"isFinal\":true},{\"seqId\":2,\"participantType\":\"USER\",\"utterance\":\"I lost my credit card\",\"startTime\":1762950507010,\"endTime\":1762950509180,\"isFinal\":true}],\"agentPartialUtterance\":null,\"userPartialUtterance\":\"and I need a new\"}}",
             ) {
-                let _ = session.send(&reply);
+                let _ = session.send(reply);
             }
-            async {}
+            async { ::std::result::Result::Ok(()) }
         }
         fn on_get_businessflow_instances(
             &self,
             session: &Session,
             message: agent_assist_api::agent_assist::GetBusinessflowInstancesPayload,
-        ) -> impl ::std::future::Future<Output = ()> + Send {
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), HandlerError>,
+        > + Send {
             println!("session {}: {:?}", session.id(), message);
             if let ::std::result::Result::Ok(reply) = ::serde_json::from_str::<
                 agent_assist_api::agent_assist::ServerMessage,
             >(
                 "{\"topic\":\"business_flow\",\"data\":{\"flow_instance_id\":\"c9c28431-1577-4052-8762-04032e50bdab\",\"flow_instance_status\":\"RUNNING\",\"intent\":\"Verification\",\"entity_instances\":[{\"entity_id\":\"1\",\"entity\":\"AccountNumber\",\"value\":\"12345678\",\"prompt\":\"Ask the caller for their account number.\"},{\"entity_id\":\"2\",\"entity\":\"DateOfBirth\",\"prompt\":\"Ask the caller for their date of birth.\"}]}}",
             ) {
-                let _ = session.send(&reply);
+                let _ = session.send(reply);
             }
-            async {}
+            async { ::std::result::Result::Ok(()) }
         }
         fn on_command_request(
             &self,
             session: &Session,
             message: agent_assist_api::agent_assist::CommandRequestPayload,
-        ) -> impl ::std::future::Future<Output = ()> + Send {
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), HandlerError>,
+        > + Send {
             println!("session {}: {:?}", session.id(), message);
             let _ = session;
-            async {}
+            async { ::std::result::Result::Ok(()) }
         }
     }
 }
 mod mock_1 {
-    use agent_assist_api::agent_vb::server::{AuthError, Credentials, Handler, Session};
+    use agent_assist_api::agent_vb::server::{
+        AuthError, Credentials, Handler, HandlerError, Session,
+    };
     const ADDRESS: &str = "/agent-vb-mw/ws/agent-vb";
     /// The server's examples, in the order the mock plays them.
     const SCRIPT: &[&str] = &[
@@ -155,7 +163,7 @@ mod mock_1 {
                     ::std::result::Result::Ok(())
                 } else {
                     ::std::result::Result::Err(
-                        AuthError("invalid or missing token".into()),
+                        AuthError::new("invalid or missing token"),
                     )
                 }
             }
@@ -175,7 +183,7 @@ mod mock_1 {
                         agent_assist_api::agent_vb::ServerMessage,
                     >(text) {
                         ::std::result::Result::Ok(message) => {
-                            if session.send(&message).is_err() {
+                            if session.send(message).is_err() {
                                 return;
                             }
                         }
@@ -191,29 +199,33 @@ mod mock_1 {
             &self,
             session: &Session,
             message: agent_assist_api::agent_vb::GetVerificationPayload,
-        ) -> impl ::std::future::Future<Output = ()> + Send {
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), HandlerError>,
+        > + Send {
             println!("session {}: {:?}", session.id(), message);
             if let ::std::result::Result::Ok(reply) = ::serde_json::from_str::<
                 agent_assist_api::agent_vb::ServerMessage,
             >(
                 "{\"topic\":\"verification\",\"data\":{\"result_type\":\"NORMAL\",\"bio_user_id\":\"user1\",\"bio_result\":\"TRUE_HIGH\",\"bio_score\":0.93,\"score_llr\":5.21,\"speech_duration\":8420,\"error_type\":null}}",
             ) {
-                let _ = session.send(&reply);
+                let _ = session.send(reply);
             }
-            async {}
+            async { ::std::result::Result::Ok(()) }
         }
         fn on_get_echo(
             &self,
             session: &Session,
             message: agent_assist_api::agent_vb::GetEchoPayload,
-        ) -> impl ::std::future::Future<Output = ()> + Send {
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), HandlerError>,
+        > + Send {
             println!("session {}: {:?}", session.id(), message);
             if let ::std::result::Result::Ok(reply) = ::serde_json::from_str::<
                 agent_assist_api::agent_vb::ServerMessage,
             >("{\"topic\":\"debug\",\"data\":\"echo: GET_ECHO\"}") {
-                let _ = session.send(&reply);
+                let _ = session.send(reply);
             }
-            async {}
+            async { ::std::result::Result::Ok(()) }
         }
     }
 }
@@ -231,9 +243,9 @@ async fn main() {
     let interval = ::std::time::Duration::from_millis(
         flag(&args, "--interval-ms").and_then(|v| v.parse().ok()).unwrap_or(200),
     );
-    let config = agent_assist_api::ws::server::ServerConfig::default();
-    let shutdown = agent_assist_api::ws::server::Shutdown::new();
-    let router = ::axum::Router::new()
+    let config = agent_assist_api::agent_assist::server::ServerConfig::default();
+    let shutdown = agent_assist_api::agent_assist::server::Shutdown::new();
+    let router = agent_assist_api::agent_assist::server::Router::new()
         .merge(
             agent_assist_api::agent_assist::server::router(
                 ::std::sync::Arc::new(mock_0::Mock {
@@ -270,7 +282,7 @@ async fn main() {
         let _ = ::tokio::signal::ctrl_c().await;
         stop.trigger();
     });
-    if let ::std::result::Result::Err(e) = agent_assist_api::ws::server::serve(
+    if let ::std::result::Result::Err(e) = agent_assist_api::agent_assist::server::serve(
             listener,
             router,
             shutdown,

@@ -15,7 +15,7 @@ struct Options {
     calls: usize,
     steps: usize,
     id_prefix: ::std::string::String,
-    overrides: agent_assist_api::kafka::TopicOverrides,
+    overrides: agent_assist_api::cdr::kafka::TopicOverrides,
     properties: ::std::vec::Vec<(::std::string::String, ::std::string::String)>,
 }
 fn parse(
@@ -217,7 +217,9 @@ async fn main() -> ::std::process::ExitCode {
             return ::std::process::ExitCode::from(2);
         }
     };
-    let mut config = agent_assist_api::kafka::KafkaConfig::new(options.brokers.clone());
+    let mut config = agent_assist_api::cdr::kafka::KafkaConfig::new(
+        options.brokers.clone(),
+    );
     for (k, v) in &options.properties {
         config = config.set(k.clone(), v.clone());
     }

@@ -18,11 +18,5 @@
 pub mod cdr;
 pub mod agent_assist;
 pub mod agent_vb;
-#[doc(hidden)]
-pub mod support;
-/// WebSocket runtime shared by the generated servers and clients.
-#[cfg(any(feature = "server", feature = "client"))]
-pub mod ws;
-/// Kafka runtime shared by the generated producers and consumers.
-#[cfg(feature = "kafka")]
-pub mod kafka;
+#[allow(unused_imports)]
+use ::asyncapi_runtime::codegen as rt;

@@ -28,6 +28,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use diag::{Code, Diagnostic, Errors, Result};
+pub use emit::runtime::RuntimeSource;
 pub use ir::{Ir, IrOptions, TypeOptions};
 pub use load::LoadOptions;
 pub use spec::Role;
@@ -153,6 +154,7 @@ pub struct Generator {
     load: LoadOptions,
     ir: IrOptions,
     strict: bool,
+    runtime: RuntimeSource,
 }
 
 impl Generator {
@@ -168,6 +170,7 @@ impl Generator {
             load: LoadOptions::default(),
             ir: IrOptions::default(),
             strict: false,
+            runtime: RuntimeSource::default(),
         }
     }
 
@@ -206,13 +209,20 @@ impl Generator {
         self
     }
 
+    /// How the crate gets the runtime: `asyncapi-runtime` as a dependency (the default, by
+    /// version) or its sources copied into the crate.
+    pub fn runtime(mut self, runtime: RuntimeSource) -> Self {
+        self.runtime = runtime;
+        self
+    }
+
     /// Generates the crate in memory.
     pub fn render(&self) -> Result<Rendered> {
         let (set, ir) = load_ir(&self.inputs, &self.load, &self.ir)?;
         if self.strict {
             strict(&ir.warnings)?;
         }
-        let files = emit::crate_files::crate_files(&set, &ir, &self.crate_name, self.templates.as_deref())?;
+        let files = emit::crate_files::crate_files(&set, &ir, &self.crate_name, self.templates.as_deref(), &self.runtime)?;
         let summary = Summary {
             documents: ir.documents.len(),
             channels: ir.documents.iter().map(|d| d.spec.channels.len()).sum(),

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use asyncapi_codegen::diag::{Code, Diagnostic, Errors};
-use asyncapi_codegen::{write, Generator, Role, TypeOptions};
+use asyncapi_codegen::{write, Generator, Role, RuntimeSource, TypeOptions};
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser)]
@@ -90,6 +90,13 @@ struct GenerateArgs {
     /// Treat warnings as errors: exit 1 and write nothing when there is any.
     #[arg(long)]
     strict: bool,
+    /// Copy the runtime's sources into the crate (src/runtime/) instead of depending on asyncapi-runtime.
+    #[arg(long, conflicts_with = "runtime_path")]
+    vendor_runtime: bool,
+    /// Depend on asyncapi-runtime at this path, relative to the output directory (default with no
+    /// SPEC: ../runtime; else the dependency is by version only).
+    #[arg(long, value_name = "PATH")]
+    runtime_path: Option<String>,
 }
 
 #[derive(Args)]
@@ -139,7 +146,8 @@ fn parse_pairs(items: &[String], what: &str) -> Result<Vec<(String, String)>, St
 }
 
 fn generator(args: &GenerateArgs) -> Result<(Generator, PathBuf), String> {
-    let (specs, out, name) = if args.specs.is_empty() {
+    let default_job = args.specs.is_empty();
+    let (specs, out, name) = if default_job {
         enter_project_root()?;
         let out = args.out.clone().unwrap_or_else(|| PathBuf::from("generated"));
         (vec![PathBuf::from("asyncapi")], out, args.crate_name.clone().unwrap_or_else(|| DEFAULT_CRATE.to_string()))
@@ -150,7 +158,15 @@ fn generator(args: &GenerateArgs) -> Result<(Generator, PathBuf), String> {
         });
         (args.specs.clone(), out, name)
     };
-    let mut g = Generator::new(&specs).crate_name(name).type_options(TypeOptions { chrono: args.chrono, uuid: args.uuid });
+    let runtime = match (&args.runtime_path, args.vendor_runtime) {
+        (_, true) => RuntimeSource::Vendored,
+        (Some(path), false) => RuntimeSource::Dependency { path: Some(path.clone()) },
+        (None, false) => RuntimeSource::Dependency { path: default_job.then(|| String::from("../runtime")) },
+    };
+    let mut g = Generator::new(&specs)
+        .crate_name(name)
+        .type_options(TypeOptions { chrono: args.chrono, uuid: args.uuid })
+        .runtime(runtime);
     if let Some(t) = &args.templates {
         g = g.templates(t);
     }

@@ -17,7 +17,8 @@ use std::time::{Duration, Instant};
 
 use agent_assist_api::cdr::kafka::{self as cdr_kafka, AgentAssistStepConsumer, Producer};
 use agent_assist_api::cdr::{AgentAssistStep, AgentAssistStepMessage};
-use agent_assist_api::kafka::{KafkaConfig, StartFrom, PRODUCER_DEFAULTS};
+use agent_assist_api::cdr::kafka::{KafkaConfig, StartFrom};
+use asyncapi_runtime::kafka::PRODUCER_DEFAULTS;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::producer::{FutureProducer, FutureRecord};
@@ -158,7 +159,7 @@ async fn main() {
     let encode = started.elapsed();
     let started = Instant::now();
     for bytes in &encoded {
-        let _: AgentAssistStepMessage = agent_assist_api::kafka::TopicMessage::decode(bytes).expect("decodes");
+        let _: AgentAssistStepMessage = agent_assist_api::cdr::kafka::TopicMessage::decode(bytes).expect("decodes");
     }
     let decode = started.elapsed();
     for (name, figures) in ["generated", "rdkafka"].iter().zip(best) {

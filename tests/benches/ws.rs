@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use agent_assist_api::agent_assist::{self, server};
-use agent_assist_api::ws::{AuthError, Credentials};
+use agent_assist_api::agent_assist::server::{AuthError, Credentials};
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -46,26 +46,29 @@ impl server::Handler for Bench {
     type Auth = ();
     fn authenticate(&self, c: &Credentials) -> impl std::future::Future<Output = Result<(), AuthError>> + Send {
         let ok = c.get("token") == Some("bench");
-        async move { if ok { Ok(()) } else { Err(AuthError("bad token".into())) } }
+        async move { if ok { Ok(()) } else { Err(AuthError::new("bad token")) } }
     }
-    fn on_get_dialog(&self, session: &server::Session, _m: agent_assist::GetDialogPayload) -> impl std::future::Future<Output = ()> + Send {
-        let _ = session.send(&self.large);
-        async {}
+    async fn on_get_dialog(&self, session: &server::Session, _m: agent_assist::GetDialogPayload) -> Result<(), server::HandlerError> {
+        session.send(self.large.clone())?;
+        Ok(())
     }
-    async fn on_get_businessflow_instances(&self, _s: &server::Session, _m: agent_assist::GetBusinessflowInstancesPayload) {}
-    fn on_command_request(&self, session: &server::Session, m: agent_assist::CommandRequestPayload) -> impl std::future::Future<Output = ()> + Send {
+    async fn on_get_businessflow_instances(&self, _s: &server::Session, _m: agent_assist::GetBusinessflowInstancesPayload) -> Result<(), server::HandlerError> {
+        Ok(())
+    }
+    async fn on_command_request(&self, session: &server::Session, m: agent_assist::CommandRequestPayload) -> Result<(), server::HandlerError> {
         let params = m.parameters.unwrap_or_default();
         let count: usize = params.get("count").and_then(|c| c.parse().ok()).unwrap_or(0);
         let message = if params.get("size").map(String::as_str) == Some("large") { self.large.clone() } else { self.small.clone() };
         let session = session.clone();
         tokio::spawn(async move {
             for _ in 0..count {
-                if session.send_wait(&message).await.is_err() {
+                // A fresh message per push, as an application building each one would have.
+                if session.send_wait(message.clone()).await.is_err() {
                     return;
                 }
             }
         });
-        async {}
+        Ok(())
     }
 }
 

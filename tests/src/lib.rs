@@ -16,7 +16,7 @@ pub fn test_python() -> PathBuf {
 pub fn example_binary(name: &str) -> PathBuf {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = std::process::Command::new(cargo)
-        .args(["build", "-q", "-p", "agent-assist-api", "--example", name])
+        .args(["build", "-q", "-p", "agent-assist-api", "--all-features", "--example", name])
         .current_dir(root())
         .status()
         .expect("cargo runs");

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use agent_assist_api::cdr::kafka::{self as cdr_kafka, AgentAssistStepConsumer, AgentAssistSummaryConsumer, Producer};
 use agent_assist_api::cdr::{AgentAssistEnd, AgentAssistStart, AgentAssistStep, AgentAssistStepMessage, AgentAssistSummaryMessage};
-use agent_assist_api::kafka::{ConsumeError, ErrorCode, KafkaConfig, RawRecord, Received, SendFailure, StartFrom, TopicConsumer, TopicMessage};
+use agent_assist_api::cdr::kafka::{ConsumeError, ErrorCode, KafkaConfig, RawRecord, Received, SendFailure, StartFrom, TopicConsumer, TopicMessage};
 use serde_json::Value;
 use workspace_tests::{example_binary, root, test_python};
 use workspace_tests::tansu::{free_port, Broker};
@@ -164,15 +164,15 @@ async fn offsets_are_committed_only_through_the_explicit_api() {
     let first = AgentAssistStepConsumer::assign(&config(&broker), "commits", StartFrom::Earliest).unwrap();
     let (first, seen) = read_steps(first).await;
     assert_eq!(seen.len(), 3);
-    assert!(first.committed().unwrap().is_empty(), "nothing committed behind the application's back");
+    assert!(first.committed().await.unwrap().is_empty(), "nothing committed behind the application's back");
     drop(first);
 
     // Nothing was committed: a new consumer of the group reads everything again.
     let second = AgentAssistStepConsumer::assign(&config(&broker), "commits", StartFrom::Earliest).unwrap();
     let (second, again) = read_steps(second).await;
     assert_eq!(again, seen, "at-least-once: unhandled records come back");
-    second.commit(&again[1].0).expect("commit");
-    let committed = second.committed().unwrap();
+    second.commit(&again[1].0).await.expect("commit");
+    let committed = second.committed().await.unwrap();
     assert_eq!(committed.get(&again[1].0.partition), Some(&(again[1].0.offset + 1)));
     drop(second);
 
@@ -418,7 +418,7 @@ async fn a_subscribed_group_resumes_after_its_last_commit() {
     let first = AgentAssistStepConsumer::subscribe(&config, "group-resume", StartFrom::Earliest).expect("consumer");
     let got = records(receive(&first, 3, Duration::from_secs(30)).await);
     assert_eq!(step_numbers(&got), [1, 2, 3]);
-    first.commit(&got[2].position).expect("commit");
+    first.commit(&got[2].position).await.expect("commit");
     drop(first);
 
     producer.send_agent_assist_step(step(9, 4)).await.expect("delivered");

@@ -5,8 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use agent_assist_api::ws::{close_code, AuthError, Credentials};
-use agent_assist_api::ws::server::{ServerConfig, Shutdown};
+use agent_assist_api::agent_vb::server::{AuthError, CloseCode, Credentials, HandlerError, SendError, ServerConfig, Shutdown};
 use agent_assist_api::{agent_assist, agent_vb};
 use asyncapi_codegen::load::{Loc, LoadOptions, SourceSet};
 use futures_util::{SinkExt, StreamExt};
@@ -43,10 +42,10 @@ fn typed<S: serde::de::DeserializeOwned, C: serde::de::DeserializeOwned>(file: &
     (server, client)
 }
 
-async fn listen(router: axum::Router, shutdown: Shutdown) -> SocketAddr {
+async fn listen(router: agent_vb::server::Router, shutdown: Shutdown) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(agent_assist_api::ws::server::serve(listener, router, shutdown));
+    tokio::spawn(agent_vb::server::serve(listener, router, shutdown));
     addr
 }
 
@@ -62,12 +61,12 @@ struct Vb {
 impl agent_vb::server::Handler for Vb {
     type Auth = Credentials;
     fn authenticate(&self, credentials: &Credentials) -> impl std::future::Future<Output = Result<Credentials, AuthError>> + Send {
-        let result = if credentials.get("token") == Some(TOKEN) { Ok(credentials.clone()) } else { Err(AuthError("unknown token".into())) };
+        let result = if credentials.get("token") == Some(TOKEN) { Ok(credentials.clone()) } else { Err(AuthError::new("unknown token")) };
         async move { result }
     }
     fn on_connect(&self, session: &agent_vb::server::Session, auth: Credentials) -> impl std::future::Future<Output = ()> + Send {
         for m in &self.script {
-            session.send(m).unwrap();
+            session.send(m.clone()).unwrap();
         }
         if let Some(sig) = auth.get("signature") {
             session.send_debug(format!("signature={sig}")).unwrap();
@@ -86,14 +85,21 @@ impl agent_vb::server::Handler for Vb {
             }
         }
     }
-    fn on_get_verification(&self, _session: &agent_vb::server::Session, message: agent_vb::GetVerificationPayload) -> impl std::future::Future<Output = ()> + Send {
+    async fn on_get_verification(&self, _session: &agent_vb::server::Session, message: agent_vb::GetVerificationPayload) -> Result<(), HandlerError> {
         let _ = self.commands.send(agent_vb::ClientMessage::GetVerification(message));
-        async {}
+        Ok(())
     }
-    fn on_get_echo(&self, session: &agent_vb::server::Session, message: agent_vb::GetEchoPayload) -> impl std::future::Future<Output = ()> + Send {
+    async fn on_get_echo(&self, session: &agent_vb::server::Session, message: agent_vb::GetEchoPayload) -> Result<(), HandlerError> {
+        let refused = message.parameters.as_ref().and_then(|p| p.get("refuse")).cloned();
         let _ = self.commands.send(agent_vb::ClientMessage::GetEcho(message));
-        let _ = session.send_debug("echo".into());
-        async {}
+        // A handler error: answered on the error channel, or as the close it asks for.
+        match refused.as_deref() {
+            Some("close") => return Err(HandlerError::close(CloseCode::PolicyViolation, "refused by the handler")),
+            Some(reason) => return Err(HandlerError::new(reason)),
+            None => {}
+        }
+        session.send_debug("echo".into())?;
+        Ok(())
     }
 }
 
@@ -122,7 +128,7 @@ async fn agent_vb_every_message_type_both_ways() {
         assert_eq!(next_message(&mut events).await, agent_vb::client::Incoming::Message(expected.clone()));
     }
     for m in &client_msgs {
-        client.send(m).await.unwrap();
+        client.send(m.clone()).await.unwrap();
         let got = tokio::time::timeout(Duration::from_secs(10), commands.recv()).await.unwrap().unwrap();
         assert_eq!(&got, m);
     }
@@ -142,25 +148,25 @@ impl agent_assist::server::Handler for Aa {
     type Auth = ();
     fn authenticate(&self, credentials: &Credentials) -> impl std::future::Future<Output = Result<(), AuthError>> + Send {
         let ok = credentials.get("token") == Some(TOKEN);
-        async move { if ok { Ok(()) } else { Err(AuthError("unknown token".into())) } }
+        async move { if ok { Ok(()) } else { Err(AuthError::new("unknown token")) } }
     }
     fn on_connect(&self, session: &agent_assist::server::Session, _auth: ()) -> impl std::future::Future<Output = ()> + Send {
         for m in &self.script {
-            session.send(m).unwrap();
+            session.send(m.clone()).unwrap();
         }
         async {}
     }
-    fn on_get_dialog(&self, _s: &agent_assist::server::Session, m: agent_assist::GetDialogPayload) -> impl std::future::Future<Output = ()> + Send {
+    async fn on_get_dialog(&self, _s: &agent_assist::server::Session, m: agent_assist::GetDialogPayload) -> Result<(), HandlerError> {
         let _ = self.commands.send(agent_assist::ClientMessage::GetDialog(m));
-        async {}
+        Ok(())
     }
-    fn on_get_businessflow_instances(&self, _s: &agent_assist::server::Session, m: agent_assist::GetBusinessflowInstancesPayload) -> impl std::future::Future<Output = ()> + Send {
+    async fn on_get_businessflow_instances(&self, _s: &agent_assist::server::Session, m: agent_assist::GetBusinessflowInstancesPayload) -> Result<(), HandlerError> {
         let _ = self.commands.send(agent_assist::ClientMessage::GetBusinessflowInstances(m));
-        async {}
+        Ok(())
     }
-    fn on_command_request(&self, _s: &agent_assist::server::Session, m: agent_assist::CommandRequestPayload) -> impl std::future::Future<Output = ()> + Send {
+    async fn on_command_request(&self, _s: &agent_assist::server::Session, m: agent_assist::CommandRequestPayload) -> Result<(), HandlerError> {
         let _ = self.commands.send(agent_assist::ClientMessage::CommandRequest(m));
-        async {}
+        Ok(())
     }
 }
 
@@ -179,12 +185,12 @@ async fn agent_assist_every_message_type_both_ways() {
         assert_eq!(got, agent_assist::client::Incoming::Message(expected.clone()));
     }
     for m in &client_msgs {
-        client.send(m).await.unwrap();
+        client.send(m.clone()).await.unwrap();
         assert_eq!(&tokio::time::timeout(Duration::from_secs(10), commands.recv()).await.unwrap().unwrap(), m);
     }
     // A command the spec does not list reaches the open fallback.
     let raw: agent_assist::ClientMessage = serde_json::from_str(r#"{"command": "GET_SOMETHING_NEW"}"#).unwrap();
-    client.send(&raw).await.unwrap();
+    client.send(raw).await.unwrap();
     match commands.recv().await.unwrap() {
         agent_assist::ClientMessage::CommandRequest(c) => assert_eq!(c.command.as_str(), "GET_SOMETHING_NEW"),
         other => panic!("expected the fallback, got {other:?}"),
@@ -284,7 +290,7 @@ async fn oversized_messages_close_with_1009_and_others_keep_going() {
     let mut other = raw(addr).await;
     let payload = format!(r#"{{"command": "GET_ECHO", "parameters": {{"pad": "{}"}}}}"#, "x".repeat(4096));
     big.send(Message::text(payload)).await.unwrap();
-    assert_eq!(close_code_of(&mut big).await, close_code::MESSAGE_TOO_BIG);
+    assert_eq!(close_code_of(&mut big).await, CloseCode::MessageTooBig.code());
     other.send(Message::text(r#"{"command": "GET_ECHO"}"#)).await.unwrap();
     assert_eq!(next_json(&mut other).await["data"], "echo");
 }
@@ -295,7 +301,7 @@ async fn a_full_outbound_queue_closes_with_1013() {
     let script: Vec<agent_vb::ServerMessage> = (0..50).map(|i| serde_json::from_value(serde_json::json!({"topic": "debug", "data": i.to_string()})).unwrap()).collect();
     // on_connect queues 50 before the session loop drains any: the 5th overflows.
     let shutdown = Shutdown::new();
-    struct Flood(Vec<agent_vb::ServerMessage>, mpsc::UnboundedSender<Result<(), agent_assist_api::ws::server::SendError>>);
+    struct Flood(Vec<agent_vb::ServerMessage>, mpsc::UnboundedSender<Result<(), SendError>>);
     impl agent_vb::server::Handler for Flood {
         type Auth = ();
         async fn authenticate(&self, _c: &Credentials) -> Result<(), AuthError> {
@@ -303,24 +309,28 @@ async fn a_full_outbound_queue_closes_with_1013() {
         }
         fn on_connect(&self, session: &agent_vb::server::Session, _a: ()) -> impl std::future::Future<Output = ()> + Send {
             for m in &self.0 {
-                let _ = self.1.send(session.send(m));
+                let _ = self.1.send(session.send(m.clone()));
             }
             async {}
         }
-        async fn on_get_verification(&self, _s: &agent_vb::server::Session, _m: agent_vb::GetVerificationPayload) {}
-        async fn on_get_echo(&self, _s: &agent_vb::server::Session, _m: agent_vb::GetEchoPayload) {}
+        async fn on_get_verification(&self, _s: &agent_vb::server::Session, _m: agent_vb::GetVerificationPayload) -> Result<(), HandlerError> {
+            Ok(())
+        }
+        async fn on_get_echo(&self, _s: &agent_vb::server::Session, _m: agent_vb::GetEchoPayload) -> Result<(), HandlerError> {
+            Ok(())
+        }
     }
     let (results_tx, mut results) = mpsc::unbounded_channel();
     let router = agent_vb::server::router(Arc::new(Flood(script, results_tx)), config, shutdown.clone());
     let addr = listen(router, shutdown).await;
     let mut ws = raw(addr).await;
-    assert_eq!(close_code_of(&mut ws).await, close_code::TRY_AGAIN_LATER);
+    assert_eq!(close_code_of(&mut ws).await, CloseCode::TryAgainLater.code());
     let mut outcomes = Vec::new();
     while let Ok(r) = results.try_recv() {
         outcomes.push(r);
     }
     assert_eq!(outcomes.iter().filter(|r| r.is_ok()).count(), 4, "exactly the queue's capacity is accepted");
-    assert!(outcomes.iter().skip(4).all(|r| r == &Err(agent_assist_api::ws::server::SendError::QueueFull)));
+    assert!(outcomes.iter().skip(4).all(|r| matches!(r, Err(SendError::QueueFull))));
 }
 
 /// Opens a WebSocket by hand, never answers anything, and returns the code of the close frame
@@ -360,12 +370,12 @@ async fn idle_sessions_time_out_and_shutdown_closes_with_1001() {
     let config = ServerConfig { ping_interval: Duration::from_millis(50), idle_timeout: Duration::from_millis(300), ..ServerConfig::default() };
     let (addr, shutdown, _c) = vb_server(Vec::new(), 0, config).await;
     // A client that never answers pings goes idle: a bare TCP peer that only completes the handshake.
-    assert_eq!(silent_peer_close_code(addr).await, close_code::GOING_AWAY);
+    assert_eq!(silent_peer_close_code(addr).await, CloseCode::GoingAway.code());
     // Graceful shutdown closes live sessions with 1001.
     let (_client, mut events) = agent_vb::client::connect(&vb_url(addr), &Credentials::new().with("token", TOKEN)).await.unwrap();
     shutdown.trigger();
     match tokio::time::timeout(Duration::from_secs(10), events.next()).await.unwrap() {
-        Some(Err(agent_vb::client::ClientError::Closed { code, .. })) => assert_eq!(code, close_code::GOING_AWAY),
+        Some(Err(agent_vb::client::ClientError::Closed { code, .. })) => assert_eq!(code, CloseCode::GoingAway),
         other => panic!("expected a 1001 close, got {other:?}"),
     }
 }
@@ -381,12 +391,16 @@ async fn unknown_topics_reach_an_older_client_as_unknown() {
             Ok(())
         }
         fn on_connect(&self, session: &agent_vb::server::Session, _a: ()) -> impl std::future::Future<Output = ()> + Send {
-            session.handle().send_text(r#"{"topic": "sentiment_v2", "data": {"score": 1}}"#.into()).unwrap();
+            session.send_frame(&agent_vb::server::Frame::text(r#"{"topic": "sentiment_v2", "data": {"score": 1}}"#)).unwrap();
             session.send_debug("after".into()).unwrap();
             async {}
         }
-        async fn on_get_verification(&self, _s: &agent_vb::server::Session, _m: agent_vb::GetVerificationPayload) {}
-        async fn on_get_echo(&self, _s: &agent_vb::server::Session, _m: agent_vb::GetEchoPayload) {}
+        async fn on_get_verification(&self, _s: &agent_vb::server::Session, _m: agent_vb::GetVerificationPayload) -> Result<(), HandlerError> {
+            Ok(())
+        }
+        async fn on_get_echo(&self, _s: &agent_vb::server::Session, _m: agent_vb::GetEchoPayload) -> Result<(), HandlerError> {
+            Ok(())
+        }
     }
     let addr = listen(agent_vb::server::router(Arc::new(Newer), ServerConfig::default(), shutdown.clone()), shutdown).await;
     let (_c, mut events) = agent_vb::client::connect(&vb_url(addr), &Credentials::new().with("token", TOKEN)).await.unwrap();
@@ -447,7 +461,7 @@ async fn the_client_reconnects_with_backoff() {
             Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
         }
     };
-    tokio::spawn(agent_assist_api::ws::server::serve(listener, router, again));
+    tokio::spawn(agent_vb::server::serve(listener, router, again));
     let event = tokio::time::timeout(Duration::from_secs(20), async {
         loop {
             match events.next().await {
@@ -462,4 +476,54 @@ async fn the_client_reconnects_with_backoff() {
     assert!(event);
     client.send_get_echo(agent_vb::GetEchoPayload { command: Default::default(), parameters: None }).await.unwrap();
     assert_eq!(next_message(&mut events).await, agent_vb::client::Incoming::Message(serde_json::from_str(r#"{"topic": "debug", "data": "echo"}"#).unwrap()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handler_error_is_answered_on_the_error_channel_or_closes() {
+    let (addr, _s, _c) = vb_server(Vec::new(), 0, ServerConfig::default()).await;
+    let mut ws = raw(addr).await;
+    ws.send(Message::text(r#"{"command": "GET_ECHO", "parameters": {"refuse": "not today"}}"#)).await.unwrap();
+    let reply = next_json(&mut ws).await;
+    assert_eq!(reply["topic"], "error", "{reply}");
+    assert_eq!(reply["data"]["message"], "not today", "{reply}");
+    // The session goes on after an error reply.
+    ws.send(Message::text(r#"{"command": "GET_ECHO"}"#)).await.unwrap();
+    assert_eq!(next_json(&mut ws).await["data"], "echo");
+    // A handler asking for a close gets it, with its code.
+    ws.send(Message::text(r#"{"command": "GET_ECHO", "parameters": {"refuse": "close"}}"#)).await.unwrap();
+    assert_eq!(close_code_of(&mut ws).await, CloseCode::PolicyViolation.code());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_close_on_a_full_queue_is_not_lost() {
+    // The queue is full when the handler asks for the close: the close still happens, after
+    // the queued messages.
+    let config = ServerConfig { outbound_queue: 3, ..ServerConfig::default() };
+    let shutdown = Shutdown::new();
+    struct FillThenClose;
+    impl agent_vb::server::Handler for FillThenClose {
+        type Auth = ();
+        async fn authenticate(&self, _c: &Credentials) -> Result<(), AuthError> {
+            Ok(())
+        }
+        fn on_connect(&self, session: &agent_vb::server::Session, _a: ()) -> impl std::future::Future<Output = ()> + Send {
+            for i in 0..3 {
+                session.send_debug(i.to_string()).unwrap();
+            }
+            session.close(CloseCode::Other(4000), "done");
+            async {}
+        }
+        async fn on_get_verification(&self, _s: &agent_vb::server::Session, _m: agent_vb::GetVerificationPayload) -> Result<(), HandlerError> {
+            Ok(())
+        }
+        async fn on_get_echo(&self, _s: &agent_vb::server::Session, _m: agent_vb::GetEchoPayload) -> Result<(), HandlerError> {
+            Ok(())
+        }
+    }
+    let addr = listen(agent_vb::server::router(Arc::new(FillThenClose), config, shutdown.clone()), shutdown).await;
+    let mut ws = raw(addr).await;
+    for i in 0..3 {
+        assert_eq!(next_json(&mut ws).await["data"], i.to_string());
+    }
+    assert_eq!(close_code_of(&mut ws).await, 4000);
 }

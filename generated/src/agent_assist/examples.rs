@@ -15,7 +15,7 @@ fn get_dialog_get_dialog_payload() {
     let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
         .expect("wire text is JSON");
     assert!(
-        crate ::support::json_eq(& expected, & encoded),
+        crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `getDialog` of message `getDialog` should re-encode unchanged"
     );
@@ -36,7 +36,7 @@ fn get_businessflow_instances_get_one_businessflow_instance_payload() {
     let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
         .expect("wire text is JSON");
     assert!(
-        crate ::support::json_eq(& expected, & encoded),
+        crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `getOneBusinessflowInstance` of message `getBusinessflowInstances` should re-encode unchanged"
     );
@@ -57,7 +57,7 @@ fn get_businessflow_instances_get_all_businessflow_instances_payload() {
     let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
         .expect("wire text is JSON");
     assert!(
-        crate ::support::json_eq(& expected, & encoded),
+        crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `getAllBusinessflowInstances` of message `getBusinessflowInstances` should re-encode unchanged"
     );
@@ -76,7 +76,7 @@ fn command_request_generic_command_payload() {
     let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
         .expect("wire text is JSON");
     assert!(
-        crate ::support::json_eq(& expected, & encoded),
+        crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `genericCommand` of message `commandRequest` should re-encode unchanged"
     );
@@ -93,7 +93,7 @@ fn sound_info_loud_speaker_payload() {
     let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
         .expect("wire text is JSON");
     assert!(
-        crate ::support::json_eq(& expected, & encoded),
+        crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `loudSpeaker` of message `soundInfo` should re-encode unchanged"
     );
@@ -112,7 +112,7 @@ fn ai_info_frustrated_caller_payload() {
     let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
         .expect("wire text is JSON");
     assert!(
-        crate ::support::json_eq(& expected, & encoded),
+        crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `frustratedCaller` of message `aiInfo` should re-encode unchanged"
     );
@@ -131,7 +131,7 @@ fn dialog_info_dialog_in_progress_payload() {
     let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
         .expect("wire text is JSON");
     assert!(
-        crate ::support::json_eq(& expected, & encoded),
+        crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `dialogInProgress` of message `dialogInfo` should re-encode unchanged"
     );
@@ -150,7 +150,7 @@ fn dialog_info_diff_final_user_step_payload() {
     let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
         .expect("wire text is JSON");
     assert!(
-        crate ::support::json_eq(& expected, & encoded),
+        crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `finalUserStep` of message `dialogInfoDiff` should re-encode unchanged"
     );
@@ -167,7 +167,7 @@ fn call_info_call_active_payload() {
     let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
         .expect("wire text is JSON");
     assert!(
-        crate ::support::json_eq(& expected, & encoded),
+        crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `callActive` of message `callInfo` should re-encode unchanged"
     );
@@ -186,7 +186,7 @@ fn call_info_call_closed_with_error_payload() {
     let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
         .expect("wire text is JSON");
     assert!(
-        crate ::support::json_eq(& expected, & encoded),
+        crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `callClosedWithError` of message `callInfo` should re-encode unchanged"
     );
@@ -205,7 +205,7 @@ fn verification_result_no_fraudster_match_payload() {
     let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
         .expect("wire text is JSON");
     assert!(
-        crate ::support::json_eq(& expected, & encoded),
+        crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `noFraudsterMatch` of message `verificationResult` should re-encode unchanged"
     );
@@ -224,7 +224,7 @@ fn voice_info_genuine_voice_payload() {
     let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
         .expect("wire text is JSON");
     assert!(
-        crate ::support::json_eq(& expected, & encoded),
+        crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `genuineVoice` of message `voiceInfo` should re-encode unchanged"
     );
@@ -243,7 +243,7 @@ fn error_info_unknown_command_payload() {
     let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
         .expect("wire text is JSON");
     assert!(
-        crate ::support::json_eq(& expected, & encoded),
+        crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `unknownCommand` of message `errorInfo` should re-encode unchanged"
     );
@@ -262,7 +262,7 @@ fn summary_info_call_summary_payload() {
     let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
         .expect("wire text is JSON");
     assert!(
-        crate ::support::json_eq(& expected, & encoded),
+        crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `callSummary` of message `summaryInfo` should re-encode unchanged"
     );
@@ -281,7 +281,7 @@ fn tts_detection_genuine_speech_payload() {
     let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
         .expect("wire text is JSON");
     assert!(
-        crate ::support::json_eq(& expected, & encoded),
+        crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `genuineSpeech` of message `ttsDetection` should re-encode unchanged"
     );
@@ -300,7 +300,7 @@ fn tts_detection_spoofed_speech_payload() {
     let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
         .expect("wire text is JSON");
     assert!(
-        crate ::support::json_eq(& expected, & encoded),
+        crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `spoofedSpeech` of message `ttsDetection` should re-encode unchanged"
     );
@@ -319,7 +319,7 @@ fn ani_validation_results_trusted_number_payload() {
     let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
         .expect("wire text is JSON");
     assert!(
-        crate ::support::json_eq(& expected, & encoded),
+        crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `trustedNumber` of message `aniValidationResults` should re-encode unchanged"
     );
@@ -338,7 +338,7 @@ fn business_flow_running_verification_flow_payload() {
     let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
         .expect("wire text is JSON");
     assert!(
-        crate ::support::json_eq(& expected, & encoded),
+        crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `runningVerificationFlow` of message `businessFlow` should re-encode unchanged"
     );
@@ -357,7 +357,7 @@ fn business_flow_diff_entity_filled_payload() {
     let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
         .expect("wire text is JSON");
     assert!(
-        crate ::support::json_eq(& expected, & encoded),
+        crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `entityFilled` of message `businessFlowDiff` should re-encode unchanged"
     );
@@ -376,7 +376,7 @@ fn attached_data_crm_metadata_payload() {
     let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
         .expect("wire text is JSON");
     assert!(
-        crate ::support::json_eq(& expected, & encoded),
+        crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `crmMetadata` of message `attachedData` should re-encode unchanged"
     );

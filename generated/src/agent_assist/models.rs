@@ -184,7 +184,7 @@ pub struct DialogInfo {
     #[serde(
         default,
         skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "crate::support::double_option"
+        deserialize_with = "crate::rt::double_option"
     )]
     pub agent_partial_utterance: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
@@ -194,7 +194,7 @@ pub struct DialogInfo {
     #[serde(
         default,
         skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "crate::support::double_option"
+        deserialize_with = "crate::rt::double_option"
     )]
     pub user_partial_utterance: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
@@ -282,7 +282,7 @@ pub struct CallInfo {
     #[serde(
         default,
         skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "crate::support::double_option"
+        deserialize_with = "crate::rt::double_option"
     )]
     pub error_description: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
@@ -365,7 +365,7 @@ pub struct VerificationResult {
     #[serde(
         default,
         skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "crate::support::double_option"
+        deserialize_with = "crate::rt::double_option"
     )]
     pub fraudster_id: ::std::option::Option<
         ::std::option::Option<::std::string::String>,

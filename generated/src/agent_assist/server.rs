@@ -2,12 +2,11 @@
 
 //! WebSocket server for this document: implement `Handler`, mount `router`.
 use ::std::sync::Arc;
-use ::axum::extract::{Query, State};
-use ::axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
-use ::axum::response::{IntoResponse, Response};
-use ::axum::http::StatusCode;
-pub use crate::ws::server::{SendError, ServerConfig, SessionHandle, Shutdown, serve};
-pub use crate::ws::{AuthError, Credentials};
+use crate::rt::server::SessionHandle;
+pub use crate::rt::server::{
+    serve, Frame, HandlerError, Router, SendError, ServerConfig, Shutdown,
+};
+pub use crate::rt::{AuthError, CloseCode, Credentials};
 /// Where the socket is mounted: the channel address.
 pub const ADDRESS: &str = "/agent-assist/ws";
 /// Query parameters the handshake must carry (checked before the upgrade: 401 when missing).
@@ -15,6 +14,9 @@ pub const REQUIRED_QUERY: &[&str] = &["token"];
 /// Query parameters the handshake may carry.
 pub const OPTIONAL_QUERY: &[&str] = &[];
 /// What the application implements. Regeneration never touches it.
+///
+/// Messages of one session are handled one at a time, in order; what is pushed to that
+/// session meanwhile waits in its queue. Spawn a task for long work.
 pub trait Handler: Send + Sync + 'static {
     /// What `authenticate` learns about the client, handed to `on_connect`.
     type Auth: Send + 'static;
@@ -34,24 +36,30 @@ pub trait Handler: Send + Sync + 'static {
         let _ = (session, auth);
         async {}
     }
-    /// Handles message `getDialog`.
+    /// Handles message `getDialog`. An `Err` is answered on the error channel (or with a close) and logged.
     fn on_get_dialog(
         &self,
         session: &Session,
         message: super::GetDialogPayload,
-    ) -> impl ::std::future::Future<Output = ()> + Send;
-    /// Handles message `getBusinessflowInstances`.
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), HandlerError>,
+    > + Send;
+    /// Handles message `getBusinessflowInstances`. An `Err` is answered on the error channel (or with a close) and logged.
     fn on_get_businessflow_instances(
         &self,
         session: &Session,
         message: super::GetBusinessflowInstancesPayload,
-    ) -> impl ::std::future::Future<Output = ()> + Send;
-    /// Handles message `commandRequest`.
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), HandlerError>,
+    > + Send;
+    /// Handles message `commandRequest`. An `Err` is answered on the error channel (or with a close) and logged.
     fn on_command_request(
         &self,
         session: &Session,
         message: super::CommandRequestPayload,
-    ) -> impl ::std::future::Future<Output = ()> + Send;
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), HandlerError>,
+    > + Send;
     /// A session ended.
     fn on_close(
         &self,
@@ -67,16 +75,15 @@ pub struct Session {
     handle: SessionHandle,
 }
 impl Session {
+    /// A process-unique id.
     pub fn id(&self) -> u64 {
         self.handle.id()
     }
-    pub fn handle(&self) -> &SessionHandle {
-        &self.handle
-    }
-    /// Closes the session with a close code (see `crate::ws::close_code`).
-    pub fn close(&self, code: u16, reason: &str) {
+    /// Closes the session with `code` and `reason`, after the messages already queued.
+    pub fn close(&self, code: CloseCode, reason: &str) {
         self.handle.close(code, reason)
     }
+    /// Whether the session has ended.
     pub fn is_closed(&self) -> bool {
         self.handle.is_closed()
     }
@@ -84,146 +91,166 @@ impl Session {
     /// and closes the session (see [`SendError::QueueFull`]).
     pub fn send(
         &self,
-        message: &super::ServerMessage,
+        message: super::ServerMessage,
     ) -> ::std::result::Result<(), SendError> {
-        self.handle.send_json(message)
+        self.handle.send_json(&message)
     }
     /// Queues a message, waiting while the queue is full (backpressure).
     pub async fn send_wait(
         &self,
-        message: &super::ServerMessage,
+        message: super::ServerMessage,
     ) -> ::std::result::Result<(), SendError> {
-        self.handle.send_json_wait(message).await
+        self.handle.send_json_wait(&message).await
+    }
+    /// Encodes a message once, to push it to many sessions with [`Session::send_frame`].
+    pub fn encode(
+        message: &super::ServerMessage,
+    ) -> ::std::result::Result<Frame, SendError> {
+        ::std::result::Result::Ok(Frame::json(message)?)
+    }
+    /// Queues a message encoded with [`Session::encode`].
+    pub fn send_frame(&self, frame: &Frame) -> ::std::result::Result<(), SendError> {
+        self.handle.send_frame(frame)
     }
     /// Queues a `soundInfo` message.
     pub fn send_sound_info(
         &self,
         message: super::SoundInfo,
     ) -> ::std::result::Result<(), SendError> {
-        self.send(&super::ServerMessage::SoundInfo(message))
+        self.send(super::ServerMessage::SoundInfo(message))
     }
     /// Queues a `aiInfo` message.
     pub fn send_ai_info(
         &self,
         message: super::AiInfo,
     ) -> ::std::result::Result<(), SendError> {
-        self.send(&super::ServerMessage::AiInfo(message))
+        self.send(super::ServerMessage::AiInfo(message))
     }
     /// Queues a `dialogInfo` message.
     pub fn send_dialog_info(
         &self,
         message: super::DialogInfo,
     ) -> ::std::result::Result<(), SendError> {
-        self.send(&super::ServerMessage::DialogInfo(message))
+        self.send(super::ServerMessage::DialogInfo(message))
     }
     /// Queues a `dialogInfoDiff` message.
     pub fn send_dialog_info_diff(
         &self,
         message: super::DialogStep,
     ) -> ::std::result::Result<(), SendError> {
-        self.send(&super::ServerMessage::DialogInfoDiff(message))
+        self.send(super::ServerMessage::DialogInfoDiff(message))
     }
     /// Queues a `callInfo` message.
     pub fn send_call_info(
         &self,
         message: super::CallInfo,
     ) -> ::std::result::Result<(), SendError> {
-        self.send(&super::ServerMessage::CallInfo(message))
+        self.send(super::ServerMessage::CallInfo(message))
     }
     /// Queues a `verificationResult` message.
     pub fn send_verification_result(
         &self,
         message: super::VerificationResult,
     ) -> ::std::result::Result<(), SendError> {
-        self.send(&super::ServerMessage::VerificationResult(message))
+        self.send(super::ServerMessage::VerificationResult(message))
     }
     /// Queues a `voiceInfo` message.
     pub fn send_voice_info(
         &self,
         message: super::VoiceInfo,
     ) -> ::std::result::Result<(), SendError> {
-        self.send(&super::ServerMessage::VoiceInfo(message))
+        self.send(super::ServerMessage::VoiceInfo(message))
     }
     /// Queues a `errorInfo` message.
     pub fn send_error_info(
         &self,
         message: super::ErrorInfo,
     ) -> ::std::result::Result<(), SendError> {
-        self.send(&super::ServerMessage::ErrorInfo(message))
+        self.send(super::ServerMessage::ErrorInfo(message))
     }
     /// Queues a `summaryInfo` message.
     pub fn send_summary_info(
         &self,
         message: super::CallSummary,
     ) -> ::std::result::Result<(), SendError> {
-        self.send(&super::ServerMessage::SummaryInfo(message))
+        self.send(super::ServerMessage::SummaryInfo(message))
     }
     /// Queues a `ttsDetection` message.
     pub fn send_tts_detection(
         &self,
         message: super::TtsDetection,
     ) -> ::std::result::Result<(), SendError> {
-        self.send(&super::ServerMessage::TtsDetection(message))
+        self.send(super::ServerMessage::TtsDetection(message))
     }
     /// Queues a `aniValidationResults` message.
     pub fn send_ani_validation_results(
         &self,
         message: super::AniValidationResults,
     ) -> ::std::result::Result<(), SendError> {
-        self.send(&super::ServerMessage::AniValidationResults(message))
+        self.send(super::ServerMessage::AniValidationResults(message))
     }
     /// Queues a `businessFlow` message.
     pub fn send_business_flow(
         &self,
         message: super::BusinessFlow,
     ) -> ::std::result::Result<(), SendError> {
-        self.send(&super::ServerMessage::BusinessFlow(message))
+        self.send(super::ServerMessage::BusinessFlow(message))
     }
     /// Queues a `businessFlowDiff` message.
     pub fn send_business_flow_diff(
         &self,
         message: super::BusinessFlowDiff,
     ) -> ::std::result::Result<(), SendError> {
-        self.send(&super::ServerMessage::BusinessFlowDiff(message))
+        self.send(super::ServerMessage::BusinessFlowDiff(message))
     }
     /// Queues a `attachedData` message.
     pub fn send_attached_data(
         &self,
         message: super::AttachedData,
     ) -> ::std::result::Result<(), SendError> {
-        self.send(&super::ServerMessage::AttachedData(message))
+        self.send(super::ServerMessage::AttachedData(message))
     }
 }
 struct Dispatcher<H> {
     handler: Arc<H>,
 }
-impl<H: Handler> crate::ws::server::Protocol for Dispatcher<H> {
+impl<H: Handler> crate::rt::server::Protocol for Dispatcher<H> {
+    type Auth = H::Auth;
+    fn authenticate(
+        &self,
+        credentials: &Credentials,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<H::Auth, AuthError>,
+    > + Send {
+        self.handler.authenticate(credentials)
+    }
+    fn on_connect(
+        &self,
+        handle: &SessionHandle,
+        auth: H::Auth,
+    ) -> impl ::std::future::Future<Output = ()> + Send {
+        let session = Session { handle: handle.clone() };
+        async move { self.handler.on_connect(&session, auth).await }
+    }
     async fn on_text(
         &self,
         handle: &SessionHandle,
-        text: ::std::string::String,
-    ) -> ::std::result::Result<(), ::std::string::String> {
-        let message: super::ClientMessage = ::serde_json::from_str(&text)
-            .map_err(|e| ::std::format!("invalid message: {e}"))?;
+        text: &str,
+    ) -> ::std::result::Result<(), HandlerError> {
+        let message: super::ClientMessage = ::serde_json::from_str(text)
+            .map_err(|e| HandlerError::new(::std::format!("invalid message: {e}")))?;
         let session = Session { handle: handle.clone() };
         match message {
             super::ClientMessage::GetDialog(message) => {
-                <H as Handler>::on_get_dialog(&self.handler, &session, message).await
+                self.handler.on_get_dialog(&session, message).await
             }
             super::ClientMessage::GetBusinessflowInstances(message) => {
-                <H as Handler>::on_get_businessflow_instances(
-                        &self.handler,
-                        &session,
-                        message,
-                    )
-                    .await
+                self.handler.on_get_businessflow_instances(&session, message).await
             }
             super::ClientMessage::CommandRequest(message) => {
-                <H as Handler>::on_command_request(&self.handler, &session, message)
-                    .await
+                self.handler.on_command_request(&session, message).await
             }
         }
-        ::std::result::Result::Ok(())
     }
     fn error_message(
         &self,
@@ -244,75 +271,20 @@ impl<H: Handler> crate::ws::server::Protocol for Dispatcher<H> {
         handle: &SessionHandle,
     ) -> impl ::std::future::Future<Output = ()> + Send {
         let session = Session { handle: handle.clone() };
-        async move { <H as Handler>::on_close(&self.handler, &session).await }
+        async move { self.handler.on_close(&session).await }
     }
-}
-struct ServerState<H> {
-    handler: Arc<H>,
-    config: ServerConfig,
-    shutdown: Shutdown,
-}
-async fn upgrade<H: Handler>(
-    State(state): State<Arc<ServerState<H>>>,
-    Query(
-        query,
-    ): Query<::std::collections::BTreeMap<::std::string::String, ::std::string::String>>,
-    ws: ::std::result::Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
-) -> Response {
-    let credentials = Credentials { query };
-    for name in REQUIRED_QUERY {
-        if credentials.get(name).is_none() {
-            return (
-                StatusCode::UNAUTHORIZED,
-                ::std::format!("missing query parameter `{name}`"),
-            )
-                .into_response();
-        }
-    }
-    let auth = match <H as Handler>::authenticate(&state.handler, &credentials).await {
-        ::std::result::Result::Ok(auth) => auth,
-        ::std::result::Result::Err(e) => {
-            return (StatusCode::UNAUTHORIZED, e.0).into_response();
-        }
-    };
-    let ws = match ws {
-        ::std::result::Result::Ok(ws) => ws,
-        ::std::result::Result::Err(rejection) => return rejection.into_response(),
-    };
-    ws.max_message_size(state.config.max_message_size)
-        .max_frame_size(state.config.max_frame_size)
-        .read_buffer_size(state.config.read_buffer_size)
-        .write_buffer_size(state.config.write_buffer_size)
-        .on_upgrade(move |socket| async move {
-            let (handle, queue) = SessionHandle::new(state.config.outbound_queue);
-            let session = Session { handle: handle.clone() };
-            <H as Handler>::on_connect(&state.handler, &session, auth).await;
-            let protocol = Arc::new(Dispatcher {
-                handler: state.handler.clone(),
-            });
-            crate::ws::server::run_session(
-                    socket,
-                    protocol,
-                    handle,
-                    queue,
-                    state.config.clone(),
-                    state.shutdown.clone(),
-                )
-                .await;
-        })
 }
 /// The socket mounted at [`ADDRESS`]; merge several routers to serve several sockets on one port.
 pub fn router<H: Handler>(
     handler: Arc<H>,
     config: ServerConfig,
     shutdown: Shutdown,
-) -> ::axum::Router {
-    let state = Arc::new(ServerState {
-        handler,
+) -> Router {
+    crate::rt::server::route(
+        ADDRESS,
+        REQUIRED_QUERY,
+        Arc::new(Dispatcher { handler }),
         config,
         shutdown,
-    });
-    ::axum::Router::new()
-        .route(ADDRESS, ::axum::routing::get(upgrade::<H>))
-        .with_state(state)
+    )
 }

@@ -17,7 +17,7 @@ fn get_verification_verify_two_users_payload() {
     let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
         .expect("wire text is JSON");
     assert!(
-        crate ::support::json_eq(& expected, & encoded),
+        crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `verifyTwoUsers` of message `getVerification` should re-encode unchanged"
     );
@@ -34,7 +34,7 @@ fn get_echo_echo_payload() {
     let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
         .expect("wire text is JSON");
     assert!(
-        crate ::support::json_eq(& expected, & encoded),
+        crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `echo` of message `getEcho` should re-encode unchanged"
     );
@@ -53,7 +53,7 @@ fn verification_verified_high_payload() {
     let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
         .expect("wire text is JSON");
     assert!(
-        crate ::support::json_eq(& expected, & encoded),
+        crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `verifiedHigh` of message `verification` should re-encode unchanged"
     );
@@ -70,7 +70,7 @@ fn status_bio_active_payload() {
     let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
         .expect("wire text is JSON");
     assert!(
-        crate ::support::json_eq(& expected, & encoded),
+        crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `bioActive` of message `status` should re-encode unchanged"
     );
@@ -87,7 +87,7 @@ fn status_error_code_payload() {
     let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
         .expect("wire text is JSON");
     assert!(
-        crate ::support::json_eq(& expected, & encoded),
+        crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `errorCode` of message `status` should re-encode unchanged"
     );
@@ -106,7 +106,7 @@ fn tts_detection_genuine_speech_payload() {
     let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
         .expect("wire text is JSON");
     assert!(
-        crate ::support::json_eq(& expected, & encoded),
+        crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `genuineSpeech` of message `ttsDetection` should re-encode unchanged"
     );
@@ -125,7 +125,7 @@ fn blocklist_detection_fraudster_match_payload() {
     let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
         .expect("wire text is JSON");
     assert!(
-        crate ::support::json_eq(& expected, & encoded),
+        crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `fraudsterMatch` of message `blocklistDetection` should re-encode unchanged"
     );
@@ -144,7 +144,7 @@ fn enough_speech_enough_speech_collected_payload() {
     let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
         .expect("wire text is JSON");
     assert!(
-        crate ::support::json_eq(& expected, & encoded),
+        crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `enoughSpeechCollected` of message `enoughSpeech` should re-encode unchanged"
     );
@@ -163,7 +163,7 @@ fn voice_info_genuine_voice_payload() {
     let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
         .expect("wire text is JSON");
     assert!(
-        crate ::support::json_eq(& expected, & encoded),
+        crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `genuineVoice` of message `voiceInfo` should re-encode unchanged"
     );
@@ -182,7 +182,7 @@ fn ani_validation_results_trusted_number_payload() {
     let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
         .expect("wire text is JSON");
     assert!(
-        crate ::support::json_eq(& expected, & encoded),
+        crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `trustedNumber` of message `aniValidationResults` should re-encode unchanged"
     );
@@ -199,7 +199,7 @@ fn error_invalid_command_payload() {
     let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
         .expect("wire text is JSON");
     assert!(
-        crate ::support::json_eq(& expected, & encoded),
+        crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `invalidCommand` of message `error` should re-encode unchanged"
     );
@@ -216,7 +216,7 @@ fn debug_echo_reply_payload() {
     let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
         .expect("wire text is JSON");
     assert!(
-        crate ::support::json_eq(& expected, & encoded),
+        crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `echoReply` of message `debug` should re-encode unchanged"
     );

@@ -43,7 +43,7 @@ pub struct Verification {
     #[serde(
         default,
         skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "crate::support::double_option"
+        deserialize_with = "crate::rt::double_option"
     )]
     pub error_type: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// Properties the schema does not declare, kept as they arrived.
@@ -172,7 +172,7 @@ pub struct BlocklistDetection {
     #[serde(
         default,
         skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "crate::support::double_option"
+        deserialize_with = "crate::rt::double_option"
     )]
     pub fraudster_id: ::std::option::Option<::std::option::Option<i64>>,
     /// ID of the blocklist matched. Field name reconstructed: the source documentation lost it. Chosen to match `blocklist_id` in the Agent Assist `verification_result`.

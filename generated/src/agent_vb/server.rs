@@ -2,12 +2,11 @@
 
 //! WebSocket server for this document: implement `Handler`, mount `router`.
 use ::std::sync::Arc;
-use ::axum::extract::{Query, State};
-use ::axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
-use ::axum::response::{IntoResponse, Response};
-use ::axum::http::StatusCode;
-pub use crate::ws::server::{SendError, ServerConfig, SessionHandle, Shutdown, serve};
-pub use crate::ws::{AuthError, Credentials};
+use crate::rt::server::SessionHandle;
+pub use crate::rt::server::{
+    serve, Frame, HandlerError, Router, SendError, ServerConfig, Shutdown,
+};
+pub use crate::rt::{AuthError, CloseCode, Credentials};
 /// Where the socket is mounted: the channel address.
 pub const ADDRESS: &str = "/agent-vb-mw/ws/agent-vb";
 /// Query parameters the handshake must carry (checked before the upgrade: 401 when missing).
@@ -15,6 +14,9 @@ pub const REQUIRED_QUERY: &[&str] = &["token"];
 /// Query parameters the handshake may carry.
 pub const OPTIONAL_QUERY: &[&str] = &["signature"];
 /// What the application implements. Regeneration never touches it.
+///
+/// Messages of one session are handled one at a time, in order; what is pushed to that
+/// session meanwhile waits in its queue. Spawn a task for long work.
 pub trait Handler: Send + Sync + 'static {
     /// What `authenticate` learns about the client, handed to `on_connect`.
     type Auth: Send + 'static;
@@ -34,18 +36,22 @@ pub trait Handler: Send + Sync + 'static {
         let _ = (session, auth);
         async {}
     }
-    /// Handles message `getVerification`.
+    /// Handles message `getVerification`. An `Err` is answered on the error channel (or with a close) and logged.
     fn on_get_verification(
         &self,
         session: &Session,
         message: super::GetVerificationPayload,
-    ) -> impl ::std::future::Future<Output = ()> + Send;
-    /// Handles message `getEcho`.
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), HandlerError>,
+    > + Send;
+    /// Handles message `getEcho`. An `Err` is answered on the error channel (or with a close) and logged.
     fn on_get_echo(
         &self,
         session: &Session,
         message: super::GetEchoPayload,
-    ) -> impl ::std::future::Future<Output = ()> + Send;
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), HandlerError>,
+    > + Send;
     /// A session ended.
     fn on_close(
         &self,
@@ -61,16 +67,15 @@ pub struct Session {
     handle: SessionHandle,
 }
 impl Session {
+    /// A process-unique id.
     pub fn id(&self) -> u64 {
         self.handle.id()
     }
-    pub fn handle(&self) -> &SessionHandle {
-        &self.handle
-    }
-    /// Closes the session with a close code (see `crate::ws::close_code`).
-    pub fn close(&self, code: u16, reason: &str) {
+    /// Closes the session with `code` and `reason`, after the messages already queued.
+    pub fn close(&self, code: CloseCode, reason: &str) {
         self.handle.close(code, reason)
     }
+    /// Whether the session has ended.
     pub fn is_closed(&self) -> bool {
         self.handle.is_closed()
     }
@@ -78,103 +83,128 @@ impl Session {
     /// and closes the session (see [`SendError::QueueFull`]).
     pub fn send(
         &self,
-        message: &super::ServerMessage,
+        message: super::ServerMessage,
     ) -> ::std::result::Result<(), SendError> {
-        self.handle.send_json(message)
+        self.handle.send_json(&message)
     }
     /// Queues a message, waiting while the queue is full (backpressure).
     pub async fn send_wait(
         &self,
-        message: &super::ServerMessage,
+        message: super::ServerMessage,
     ) -> ::std::result::Result<(), SendError> {
-        self.handle.send_json_wait(message).await
+        self.handle.send_json_wait(&message).await
+    }
+    /// Encodes a message once, to push it to many sessions with [`Session::send_frame`].
+    pub fn encode(
+        message: &super::ServerMessage,
+    ) -> ::std::result::Result<Frame, SendError> {
+        ::std::result::Result::Ok(Frame::json(message)?)
+    }
+    /// Queues a message encoded with [`Session::encode`].
+    pub fn send_frame(&self, frame: &Frame) -> ::std::result::Result<(), SendError> {
+        self.handle.send_frame(frame)
     }
     /// Queues a `verification` message.
     pub fn send_verification(
         &self,
         message: super::Verification,
     ) -> ::std::result::Result<(), SendError> {
-        self.send(&super::ServerMessage::Verification(message))
+        self.send(super::ServerMessage::Verification(message))
     }
     /// Queues a `status` message.
     pub fn send_status(
         &self,
         message: super::CallStatus,
     ) -> ::std::result::Result<(), SendError> {
-        self.send(&super::ServerMessage::Status(message))
+        self.send(super::ServerMessage::Status(message))
     }
     /// Queues a `ttsDetection` message.
     pub fn send_tts_detection(
         &self,
         message: super::TtsDetection,
     ) -> ::std::result::Result<(), SendError> {
-        self.send(&super::ServerMessage::TtsDetection(message))
+        self.send(super::ServerMessage::TtsDetection(message))
     }
     /// Queues a `blocklistDetection` message.
     pub fn send_blocklist_detection(
         &self,
         message: super::BlocklistDetection,
     ) -> ::std::result::Result<(), SendError> {
-        self.send(&super::ServerMessage::BlocklistDetection(message))
+        self.send(super::ServerMessage::BlocklistDetection(message))
     }
     /// Queues a `enoughSpeech` message.
     pub fn send_enough_speech(
         &self,
         message: super::EnoughSpeech,
     ) -> ::std::result::Result<(), SendError> {
-        self.send(&super::ServerMessage::EnoughSpeech(message))
+        self.send(super::ServerMessage::EnoughSpeech(message))
     }
     /// Queues a `voiceInfo` message.
     pub fn send_voice_info(
         &self,
         message: super::VoiceInfo,
     ) -> ::std::result::Result<(), SendError> {
-        self.send(&super::ServerMessage::VoiceInfo(message))
+        self.send(super::ServerMessage::VoiceInfo(message))
     }
     /// Queues a `aniValidationResults` message.
     pub fn send_ani_validation_results(
         &self,
         message: super::AniValidationResults,
     ) -> ::std::result::Result<(), SendError> {
-        self.send(&super::ServerMessage::AniValidationResults(message))
+        self.send(super::ServerMessage::AniValidationResults(message))
     }
     /// Queues a `error` message.
     pub fn send_error(
         &self,
         message: super::ErrorData,
     ) -> ::std::result::Result<(), SendError> {
-        self.send(&super::ServerMessage::Error(message))
+        self.send(super::ServerMessage::Error(message))
     }
     /// Queues a `debug` message.
     pub fn send_debug(
         &self,
         message: super::DebugMessage,
     ) -> ::std::result::Result<(), SendError> {
-        self.send(&super::ServerMessage::Debug(message))
+        self.send(super::ServerMessage::Debug(message))
     }
 }
 struct Dispatcher<H> {
     handler: Arc<H>,
 }
-impl<H: Handler> crate::ws::server::Protocol for Dispatcher<H> {
+impl<H: Handler> crate::rt::server::Protocol for Dispatcher<H> {
+    type Auth = H::Auth;
+    fn authenticate(
+        &self,
+        credentials: &Credentials,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<H::Auth, AuthError>,
+    > + Send {
+        self.handler.authenticate(credentials)
+    }
+    fn on_connect(
+        &self,
+        handle: &SessionHandle,
+        auth: H::Auth,
+    ) -> impl ::std::future::Future<Output = ()> + Send {
+        let session = Session { handle: handle.clone() };
+        async move { self.handler.on_connect(&session, auth).await }
+    }
     async fn on_text(
         &self,
         handle: &SessionHandle,
-        text: ::std::string::String,
-    ) -> ::std::result::Result<(), ::std::string::String> {
-        let message: super::ClientMessage = ::serde_json::from_str(&text)
-            .map_err(|e| ::std::format!("invalid message: {e}"))?;
+        text: &str,
+    ) -> ::std::result::Result<(), HandlerError> {
+        let message: super::ClientMessage = ::serde_json::from_str(text)
+            .map_err(|e| HandlerError::new(::std::format!("invalid message: {e}")))?;
         let session = Session { handle: handle.clone() };
         match message {
             super::ClientMessage::GetVerification(message) => {
-                <H as Handler>::on_get_verification(&self.handler, &session, message)
-                    .await
+                self.handler.on_get_verification(&session, message).await
             }
             super::ClientMessage::GetEcho(message) => {
-                <H as Handler>::on_get_echo(&self.handler, &session, message).await
+                self.handler.on_get_echo(&session, message).await
             }
         }
-        ::std::result::Result::Ok(())
     }
     fn error_message(
         &self,
@@ -194,75 +224,20 @@ impl<H: Handler> crate::ws::server::Protocol for Dispatcher<H> {
         handle: &SessionHandle,
     ) -> impl ::std::future::Future<Output = ()> + Send {
         let session = Session { handle: handle.clone() };
-        async move { <H as Handler>::on_close(&self.handler, &session).await }
+        async move { self.handler.on_close(&session).await }
     }
-}
-struct ServerState<H> {
-    handler: Arc<H>,
-    config: ServerConfig,
-    shutdown: Shutdown,
-}
-async fn upgrade<H: Handler>(
-    State(state): State<Arc<ServerState<H>>>,
-    Query(
-        query,
-    ): Query<::std::collections::BTreeMap<::std::string::String, ::std::string::String>>,
-    ws: ::std::result::Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
-) -> Response {
-    let credentials = Credentials { query };
-    for name in REQUIRED_QUERY {
-        if credentials.get(name).is_none() {
-            return (
-                StatusCode::UNAUTHORIZED,
-                ::std::format!("missing query parameter `{name}`"),
-            )
-                .into_response();
-        }
-    }
-    let auth = match <H as Handler>::authenticate(&state.handler, &credentials).await {
-        ::std::result::Result::Ok(auth) => auth,
-        ::std::result::Result::Err(e) => {
-            return (StatusCode::UNAUTHORIZED, e.0).into_response();
-        }
-    };
-    let ws = match ws {
-        ::std::result::Result::Ok(ws) => ws,
-        ::std::result::Result::Err(rejection) => return rejection.into_response(),
-    };
-    ws.max_message_size(state.config.max_message_size)
-        .max_frame_size(state.config.max_frame_size)
-        .read_buffer_size(state.config.read_buffer_size)
-        .write_buffer_size(state.config.write_buffer_size)
-        .on_upgrade(move |socket| async move {
-            let (handle, queue) = SessionHandle::new(state.config.outbound_queue);
-            let session = Session { handle: handle.clone() };
-            <H as Handler>::on_connect(&state.handler, &session, auth).await;
-            let protocol = Arc::new(Dispatcher {
-                handler: state.handler.clone(),
-            });
-            crate::ws::server::run_session(
-                    socket,
-                    protocol,
-                    handle,
-                    queue,
-                    state.config.clone(),
-                    state.shutdown.clone(),
-                )
-                .await;
-        })
 }
 /// The socket mounted at [`ADDRESS`]; merge several routers to serve several sockets on one port.
 pub fn router<H: Handler>(
     handler: Arc<H>,
     config: ServerConfig,
     shutdown: Shutdown,
-) -> ::axum::Router {
-    let state = Arc::new(ServerState {
-        handler,
+) -> Router {
+    crate::rt::server::route(
+        ADDRESS,
+        REQUIRED_QUERY,
+        Arc::new(Dispatcher { handler }),
         config,
         shutdown,
-    });
-    ::axum::Router::new()
-        .route(ADDRESS, ::axum::routing::get(upgrade::<H>))
-        .with_state(state)
+    )
 }

@@ -17,7 +17,7 @@ fn agent_assist_start_call_start_payload() {
     let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
         .expect("wire text is JSON");
     assert!(
-        crate ::support::json_eq(& expected, & encoded),
+        crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `callStart` of message `agentAssistStart` should re-encode unchanged"
     );
@@ -36,7 +36,7 @@ fn agent_assist_end_call_end_payload() {
     let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
         .expect("wire text is JSON");
     assert!(
-        crate ::support::json_eq(& expected, & encoded),
+        crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `callEnd` of message `agentAssistEnd` should re-encode unchanged"
     );
@@ -55,7 +55,7 @@ fn agent_assist_step_step_event_payload() {
     let encoded: ::serde_json::Value = ::serde_json::from_str(&wire)
         .expect("wire text is JSON");
     assert!(
-        crate ::support::json_eq(& expected, & encoded),
+        crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `stepEvent` of message `agentAssistStep` should re-encode unchanged"
     );

@@ -33,7 +33,7 @@ pub struct AgentAssistRecordFields {
     #[serde(
         default,
         skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "crate::support::double_option"
+        deserialize_with = "crate::rt::double_option"
     )]
     pub connection_id: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
@@ -65,14 +65,14 @@ pub struct AgentAssistRecordFields {
     #[serde(
         default,
         skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "crate::support::double_option"
+        deserialize_with = "crate::rt::double_option"
     )]
     pub stream_end_timestamp: ::std::option::Option<::std::option::Option<i64>>,
     /// Duration of the stream, in milliseconds, calculated automatically when `stream_end_timestamp` is set. Can be null or absent before that.
     #[serde(
         default,
         skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "crate::support::double_option"
+        deserialize_with = "crate::rt::double_option"
     )]
     pub stream_duration: ::std::option::Option<::std::option::Option<i64>>,
     /// Origin of the conversation.
@@ -182,7 +182,7 @@ pub struct AgentAssistStart {
     #[serde(
         default,
         skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "crate::support::double_option"
+        deserialize_with = "crate::rt::double_option"
     )]
     pub connection_id: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
@@ -214,14 +214,14 @@ pub struct AgentAssistStart {
     #[serde(
         default,
         skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "crate::support::double_option"
+        deserialize_with = "crate::rt::double_option"
     )]
     pub stream_end_timestamp: ::std::option::Option<::std::option::Option<i64>>,
     /// Duration of the stream, in milliseconds, calculated automatically when `stream_end_timestamp` is set. Can be null or absent before that.
     #[serde(
         default,
         skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "crate::support::double_option"
+        deserialize_with = "crate::rt::double_option"
     )]
     pub stream_duration: ::std::option::Option<::std::option::Option<i64>>,
     /// Origin of the conversation.
@@ -291,7 +291,7 @@ pub struct AgentAssistStep {
     #[serde(
         default,
         skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "crate::support::double_option"
+        deserialize_with = "crate::rt::double_option"
     )]
     pub connection_id: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
@@ -323,14 +323,14 @@ pub struct AgentAssistStep {
     #[serde(
         default,
         skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "crate::support::double_option"
+        deserialize_with = "crate::rt::double_option"
     )]
     pub stream_end_timestamp: ::std::option::Option<::std::option::Option<i64>>,
     /// Duration of the stream, in milliseconds, calculated automatically when `stream_end_timestamp` is set. Can be null or absent before that.
     #[serde(
         default,
         skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "crate::support::double_option"
+        deserialize_with = "crate::rt::double_option"
     )]
     pub stream_duration: ::std::option::Option<::std::option::Option<i64>>,
     /// Origin of the conversation.
@@ -586,7 +586,7 @@ pub struct Antifraud {
     #[serde(
         default,
         skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "crate::support::double_option"
+        deserialize_with = "crate::rt::double_option"
     )]
     pub liveness_detection: ::std::option::Option<
         ::std::option::Option<LivenessDetection>,
@@ -595,7 +595,7 @@ pub struct Antifraud {
     #[serde(
         default,
         skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "crate::support::double_option"
+        deserialize_with = "crate::rt::double_option"
     )]
     pub blocklist: ::std::option::Option<::std::option::Option<BlocklistMatch>>,
     /// Result of the ANI (caller number) validation.
@@ -699,7 +699,7 @@ pub struct BlocklistMatch {
     #[serde(
         default,
         skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "crate::support::double_option"
+        deserialize_with = "crate::rt::double_option"
     )]
     pub fraudster_id: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
@@ -760,7 +760,7 @@ pub struct AgentAssistEnd {
     #[serde(
         default,
         skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "crate::support::double_option"
+        deserialize_with = "crate::rt::double_option"
     )]
     pub connection_id: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
@@ -792,14 +792,14 @@ pub struct AgentAssistEnd {
     #[serde(
         default,
         skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "crate::support::double_option"
+        deserialize_with = "crate::rt::double_option"
     )]
     pub stream_end_timestamp: ::std::option::Option<::std::option::Option<i64>>,
     /// Duration of the stream, in milliseconds, calculated automatically when `stream_end_timestamp` is set. Can be null or absent before that.
     #[serde(
         default,
         skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "crate::support::double_option"
+        deserialize_with = "crate::rt::double_option"
     )]
     pub stream_duration: ::std::option::Option<::std::option::Option<i64>>,
     /// Origin of the conversation.

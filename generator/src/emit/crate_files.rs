@@ -8,6 +8,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde::Serialize;
 
+use super::runtime::{RuntimeSource, Uses};
 use super::rust::{self, docs};
 use crate::diag::{Code, Diagnostic, Errors, Result};
 use crate::ir::{Ir, IrDocument, Kind, Ty};
@@ -55,8 +56,8 @@ fn render(env: &Environment<'_>, name: &str, ctx: impl Serialize) -> Result<Stri
 
 #[derive(Serialize)]
 struct Dependency {
-    name: &'static str,
-    spec: &'static str,
+    name: String,
+    spec: String,
 }
 
 fn uses(ir: &Ir, wanted: &Ty) -> bool {
@@ -79,8 +80,8 @@ fn uses(ir: &Ir, wanted: &Ty) -> bool {
 
 #[derive(Serialize)]
 struct Feature {
-    name: &'static str,
-    enables: Vec<&'static str>,
+    name: String,
+    enables: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -97,26 +98,14 @@ fn has_kafka(ir: &Ir) -> bool {
     ir.documents.iter().any(|d| !d.kafka.is_empty())
 }
 
-/// Cargo features, all on by default: `server` and `client` when a document has WebSocket
-/// servers, `kafka` when one has Kafka topics.
-fn features(ir: &Ir) -> Vec<Feature> {
-    let (sockets, kafka) = (has_sockets(ir), has_kafka(ir));
-    let mut default = Vec::new();
-    let mut out = Vec::new();
-    if sockets {
-        default.extend(["server", "client"]);
-        out.push(Feature { name: "server", enables: vec!["dep:axum", "dep:tokio", "dep:futures-util"] });
-        out.push(Feature { name: "client", enables: vec!["dep:tokio", "dep:tokio-tungstenite", "dep:futures-util"] });
-        out.push(Feature { name: "tls", enables: vec!["client", "tokio-tungstenite/rustls-tls-webpki-roots"] });
-    }
-    if kafka {
-        default.push("kafka");
-        out.push(Feature { name: "kafka", enables: vec!["dep:rdkafka", "dep:tokio", "dep:futures-util"] });
-    }
-    if !out.is_empty() {
-        out.insert(0, Feature { name: "default", enables: default });
-    }
-    out
+fn runtime_uses(ir: &Ir) -> Uses {
+    Uses { sockets: has_sockets(ir), kafka: has_kafka(ir) }
+}
+
+/// Cargo features, none on by default: `server` and `client` (and `tls`) when a document has
+/// WebSocket servers, `kafka` when one has Kafka topics.
+fn features(ir: &Ir, runtime: &RuntimeSource) -> Vec<Feature> {
+    runtime.features(runtime_uses(ir)).into_iter().map(|(name, enables)| Feature { name, enables }).collect()
 }
 
 fn examples(ir: &Ir) -> Vec<Example> {
@@ -133,30 +122,27 @@ fn examples(ir: &Ir) -> Vec<Example> {
     out
 }
 
-fn dependencies(ir: &Ir) -> Vec<Dependency> {
-    let mut deps = vec![
-        Dependency { name: "serde", spec: r#"{ version = "1", features = ["derive"] }"# },
-        Dependency { name: "serde_json", spec: r#""1""# },
-    ];
+fn dependencies(ir: &Ir, runtime: &RuntimeSource) -> Vec<Dependency> {
+    let mut deps: BTreeMap<String, String> = runtime.dependencies(runtime_uses(ir)).into_iter().collect();
+    deps.insert("serde".into(), r#"{ version = "1", features = ["derive"] }"#.into());
+    deps.insert("serde_json".into(), r#""1""#.into());
     if uses(ir, &Ty::DateTime) {
-        deps.insert(0, Dependency { name: "chrono", spec: r#"{ version = "0.4", default-features = false, features = ["serde", "std"] }"# });
+        deps.insert("chrono".into(), r#"{ version = "0.4", default-features = false, features = ["serde", "std"] }"#.into());
     }
     if uses(ir, &Ty::Uuid) {
-        deps.push(Dependency { name: "uuid", spec: r#"{ version = "1", features = ["serde"] }"# });
+        deps.insert("uuid".into(), r#"{ version = "1", features = ["serde"] }"#.into());
     }
-    if has_sockets(ir) || has_kafka(ir) {
-        deps.push(Dependency { name: "futures-util", spec: r#"{ version = "0.3", default-features = false, features = ["sink", "std"], optional = true }"# });
-        deps.push(Dependency { name: "tokio", spec: r#"{ version = "1", features = ["macros", "net", "rt-multi-thread", "signal", "sync", "time"], optional = true }"# });
+    deps.into_iter().map(|(name, spec)| Dependency { name, spec }).collect()
+}
+
+/// What the examples need beyond the crate's own dependencies.
+fn dev_dependencies(ir: &Ir) -> Vec<Dependency> {
+    let uses = runtime_uses(ir);
+    if !uses.sockets && !uses.kafka {
+        return Vec::new();
     }
-    if has_kafka(ir) {
-        deps.push(Dependency { name: "rdkafka", spec: r#"{ version = "0.39", default-features = false, features = ["tokio"], optional = true }"# });
-    }
-    if has_sockets(ir) {
-        deps.insert(0, Dependency { name: "axum", spec: r#"{ version = "0.8", default-features = false, features = ["ws", "query", "tokio", "http1"], optional = true }"# });
-        deps.push(Dependency { name: "tokio-tungstenite", spec: r#"{ version = "0.29", optional = true }"# });
-    }
-    deps.sort_by_key(|d| d.name);
-    deps
+    let spec = r#"{ version = "1", features = ["macros", "net", "rt-multi-thread", "signal", "sync", "time"] }"#;
+    vec![Dependency { name: "tokio".into(), spec: spec.into() }]
 }
 
 fn to_string(tokens: TokenStream, path: &str) -> Result<String> {
@@ -229,26 +215,19 @@ fn registry_schemas(set: &crate::load::SourceSet, ir: &Ir) -> Result<BTreeMap<Pa
 }
 
 /// Renders every file of the crate.
-pub fn crate_files(set: &crate::load::SourceSet, ir: &Ir, crate_name: &str, templates: Option<&Path>) -> Result<BTreeMap<PathBuf, String>> {
+pub fn crate_files(
+    set: &crate::load::SourceSet,
+    ir: &Ir,
+    crate_name: &str,
+    templates: Option<&Path>,
+    runtime: &RuntimeSource,
+) -> Result<BTreeMap<PathBuf, String>> {
     let env = environment(templates)?;
     let mut files = super::docs::files(&env, set, ir, crate_name)?;
     files.extend(registry_schemas(set, ir)?);
     let modules: Vec<syn::Ident> = ir.documents.iter().map(|d| format_ident!("{}", d.module)).collect();
     let titles: Vec<String> = ir.documents.iter().map(|d| format!(" `{}`: {}.", d.module, d.spec.info.title)).collect();
-    let ws = has_sockets(ir).then(|| {
-        quote! {
-            /// WebSocket runtime shared by the generated servers and clients.
-            #[cfg(any(feature = "server", feature = "client"))]
-            pub mod ws;
-        }
-    });
-    let kafka = has_kafka(ir).then(|| {
-        quote! {
-            /// Kafka runtime shared by the generated producers and consumers.
-            #[cfg(feature = "kafka")]
-            pub mod kafka;
-        }
-    });
+    let runtime_items = runtime.root_items();
     let lib = quote! {
         //! Typed messages generated from AsyncAPI documents by asyncapi-codegen.
         //!
@@ -265,22 +244,13 @@ pub fn crate_files(set: &crate::load::SourceSet, ir: &Ir, crate_name: &str, temp
             rustdoc::invalid_html_tags
         )]
         #(pub mod #modules;)*
-        #[doc(hidden)]
-        pub mod support;
-        #ws
-        #kafka
+        #runtime_items
     };
     files.insert(PathBuf::from("src/lib.rs"), to_string(lib, "src/lib.rs")?);
-    files.insert(PathBuf::from("src/support.rs"), to_string(rust::support::emit(), "src/support.rs")?);
-    if has_sockets(ir) {
-        files.insert(PathBuf::from("src/ws.rs"), to_string(rust::ws_runtime::emit(), "src/ws.rs")?);
-    }
+    files.extend(runtime.files(&crate_name.replace('-', "_")));
     if let Some((mock, tail)) = rust::socket_examples::emit(ir, crate_name) {
         files.insert(PathBuf::from("examples/mock-server.rs"), to_string(mock, "examples/mock-server.rs")?);
         files.insert(PathBuf::from("examples/tail.rs"), to_string(tail, "examples/tail.rs")?);
-    }
-    if has_kafka(ir) {
-        files.insert(PathBuf::from("src/kafka.rs"), format!("{}\n{}", rust::HEADER, rust::kafka::RUNTIME));
     }
     for doc in &ir.documents {
         if let Some(examples) = rust::kafka_examples::emit(doc, crate_name) {
@@ -313,11 +283,16 @@ pub fn crate_files(set: &crate::load::SourceSet, ir: &Ir, crate_name: &str, temp
     .replace('"', "'");
     let version = if ir.documents.len() == 1 { ir.documents[0].spec.info.version.clone() } else { String::from("0.1.0") };
     let version = if version.split('.').count() == 3 && version.split('.').all(|p| p.parse::<u64>().is_ok()) { version } else { String::from("0.1.0") };
-    let (features, examples) = (features(ir), examples(ir));
+    let (features, examples) = (features(ir, runtime), examples(ir));
+    let vendored = *runtime == RuntimeSource::Vendored;
     let cargo = render(
         &env,
         "crate/Cargo.toml.j2",
-        minijinja::context! { crate_name, version, description, dependencies => dependencies(ir), features, examples },
+        minijinja::context! {
+            crate_name, version, description, features, examples,
+            dependencies => dependencies(ir, runtime),
+            dev_dependencies => dev_dependencies(ir),
+        },
     )?;
     files.insert(PathBuf::from("Cargo.toml"), cargo);
     #[derive(Serialize)]
@@ -341,7 +316,7 @@ pub fn crate_files(set: &crate::load::SourceSet, ir: &Ir, crate_name: &str, temp
             types: d.types.len(),
         })
         .collect();
-    let readme = render(&env, "crate/README.md.j2", minijinja::context! { crate_name, documents => rows, features, examples })?;
+    let readme = render(&env, "crate/README.md.j2", minijinja::context! { crate_name, documents => rows, features, examples, vendored })?;
     files.insert(PathBuf::from("README.md"), readme);
     Ok(files)
 }

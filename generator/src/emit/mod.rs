@@ -2,4 +2,5 @@
 
 pub mod crate_files;
 pub mod docs;
+pub mod runtime;
 pub mod rust;

@@ -133,7 +133,7 @@ fn is_json_schema_format(format: &str) -> bool {
 /// Lowers read documents into the IR.
 pub fn build(set: &SourceSet, docs: Vec<Document>, options: &IrOptions) -> Result<Ir> {
     let mut errors = Vec::new();
-    let mut modules = naming::Scope::with_reserved(&["support", "ws", "kafka"]);
+    let mut modules = naming::Scope::with_reserved(&["rt", "runtime"]);
     let mut documents = Vec::new();
     let mut warnings = Vec::new();
     for doc in docs {

@@ -35,7 +35,7 @@ fn round_trip(doc: &IrDocument, test: &str, ty: &Ty, value: &Value, what: &str, 
             let decoded: #t = ::serde_json::from_value(expected.clone()).expect(#decode_msg);
             let wire = ::serde_json::to_string(&decoded).expect("encodes");
             let encoded: ::serde_json::Value = ::serde_json::from_str(&wire).expect("wire text is JSON");
-            assert!(crate::support::json_eq(&expected, &encoded), "{}\nexpected: {expected}\nencoded:  {encoded}", #equal_msg);
+            assert!(crate::rt::json_eq(&expected, &encoded), "{}\nexpected: {expected}\nencoded:  {encoded}", #equal_msg);
         }
     }
 }
@@ -68,8 +68,8 @@ fn kafka_headers(doc: &IrDocument, test: &str, ty: &Ty, value: &Value, what: &st
         #ignore
         fn #name() {
             let headers: #t = ::serde_json::from_str(#json).expect("headers decode");
-            let wire = crate::kafka::KafkaHeaders::to_kafka(&headers).expect("headers encode");
-            let back: #t = crate::kafka::KafkaHeaders::from_kafka(&wire).expect(#msg);
+            let wire = crate::rt::kafka::KafkaHeaders::to_kafka(&headers).expect("headers encode");
+            let back: #t = crate::rt::kafka::KafkaHeaders::from_kafka(&wire).expect(#msg);
             assert_eq!(::serde_json::to_value(&back).expect("encodes"), ::serde_json::to_value(&headers).expect("encodes"), #msg);
         }
     }

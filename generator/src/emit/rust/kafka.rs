@@ -1,6 +1,6 @@
 //! Kafka bindings per document: topic specs from the bindings, a typed producer with one send per
-//! message, and a typed consumer per topic. The shared machinery is the crate's `kafka` module
-//! (`runtime/kafka.rs`).
+//! message, and a typed consumer per topic. The shared machinery is in the runtime crate
+//! (`asyncapi-runtime`, feature `kafka`).
 
 use heck::{ToShoutySnakeCase, ToSnakeCase};
 use proc_macro2::TokenStream;
@@ -11,9 +11,6 @@ use crate::ir::kafka::{KafkaTopic, KeySource};
 use crate::ir::naming::{type_name, Scope};
 use crate::ir::{IrDocument, IrMessage, Kind, Tagging, Ty, TypeId};
 use crate::spec::is_kafka_protocol;
-
-/// The runtime module, emitted as `src/kafka.rs` when a document has Kafka topics.
-pub const RUNTIME: &str = include_str!("runtime/kafka.rs");
 
 /// The bootstrap servers of the document's first Kafka server, variables at their defaults.
 pub fn default_brokers(doc: &IrDocument) -> Option<String> {
@@ -71,7 +68,7 @@ fn key_expr(key: &KeySource) -> TokenStream {
         KeySource::None => quote!(::std::option::Option::None),
         KeySource::Field { rust, .. } => {
             let f = format_ident!("{}", rust);
-            quote!(crate::kafka::key_text(&record.#f))
+            quote!(crate::rt::kafka::key_text(&record.#f))
         }
         KeySource::Const(value) => quote!(::std::option::Option::Some(::std::string::String::from(#value))),
         KeySource::Explicit => quote!(::std::option::Option::Some(key.into())),
@@ -120,20 +117,20 @@ fn send_method(doc: &IrDocument, topic: &KafkaTopic, mi: usize, key: &KeySource,
     let key_value = key_expr(key);
     let key_param = (*key == KeySource::Explicit).then(|| quote!(key: impl ::std::convert::Into<::std::string::String>,));
     let (headers_param, headers_value) = match headers_param(doc, m) {
-        HeadersParam::None => (None, quote!(crate::kafka::Headers::new())),
+        HeadersParam::None => (None, quote!(crate::rt::kafka::Headers::new())),
         HeadersParam::Typed(id) => {
             let h = ty_path(doc, &Ty::Named(id), false, &prefix);
             (
                 Some(quote!(headers: &#h,)),
-                quote!(match crate::kafka::KafkaHeaders::to_kafka(headers) {
+                quote!(match crate::rt::kafka::KafkaHeaders::to_kafka(headers) {
                     ::std::result::Result::Ok(headers) => headers,
                     ::std::result::Result::Err(e) => {
-                        return ::std::result::Result::Err(crate::kafka::SendError { record, failure: crate::kafka::SendFailure::Encode(e) })
+                        return ::std::result::Result::Err(crate::rt::kafka::SendError { record, failure: crate::rt::kafka::SendFailure::Encode(e) })
                     }
                 }),
             )
         }
-        HeadersParam::Raw => (Some(quote!(headers: crate::kafka::Headers,)), quote!(headers)),
+        HeadersParam::Raw => (Some(quote!(headers: crate::rt::kafka::Headers,)), quote!(headers)),
     };
     let label = m.name.as_deref().unwrap_or(&m.key);
     let summary = format!(" Sends `{label}` to `{topic_name}` and waits for the broker's confirmation.");
@@ -143,7 +140,7 @@ fn send_method(doc: &IrDocument, topic: &KafkaTopic, mi: usize, key: &KeySource,
         ///
         #[doc = #key_line]
         /// On failure the record comes back in the error.
-        pub async fn #method(&self, record: #ty, #key_param #headers_param) -> ::std::result::Result<crate::kafka::Delivered, crate::kafka::SendError<#ty>> {
+        pub async fn #method(&self, record: #ty, #key_param #headers_param) -> ::std::result::Result<crate::rt::kafka::Delivered, crate::rt::kafka::SendError<#ty>> {
             let key = #key_value;
             let headers = #headers_value;
             self.inner.send_value(record, #topic_name, key, headers).await
@@ -174,7 +171,7 @@ fn batch_impl(doc: &IrDocument, topic: &KafkaTopic) -> Option<TokenStream> {
     let union = format_ident!("{}", doc.type_def(union_id).name);
     let topic_name = &topic.name;
     Some(quote! {
-        impl crate::kafka::KafkaMessage for super::#union {
+        impl crate::rt::kafka::KafkaMessage for super::#union {
             fn topic(&self) -> &'static str {
                 #topic_name
             }
@@ -200,7 +197,7 @@ fn headers_impls(doc: &IrDocument) -> Vec<TokenStream> {
             let strings: Vec<&str> = st.fields.iter().filter(|f| is_string_like(doc, &f.ty)).map(|f| f.wire.as_str()).collect();
             let name = format_ident!("{}", doc.type_def(id).name);
             out.push(quote! {
-                impl crate::kafka::KafkaHeaders for super::#name {
+                impl crate::rt::kafka::KafkaHeaders for super::#name {
                     const STRING_HEADERS: &'static [&'static str] = &[#(#strings),*];
                 }
             });
@@ -254,8 +251,17 @@ pub fn topic_consts(doc: &IrDocument) -> Vec<syn::Ident> {
 }
 
 /// The consumer aliases' names, in topic order (`None` when the topic has no decodable messages).
+/// Runtime types every document's `kafka` module re-exports, so applications need one path.
+const REEXPORTS: &[&str] = &[
+    "AdminError", "ConsumeError", "DecodeError", "Delivered", "Error", "ErrorCode", "Headers", "KafkaConfig", "KafkaHeaders",
+    "KafkaMessage", "Position", "RawRecord", "Received", "SendError", "SendFailure", "StartFrom", "TopicConsumer", "TopicMessage",
+    "TopicOverrides", "TopicStatus",
+];
+
 pub fn consumer_names(doc: &IrDocument) -> Vec<Option<syn::Ident>> {
-    let mut scope = Scope::with_reserved(&["Producer"]);
+    let mut reserved = vec!["Producer"];
+    reserved.extend_from_slice(REEXPORTS);
+    let mut scope = Scope::with_reserved(&reserved);
     doc.kafka.iter().map(|t| t.consumed.map(|_| format_ident!("{}", scope.claim(&format!("{}Consumer", type_name(&t.name)))))).collect()
 }
 
@@ -281,7 +287,7 @@ pub fn emit(doc: &IrDocument) -> Option<TokenStream> {
         let line = format!(" Topic `{name}`.");
         quote! {
             #[doc = #line]
-            pub const #c: crate::kafka::TopicSpec = crate::kafka::TopicSpec {
+            pub const #c: crate::rt::kafka::TopicSpec = crate::rt::kafka::TopicSpec {
                 name: #name,
                 partitions: #partitions,
                 replicas: #replicas,
@@ -307,53 +313,55 @@ pub fn emit(doc: &IrDocument) -> Option<TokenStream> {
         let line = format!(" Typed consumer of topic `{topic_name}`: yields [`super::{union}`] records.");
         let decode = tagged_decode(doc, t.consumed?);
         Some(quote! {
-            impl crate::kafka::TopicMessage for super::#union {
+            impl crate::rt::kafka::TopicMessage for super::#union {
                 const TOPIC: &'static str = #topic_name;
                 #decode
             }
             #[doc = #line]
-            pub type #alias = crate::kafka::TopicConsumer<super::#union>;
+            pub type #alias = crate::rt::kafka::TopicConsumer<super::#union>;
         })
     });
     let headers = headers_impls(doc);
+    let reexports = REEXPORTS.iter().map(|n| format_ident!("{}", n));
     Some(quote! {
         //! Kafka topics of this document, its typed producer, and a typed consumer per topic.
+        pub use crate::rt::kafka::{#(#reexports),*};
         #brokers
         #(#specs)*
         /// Every topic of the document.
-        pub const TOPICS: &[crate::kafka::TopicSpec] = &[#(#consts),*];
+        pub const TOPICS: &[crate::rt::kafka::TopicSpec] = &[#(#consts),*];
 
         /// Creates the document's topics with the partitions, replicas and configuration of the
         /// channel bindings; topics that exist are left alone.
-        pub async fn ensure_topics(config: &crate::kafka::KafkaConfig) -> ::std::result::Result<::std::vec::Vec<crate::kafka::TopicStatus>, crate::kafka::AdminError> {
-            crate::kafka::ensure_topics(config, TOPICS, crate::kafka::TopicOverrides::default()).await
+        pub async fn ensure_topics(config: &crate::rt::kafka::KafkaConfig) -> ::std::result::Result<::std::vec::Vec<crate::rt::kafka::TopicStatus>, crate::rt::kafka::AdminError> {
+            crate::rt::kafka::ensure_topics(config, TOPICS, crate::rt::kafka::TopicOverrides::default()).await
         }
 
         /// [`ensure_topics`] with partitions or replicas overridden, for clusters smaller than the
         /// bindings assume.
-        pub async fn ensure_topics_with(config: &crate::kafka::KafkaConfig, overrides: crate::kafka::TopicOverrides) -> ::std::result::Result<::std::vec::Vec<crate::kafka::TopicStatus>, crate::kafka::AdminError> {
-            crate::kafka::ensure_topics(config, TOPICS, overrides).await
+        pub async fn ensure_topics_with(config: &crate::rt::kafka::KafkaConfig, overrides: crate::rt::kafka::TopicOverrides) -> ::std::result::Result<::std::vec::Vec<crate::rt::kafka::TopicStatus>, crate::rt::kafka::AdminError> {
+            crate::rt::kafka::ensure_topics(config, TOPICS, overrides).await
         }
 
         /// Typed producer: one send per message, each completing on the broker's confirmation.
         #[derive(Clone, Debug)]
         pub struct Producer {
-            inner: crate::kafka::Producer,
+            inner: crate::rt::kafka::Producer,
         }
 
         impl Producer {
-            /// An idempotent producer with `acks=all` (see [`crate::kafka::PRODUCER_DEFAULTS`]).
-            pub fn new(config: &crate::kafka::KafkaConfig) -> ::std::result::Result<Self, crate::kafka::Error> {
-                ::std::result::Result::Ok(Self { inner: crate::kafka::Producer::new(config)? })
+            /// An idempotent producer with `acks=all` (`enable.idempotence=true`, `acks=all`).
+            pub fn new(config: &crate::rt::kafka::KafkaConfig) -> ::std::result::Result<Self, crate::rt::kafka::Error> {
+                ::std::result::Result::Ok(Self { inner: crate::rt::kafka::Producer::new(config)? })
             }
 
             /// The untyped producer underneath, for raw records and batches.
-            pub fn raw(&self) -> &crate::kafka::Producer {
+            pub fn raw(&self) -> &crate::rt::kafka::Producer {
                 &self.inner
             }
 
             /// Sends many records, pipelined, and reports the fate of each in input order.
-            pub async fn send_batch<M: crate::kafka::KafkaMessage>(&self, records: ::std::vec::Vec<M>) -> ::std::vec::Vec<::std::result::Result<crate::kafka::Delivered, crate::kafka::SendError<M>>> {
+            pub async fn send_batch<M: crate::rt::kafka::KafkaMessage>(&self, records: ::std::vec::Vec<M>) -> ::std::vec::Vec<::std::result::Result<crate::rt::kafka::Delivered, crate::rt::kafka::SendError<M>>> {
                 self.inner.send_batch(records).await
             }
 

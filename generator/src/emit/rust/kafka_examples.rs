@@ -89,7 +89,7 @@ fn produce(doc: &IrDocument, crate_ident: &syn::Ident) -> TokenStream {
                     quote!(&headers,),
                 )
             }
-            Some(_) => (quote!(), quote!(#crate_ident::kafka::Headers::new(),)),
+            Some(_) => (quote!(), quote!(#crate_ident::#module::kafka::Headers::new(),)),
             None => (quote!(), quote!()),
         };
         quote! {
@@ -134,7 +134,7 @@ fn produce(doc: &IrDocument, crate_ident: &syn::Ident) -> TokenStream {
             calls: usize,
             steps: usize,
             id_prefix: ::std::string::String,
-            overrides: #crate_ident::kafka::TopicOverrides,
+            overrides: #crate_ident::#module::kafka::TopicOverrides,
             properties: ::std::vec::Vec<(::std::string::String, ::std::string::String)>,
         }
 
@@ -199,7 +199,7 @@ fn produce(doc: &IrDocument, crate_ident: &syn::Ident) -> TokenStream {
                     return ::std::process::ExitCode::from(2);
                 }
             };
-            let mut config = #crate_ident::kafka::KafkaConfig::new(options.brokers.clone());
+            let mut config = #crate_ident::#module::kafka::KafkaConfig::new(options.brokers.clone());
             for (k, v) in &options.properties {
                 config = config.set(k.clone(), v.clone());
             }
@@ -270,7 +270,7 @@ fn consume(doc: &IrDocument, crate_ident: &syn::Ident) -> TokenStream {
         //! reading every partition) `--from earliest|latest` `--max N` (stop after N records)
         //! `--idle-ms N` (stop after N ms without records) `--set KEY=VALUE`.
 
-        use #crate_ident::kafka::{ConsumeError, KafkaConfig, StartFrom, TopicConsumer, TopicMessage};
+        use #crate_ident::#module::kafka::{ConsumeError, KafkaConfig, StartFrom, TopicConsumer, TopicMessage};
 
         #[derive(Clone)]
         struct Options {
@@ -325,7 +325,7 @@ fn consume(doc: &IrDocument, crate_ident: &syn::Ident) -> TokenStream {
             ::std::result::Result::Ok(options)
         }
 
-        type Printed = ::std::sync::Arc<::std::sync::Mutex<usize>>;
+        type Printed = ::std::sync::Arc<::tokio::sync::Mutex<usize>>;
 
         /// Reads one topic until `--idle-ms` passes without a record; stops the process at `--max`.
         async fn read<M: TopicMessage + ::std::fmt::Debug + Send + 'static>(config: KafkaConfig, options: Options, printed: Printed) -> ::std::result::Result<(), ::std::string::String> {
@@ -350,7 +350,7 @@ fn consume(doc: &IrDocument, crate_ident: &syn::Ident) -> TokenStream {
                         continue;
                     }
                     // One record at a time across topics, so `--max` counts exactly.
-                    let mut count = printed.lock().unwrap_or_else(::std::sync::PoisonError::into_inner);
+                    let mut count = printed.lock().await;
                     if options.max.is_some_and(|max| *count >= max) {
                         ::std::process::exit(0);
                     }
@@ -365,7 +365,7 @@ fn consume(doc: &IrDocument, crate_ident: &syn::Ident) -> TokenStream {
                         }
                         ::std::result::Result::Err(ConsumeError::Kafka(_)) => continue,
                     };
-                    if let ::std::result::Result::Err(e) = consumer.commit(&position) {
+                    if let ::std::result::Result::Err(e) = consumer.commit(&position).await {
                         eprintln!("commit {position}: {e}");
                     }
                     *count += 1;

@@ -7,8 +7,6 @@ pub mod kafka_examples;
 pub mod models;
 pub mod socket;
 pub mod socket_examples;
-pub mod support;
-pub mod ws_runtime;
 
 use proc_macro2::TokenStream;
 

@@ -118,7 +118,7 @@ fn emit_struct(doc: &IrDocument, name: &syn::Ident, docs: TokenStream, s: &Struc
             (true, false) => (inner, quote!()),
             (true, true) => (
                 quote!(::std::option::Option<#inner>),
-                quote!(#[serde(deserialize_with = "crate::support::required_nullable")]),
+                quote!(#[serde(deserialize_with = "crate::rt::required_nullable")]),
             ),
             (false, false) => (
                 quote!(::std::option::Option<#inner>),
@@ -126,7 +126,7 @@ fn emit_struct(doc: &IrDocument, name: &syn::Ident, docs: TokenStream, s: &Struc
             ),
             (false, true) => (
                 quote!(::std::option::Option<::std::option::Option<#inner>>),
-                quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none", deserialize_with = "crate::support::double_option")]),
+                quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none", deserialize_with = "crate::rt::double_option")]),
             ),
         };
         quote! { #fdoc #rename #attr pub #ident: #ty, }
@@ -398,7 +398,7 @@ fn emit_const(name: &syn::Ident, docs: TokenStream, value: &Value) -> TokenStrea
                 impl<'de> ::serde::Deserialize<'de> for #name {
                     fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
                         let found = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
-                        if crate::support::json_eq(&found, &Self::value()) {
+                        if crate::rt::json_eq(&found, &Self::value()) {
                             ::std::result::Result::Ok(Self)
                         } else {
                             ::std::result::Result::Err(<D::Error as ::serde::de::Error>::custom(::std::format!(#expected, found)))

@@ -1,5 +1,5 @@
 //! WebSocket servers and clients per document: handler traits, typed sessions, routes,
-//! typed clients, and the mock-server / tail examples. The shared machinery is in `ws_runtime`.
+//! typed clients. The shared machinery is in the runtime crate (`asyncapi-runtime`).
 
 use heck::ToSnakeCase;
 use proc_macro2::TokenStream;
@@ -189,34 +189,33 @@ fn server_items(e: &Endpoint<'_>, sup: &TokenStream) -> TokenStream {
     let method_decls = incoming.into_iter().flat_map(|u| u.variants.iter().zip(&methods)).map(|(v, method)| {
         let t = ty_path(doc, &v.ty, v.boxed, sup);
         let what = message(doc, &v.rust).map(|m| m.key.clone()).unwrap_or_default();
-        let note = format!(" Handles message `{what}`.");
+        let note = format!(" Handles message `{what}`. An `Err` is answered on the error channel (or with a close) and logged.");
         quote! {
             #[doc = #note]
-            fn #method(&self, session: &Session, message: #t) -> impl ::std::future::Future<Output = ()> + Send;
+            fn #method(&self, session: &Session, message: #t) -> impl ::std::future::Future<Output = ::std::result::Result<(), HandlerError>> + Send;
         }
     });
     let dispatch = match (&incoming_name, incoming) {
         (Some(name), Some(u)) => {
             let arms = u.variants.iter().zip(&methods).map(|(v, method)| {
                 let variant = format_ident!("{}", v.rust);
-                quote!(#sup #name::#variant(message) => <H as Handler>::#method(&self.handler, &session, message).await,)
+                quote!(#sup #name::#variant(message) => self.handler.#method(&session, message).await,)
             });
             quote! {
-                let message: #sup #name = ::serde_json::from_str(&text).map_err(|e| ::std::format!("invalid message: {e}"))?;
+                let message: #sup #name = ::serde_json::from_str(text).map_err(|e| HandlerError::new(::std::format!("invalid message: {e}")))?;
                 let session = Session { handle: handle.clone() };
                 match message { #(#arms)* }
-                ::std::result::Result::Ok(())
             }
         }
         _ => quote! {
             let _ = (handle, text);
-            ::std::result::Result::Err(::std::string::String::from("this socket accepts no messages from clients"))
+            ::std::result::Result::Err(HandlerError::new("this socket accepts no messages from clients"))
         },
     };
     let (send_all, send_methods) = match union(doc, e.outgoing) {
         Some((name, u)) => {
             let name = format_ident!("{}", name);
-            let mut scope = Scope::with_reserved(&["send", "send_wait", "id", "close", "handle", "is_closed"]);
+            let mut scope = Scope::with_reserved(&["send", "send_wait", "send_frame", "encode", "id", "close", "is_closed"]);
             let methods = u.variants.iter().map(|v| {
                 let method = format_ident!("{}", scope.claim(&format!("send_{}", v.rust.to_snake_case())));
                 let t = ty_path(doc, &v.ty, false, sup);
@@ -225,7 +224,7 @@ fn server_items(e: &Endpoint<'_>, sup: &TokenStream) -> TokenStream {
                 quote! {
                     #[doc = #note]
                     pub fn #method(&self, message: #t) -> ::std::result::Result<(), SendError> {
-                        self.send(&#wrapped)
+                        self.send(#wrapped)
                     }
                 }
             });
@@ -233,12 +232,20 @@ fn server_items(e: &Endpoint<'_>, sup: &TokenStream) -> TokenStream {
                 quote! {
                     /// Queues any message the server sends on this socket. A full queue fails at once
                     /// and closes the session (see [`SendError::QueueFull`]).
-                    pub fn send(&self, message: &#sup #name) -> ::std::result::Result<(), SendError> {
-                        self.handle.send_json(message)
+                    pub fn send(&self, message: #sup #name) -> ::std::result::Result<(), SendError> {
+                        self.handle.send_json(&message)
                     }
                     /// Queues a message, waiting while the queue is full (backpressure).
-                    pub async fn send_wait(&self, message: &#sup #name) -> ::std::result::Result<(), SendError> {
-                        self.handle.send_json_wait(message).await
+                    pub async fn send_wait(&self, message: #sup #name) -> ::std::result::Result<(), SendError> {
+                        self.handle.send_json_wait(&message).await
+                    }
+                    /// Encodes a message once, to push it to many sessions with [`Session::send_frame`].
+                    pub fn encode(message: &#sup #name) -> ::std::result::Result<Frame, SendError> {
+                        ::std::result::Result::Ok(Frame::json(message)?)
+                    }
+                    /// Queues a message encoded with [`Session::encode`].
+                    pub fn send_frame(&self, frame: &Frame) -> ::std::result::Result<(), SendError> {
+                        self.handle.send_frame(frame)
                     }
                 },
                 quote!(#(#methods)*),
@@ -250,13 +257,9 @@ fn server_items(e: &Endpoint<'_>, sup: &TokenStream) -> TokenStream {
     quote! {
         use ::std::sync::Arc;
 
-        use ::axum::extract::{Query, State};
-        use ::axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
-        use ::axum::response::{IntoResponse, Response};
-        use ::axum::http::StatusCode;
-
-        pub use crate::ws::server::{SendError, ServerConfig, SessionHandle, Shutdown, serve};
-        pub use crate::ws::{AuthError, Credentials};
+        use crate::rt::server::SessionHandle;
+        pub use crate::rt::server::{serve, Frame, HandlerError, Router, SendError, ServerConfig, Shutdown};
+        pub use crate::rt::{AuthError, CloseCode, Credentials};
 
         /// Where the socket is mounted: the channel address.
         pub const ADDRESS: &str = #address;
@@ -266,6 +269,9 @@ fn server_items(e: &Endpoint<'_>, sup: &TokenStream) -> TokenStream {
         pub const OPTIONAL_QUERY: &[&str] = &[#(#optional),*];
 
         /// What the application implements. Regeneration never touches it.
+        ///
+        /// Messages of one session are handled one at a time, in order; what is pushed to that
+        /// session meanwhile waits in its queue. Spawn a task for long work.
         pub trait Handler: Send + Sync + 'static {
             /// What `authenticate` learns about the client, handed to `on_connect`.
             type Auth: Send + 'static;
@@ -291,16 +297,15 @@ fn server_items(e: &Endpoint<'_>, sup: &TokenStream) -> TokenStream {
         }
 
         impl Session {
+            /// A process-unique id.
             pub fn id(&self) -> u64 {
                 self.handle.id()
             }
-            pub fn handle(&self) -> &SessionHandle {
-                &self.handle
-            }
-            /// Closes the session with a close code (see `crate::ws::close_code`).
-            pub fn close(&self, code: u16, reason: &str) {
+            /// Closes the session with `code` and `reason`, after the messages already queued.
+            pub fn close(&self, code: CloseCode, reason: &str) {
                 self.handle.close(code, reason)
             }
+            /// Whether the session has ended.
             pub fn is_closed(&self) -> bool {
                 self.handle.is_closed()
             }
@@ -312,8 +317,16 @@ fn server_items(e: &Endpoint<'_>, sup: &TokenStream) -> TokenStream {
             handler: Arc<H>,
         }
 
-        impl<H: Handler> crate::ws::server::Protocol for Dispatcher<H> {
-            async fn on_text(&self, handle: &SessionHandle, text: ::std::string::String) -> ::std::result::Result<(), ::std::string::String> {
+        impl<H: Handler> crate::rt::server::Protocol for Dispatcher<H> {
+            type Auth = H::Auth;
+            fn authenticate(&self, credentials: &Credentials) -> impl ::std::future::Future<Output = ::std::result::Result<H::Auth, AuthError>> + Send {
+                self.handler.authenticate(credentials)
+            }
+            fn on_connect(&self, handle: &SessionHandle, auth: H::Auth) -> impl ::std::future::Future<Output = ()> + Send {
+                let session = Session { handle: handle.clone() };
+                async move { self.handler.on_connect(&session, auth).await }
+            }
+            async fn on_text(&self, handle: &SessionHandle, text: &str) -> ::std::result::Result<(), HandlerError> {
                 #dispatch
             }
             fn error_message(&self, reason: &str) -> ::std::option::Option<::std::string::String> {
@@ -322,52 +335,13 @@ fn server_items(e: &Endpoint<'_>, sup: &TokenStream) -> TokenStream {
             }
             fn on_close(&self, handle: &SessionHandle) -> impl ::std::future::Future<Output = ()> + Send {
                 let session = Session { handle: handle.clone() };
-                async move { <H as Handler>::on_close(&self.handler, &session).await }
+                async move { self.handler.on_close(&session).await }
             }
-        }
-
-        struct ServerState<H> {
-            handler: Arc<H>,
-            config: ServerConfig,
-            shutdown: Shutdown,
-        }
-
-        async fn upgrade<H: Handler>(
-            State(state): State<Arc<ServerState<H>>>,
-            Query(query): Query<::std::collections::BTreeMap<::std::string::String, ::std::string::String>>,
-            ws: ::std::result::Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
-        ) -> Response {
-            let credentials = Credentials { query };
-            for name in REQUIRED_QUERY {
-                if credentials.get(name).is_none() {
-                    return (StatusCode::UNAUTHORIZED, ::std::format!("missing query parameter `{name}`")).into_response();
-                }
-            }
-            let auth = match <H as Handler>::authenticate(&state.handler, &credentials).await {
-                ::std::result::Result::Ok(auth) => auth,
-                ::std::result::Result::Err(e) => return (StatusCode::UNAUTHORIZED, e.0).into_response(),
-            };
-            let ws = match ws {
-                ::std::result::Result::Ok(ws) => ws,
-                ::std::result::Result::Err(rejection) => return rejection.into_response(),
-            };
-            ws.max_message_size(state.config.max_message_size)
-                .max_frame_size(state.config.max_frame_size)
-                .read_buffer_size(state.config.read_buffer_size)
-                .write_buffer_size(state.config.write_buffer_size)
-                .on_upgrade(move |socket| async move {
-                    let (handle, queue) = SessionHandle::new(state.config.outbound_queue);
-                    let session = Session { handle: handle.clone() };
-                    <H as Handler>::on_connect(&state.handler, &session, auth).await;
-                    let protocol = Arc::new(Dispatcher { handler: state.handler.clone() });
-                    crate::ws::server::run_session(socket, protocol, handle, queue, state.config.clone(), state.shutdown.clone()).await;
-                })
         }
 
         /// The socket mounted at [`ADDRESS`]; merge several routers to serve several sockets on one port.
-        pub fn router<H: Handler>(handler: Arc<H>, config: ServerConfig, shutdown: Shutdown) -> ::axum::Router {
-            let state = Arc::new(ServerState { handler, config, shutdown });
-            ::axum::Router::new().route(ADDRESS, ::axum::routing::get(upgrade::<H>)).with_state(state)
+        pub fn router<H: Handler>(handler: Arc<H>, config: ServerConfig, shutdown: Shutdown) -> Router {
+            crate::rt::server::route(ADDRESS, REQUIRED_QUERY, Arc::new(Dispatcher { handler }), config, shutdown)
         }
     }
 }
@@ -388,15 +362,15 @@ fn client_items(e: &Endpoint<'_>, sup: &TokenStream) -> TokenStream {
                 quote! {
                     #[doc = #note]
                     pub async fn #method(&self, message: #t) -> ::std::result::Result<(), ClientError> {
-                        self.send(&#wrapped).await
+                        self.send(#wrapped).await
                     }
                 }
             });
             (
                 quote! {
                     /// Sends any message the server accepts on this socket.
-                    pub async fn send(&self, message: &#sup #name) -> ::std::result::Result<(), ClientError> {
-                        self.raw.send_json(message).await
+                    pub async fn send(&self, message: #sup #name) -> ::std::result::Result<(), ClientError> {
+                        self.connection.send_json(&message).await
                     }
                 },
                 quote!(#(#methods)*),
@@ -428,21 +402,21 @@ fn client_items(e: &Endpoint<'_>, sup: &TokenStream) -> TokenStream {
                 quote! {
                     let value: ::serde_json::Value = match ::serde_json::from_str(&raw) {
                         ::std::result::Result::Ok(v) => v,
-                        ::std::result::Result::Err(e) => return ::std::result::Result::Err(ClientError::Decode { raw, error: e.to_string() }),
+                        ::std::result::Result::Err(error) => return ::std::result::Result::Err(ClientError::Decode { raw, error }),
                     };
                     #unknown
-                    ::serde_json::from_value(value).map(Incoming::Message).map_err(|e| ClientError::Decode { raw, error: e.to_string() })
+                    ::serde_json::from_value(value).map(Incoming::Message).map_err(|error| ClientError::Decode { raw, error })
                 },
             )
         }
         None => (
             quote!(::serde_json::Value),
-            quote!(::serde_json::from_str(&raw).map(Incoming::Message).map_err(|e| ClientError::Decode { raw, error: e.to_string() })),
+            quote!(::serde_json::from_str(&raw).map(Incoming::Message).map_err(|error| ClientError::Decode { raw, error })),
         ),
     };
     quote! {
-        pub use crate::ws::client::{Backoff, ClientConfig, ClientError};
-        pub use crate::ws::Credentials;
+        pub use crate::rt::client::{Backoff, ClientConfig, ClientError};
+        pub use crate::rt::{CloseCode, Credentials};
 
         /// The socket path from the spec: append it to the server's base URL.
         pub const ADDRESS: &str = #address;
@@ -450,48 +424,44 @@ fn client_items(e: &Endpoint<'_>, sup: &TokenStream) -> TokenStream {
         /// What the server pushes, as the client sees it.
         #[derive(Clone, Debug, PartialEq)]
         pub enum Incoming {
+            /// A message of this document.
             Message(#incoming_ty),
             /// A message whose topic this version of the spec does not know: a newer server.
-            Unknown { raw: ::std::string::String },
+            Unknown {
+                /// The message as received.
+                raw: ::std::string::String,
+            },
             /// The connection dropped and was re-established (with `ClientConfig::reconnect`).
             Reconnected,
         }
 
-        /// The sending half of a connection.
+        impl crate::rt::client::Incoming for Incoming {
+            fn decode(raw: ::std::string::String) -> ::std::result::Result<Self, ClientError> {
+                #decode
+            }
+            fn reconnected() -> Self {
+                Incoming::Reconnected
+            }
+        }
+
+        /// The typed stream of what the server sends: a `futures::Stream` of
+        /// `Result<Incoming, ClientError>`, with `next().await` as a shortcut. A message that does
+        /// not decode is an `Err` and the stream goes on; it ends once the connection is over.
+        pub type Events = crate::rt::client::Events<Incoming>;
+
+        /// The sending half of a connection: cheap to clone and usable from any task.
         #[derive(Clone, Debug)]
         pub struct Client {
-            raw: crate::ws::client::RawClient,
+            connection: crate::rt::client::Connection,
         }
 
         impl Client {
             #send_all
             #send_methods
-            /// Closes the connection.
+            /// Closes the connection with 1000 (no reconnect follows).
             pub async fn close(&self) {
-                self.raw.close().await
+                self.connection.close().await
             }
-        }
-
-        /// The typed stream of what the server sends.
-        #[derive(Debug)]
-        pub struct Events {
-            rx: ::tokio::sync::mpsc::Receiver<crate::ws::client::RawEvent>,
-        }
-
-        impl Events {
-            /// The next event; `None` once the connection is over for good.
-            pub async fn next(&mut self) -> ::std::option::Option<::std::result::Result<Incoming, ClientError>> {
-                let event = self.rx.recv().await?;
-                ::std::option::Option::Some(match event {
-                    crate::ws::client::RawEvent::Text(raw) => decode(raw),
-                    crate::ws::client::RawEvent::Reconnected => ::std::result::Result::Ok(Incoming::Reconnected),
-                    crate::ws::client::RawEvent::Error(e) => ::std::result::Result::Err(e),
-                })
-            }
-        }
-
-        fn decode(raw: ::std::string::String) -> ::std::result::Result<Incoming, ClientError> {
-            #decode
         }
 
         /// Connects to `url` (the full socket URL, e.g. `ws://host:port` + [`ADDRESS`]).
@@ -501,8 +471,8 @@ fn client_items(e: &Endpoint<'_>, sup: &TokenStream) -> TokenStream {
 
         /// Connects with limits, pings and reconnects configured.
         pub async fn connect_with(url: &str, credentials: &Credentials, config: ClientConfig) -> ::std::result::Result<(Client, Events), ClientError> {
-            let (raw, rx) = crate::ws::client::connect(url, credentials, config).await?;
-            ::std::result::Result::Ok((Client { raw }, Events { rx }))
+            let (connection, events) = crate::rt::client::connect(url, credentials, config).await?;
+            ::std::result::Result::Ok((Client { connection }, events))
         }
     }
 }

@@ -49,7 +49,7 @@ fn mock(e: &Endpoint<'_>, index: usize, crate_ident: &syn::Ident) -> TokenStream
                     ::tokio::time::sleep(interval).await;
                     match ::serde_json::from_str::<#crate_ident::#module::#o>(text) {
                         ::std::result::Result::Ok(message) => {
-                            if session.send(&message).is_err() {
+                            if session.send(message).is_err() {
                                 return;
                             }
                         }
@@ -73,25 +73,26 @@ fn mock(e: &Endpoint<'_>, index: usize, crate_ident: &syn::Ident) -> TokenStream
             let body = match (reply, &outgoing) {
                 (Some(json), Some(o)) => quote! {
                     if let ::std::result::Result::Ok(reply) = ::serde_json::from_str::<#crate_ident::#module::#o>(#json) {
-                        let _ = session.send(&reply);
+                        let _ = session.send(reply);
                     }
                 },
                 _ => quote!(let _ = session;),
             };
             quote! {
-                fn #method(&self, session: &Session, message: #t) -> impl ::std::future::Future<Output = ()> + Send {
+                fn #method(&self, session: &Session, message: #t) -> impl ::std::future::Future<Output = ::std::result::Result<(), HandlerError>> + Send {
                     println!("session {}: {:?}", session.id(), message);
                     #body
-                    async {}
+                    async { ::std::result::Result::Ok(()) }
                 }
             }
         });
         quote!(#(#items)*)
     });
     let addr = address(e);
+    let handler_error = handlers.is_some().then(|| quote!(HandlerError,));
     quote! {
         mod #mock {
-            use #server::{AuthError, Credentials, Handler, Session};
+            use #server::{AuthError, Credentials, Handler, #handler_error Session};
 
             const ADDRESS: &str = #addr;
 
@@ -108,7 +109,7 @@ fn mock(e: &Endpoint<'_>, index: usize, crate_ident: &syn::Ident) -> TokenStream
                 fn authenticate(&self, credentials: &Credentials) -> impl ::std::future::Future<Output = ::std::result::Result<(), AuthError>> + Send {
                     let ok = #auth_check;
                     async move {
-                        if ok { ::std::result::Result::Ok(()) } else { ::std::result::Result::Err(AuthError("invalid or missing token".into())) }
+                        if ok { ::std::result::Result::Ok(()) } else { ::std::result::Result::Err(AuthError::new("invalid or missing token")) }
                     }
                 }
                 fn on_connect(&self, session: &Session, _auth: ()) -> impl ::std::future::Future<Output = ()> + Send {
@@ -162,6 +163,7 @@ pub fn emit(ir: &Ir, crate_name: &str) -> Option<(TokenStream, TokenStream)> {
     });
     let addresses: Vec<String> = eps.iter().map(address).collect();
     let first_address = addresses[0].clone();
+    let first_server = path(eps[0].doc, &eps[0], &crate_ident, "server");
     let mock_server = quote! {
         //! Mock server: serves every socket of the spec on one port, plays each session a scripted
         //! call made of the spec's message examples, and answers commands as the operations' replies say.
@@ -179,9 +181,9 @@ pub fn emit(ir: &Ir, crate_name: &str) -> Option<(TokenStream, TokenStream)> {
             let listen = flag(&args, "--listen").unwrap_or_else(|| "127.0.0.1:8080".into());
             let token = flag(&args, "--token").unwrap_or_else(|| "demo-token".into());
             let interval = ::std::time::Duration::from_millis(flag(&args, "--interval-ms").and_then(|v| v.parse().ok()).unwrap_or(200));
-            let config = #crate_ident::ws::server::ServerConfig::default();
-            let shutdown = #crate_ident::ws::server::Shutdown::new();
-            let router = ::axum::Router::new() #(#routers)*;
+            let config = #first_server::ServerConfig::default();
+            let shutdown = #first_server::Shutdown::new();
+            let router = #first_server::Router::new() #(#routers)*;
             let listener = match ::tokio::net::TcpListener::bind(&listen).await {
                 ::std::result::Result::Ok(l) => l,
                 ::std::result::Result::Err(e) => {
@@ -195,7 +197,7 @@ pub fn emit(ir: &Ir, crate_name: &str) -> Option<(TokenStream, TokenStream)> {
                 let _ = ::tokio::signal::ctrl_c().await;
                 stop.trigger();
             });
-            if let ::std::result::Result::Err(e) = #crate_ident::ws::server::serve(listener, router, shutdown).await {
+            if let ::std::result::Result::Err(e) = #first_server::serve(listener, router, shutdown).await {
                 eprintln!("mock-server: {e}");
                 ::std::process::exit(1);
             }

@@ -1,0 +1,30 @@
+//! The one path generated code reaches the runtime through, the way generated tonic code
+//! uses `tonic::codegen`. Not a stable API: it follows the generator.
+
+pub use super::serde_helpers::{double_option, json_eq, required_nullable};
+#[cfg(any(feature = "ws-server", feature = "ws-client"))]
+pub use super::ws::{AuthError, CloseCode, Credentials};
+
+/// What generated servers use.
+#[cfg(feature = "ws-server")]
+pub mod server {
+    pub use super::super::ws::server::{
+        route, serve, Frame, HandlerError, Protocol, SendError, ServerConfig, SessionHandle,
+        Shutdown,
+    };
+    pub use axum::Router;
+}
+
+/// What generated clients use.
+#[cfg(feature = "ws-client")]
+pub mod client {
+    pub use super::super::ws::client::{
+        connect, Backoff, ClientConfig, ClientError, Connection, Events, Incoming,
+    };
+}
+
+/// What generated producers and consumers use.
+#[cfg(feature = "kafka")]
+pub mod kafka {
+    pub use super::super::kafka::*;
+}

@@ -1,0 +1,105 @@
+//! Serde functions the generated models call.
+
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+
+/// A required field that may be `null`: present-and-null is `None`, absent is an error.
+///
+/// Used as `#[serde(deserialize_with = "...")]` without `default`, so serde still reports
+/// a missing field.
+pub fn required_nullable<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer)
+}
+
+/// An optional field that may be `null`: absent is `None` (through `#[serde(default)]`),
+/// `null` is `Some(None)`.
+pub fn double_option<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// JSON equality with numbers compared by value, so `1` equals `1.0`.
+///
+/// ```
+/// use asyncapi_runtime::serde_helpers::json_eq;
+/// use serde_json::json;
+///
+/// assert!(json_eq(&json!([1, {"a": 2.0}]), &json!([1.0, {"a": 2}])));
+/// assert!(!json_eq(&json!({"a": 1}), &json!({"a": 1, "b": null})));
+/// ```
+pub fn json_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            match (x.as_i64(), y.as_i64(), x.as_u64(), y.as_u64()) {
+                (Some(p), Some(q), _, _) => p == q,
+                (_, _, Some(p), Some(q)) => p == q,
+                _ => x.as_f64() == y.as_f64(),
+            }
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| json_eq(p, q))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[derive(Deserialize, Debug, PartialEq)]
+    struct Fields {
+        #[serde(deserialize_with = "required_nullable")]
+        required: Option<u8>,
+        #[serde(default, deserialize_with = "double_option")]
+        optional: Option<Option<u8>>,
+    }
+
+    #[test]
+    fn nullable_fields_tell_absent_from_null() {
+        let null: Fields =
+            serde_json::from_value(json!({"required": null, "optional": null})).unwrap();
+        assert_eq!(
+            null,
+            Fields {
+                required: None,
+                optional: Some(None)
+            }
+        );
+        let absent: Fields = serde_json::from_value(json!({"required": 1})).unwrap();
+        assert_eq!(
+            absent,
+            Fields {
+                required: Some(1),
+                optional: None
+            }
+        );
+        let missing = serde_json::from_value::<Fields>(json!({})).unwrap_err();
+        assert!(
+            missing.to_string().contains("missing field `required`"),
+            "{missing}"
+        );
+    }
+
+    #[test]
+    fn numbers_compare_by_value() {
+        assert!(json_eq(&json!(1), &json!(1.0)));
+        assert!(json_eq(&json!(u64::MAX), &json!(u64::MAX)));
+        assert!(!json_eq(&json!(1), &json!(2)));
+        assert!(!json_eq(&json!([1]), &json!([1, 2])));
+        assert!(!json_eq(&json!("1"), &json!(1)));
+    }
+}

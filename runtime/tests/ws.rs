@@ -1,0 +1,472 @@
+//! The WebSocket server and client of the runtime, end to end on loopback: a small protocol
+//! (echo, failures, floods, closes) served by `route` and driven by `connect`, and by a plain
+//! `tokio-tungstenite` client where the runtime's client cannot send what is tested.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use asyncapi_runtime::ws::client::{self, Backoff, ClientConfig, ClientError, Events, Incoming};
+use asyncapi_runtime::ws::server::{
+    self, Frame, HandlerError, Protocol, SendError, ServerConfig, SessionHandle, Shutdown,
+};
+use asyncapi_runtime::ws::{AuthError, CloseCode, Credentials};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::Message;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+/// What the test protocol saw, for the assertions.
+#[derive(Default)]
+struct Seen {
+    sessions: Vec<SessionHandle>,
+    flood_results: Vec<Result<(), String>>,
+    closed: usize,
+}
+
+/// Commands arrive as `{"op": ..}`; the replies are plain JSON values.
+struct TestProtocol {
+    error_channel: bool,
+    seen: Mutex<Seen>,
+}
+
+impl TestProtocol {
+    fn new(error_channel: bool) -> Arc<Self> {
+        Arc::new(TestProtocol {
+            error_channel,
+            seen: Mutex::new(Seen::default()),
+        })
+    }
+
+    fn sessions(&self) -> Vec<SessionHandle> {
+        self.seen.lock().unwrap().sessions.clone()
+    }
+}
+
+impl Protocol for TestProtocol {
+    type Auth = String;
+
+    async fn authenticate(&self, credentials: &Credentials) -> Result<String, AuthError> {
+        match credentials.get("token") {
+            Some("secret") => Ok(credentials.get("user").unwrap_or("anonymous").to_string()),
+            _ => Err(AuthError::new("bad token")),
+        }
+    }
+
+    async fn on_connect(&self, session: &SessionHandle, user: String) {
+        self.seen.lock().unwrap().sessions.push(session.clone());
+        session.send_json(&json!({ "hello": user })).unwrap();
+    }
+
+    async fn on_text(&self, session: &SessionHandle, text: &str) -> Result<(), HandlerError> {
+        let command: Value = serde_json::from_str(text)?;
+        match command["op"].as_str() {
+            Some("echo") => session.send_json(&command["value"])?,
+            Some("fail") => return Err(HandlerError::new("refused")),
+            Some("kick") => return Err(HandlerError::close(CloseCode::Other(4001), "kicked")),
+            Some("flood") => {
+                let count = command["count"].as_u64().unwrap_or(0);
+                let results: Vec<_> = (0..count)
+                    .map(|n| {
+                        session
+                            .send_json(&json!({ "n": n }))
+                            .map_err(|e| e.to_string())
+                    })
+                    .collect();
+                self.seen.lock().unwrap().flood_results = results;
+            }
+            Some("close") => {
+                for n in 0..3 {
+                    session.send_json(&json!({ "n": n }))?;
+                }
+                session.close(CloseCode::Other(4000), "done");
+            }
+            Some("raw") => {
+                session.send_frame(&Frame::text("not json"))?;
+                session.send_json(&json!({ "after": 1 }))?;
+            }
+            _ => return Err(HandlerError::new("unknown op")),
+        }
+        Ok(())
+    }
+
+    fn error_message(&self, reason: &str) -> Option<String> {
+        self.error_channel
+            .then(|| json!({ "error": reason }).to_string())
+    }
+
+    async fn on_close(&self, _session: &SessionHandle) {
+        self.seen.lock().unwrap().closed += 1;
+    }
+}
+
+/// What the test client's stream yields.
+#[derive(Debug, PartialEq)]
+enum Event {
+    Message(Value),
+    Reconnected,
+}
+
+impl Incoming for Event {
+    fn decode(raw: String) -> Result<Self, ClientError> {
+        match serde_json::from_str(&raw) {
+            Ok(value) => Ok(Event::Message(value)),
+            Err(error) => Err(ClientError::Decode { raw, error }),
+        }
+    }
+
+    fn reconnected() -> Self {
+        Event::Reconnected
+    }
+}
+
+struct Server {
+    url: String,
+    shutdown: Shutdown,
+}
+
+async fn start(protocol: Arc<TestProtocol>, config: ServerConfig) -> Server {
+    let shutdown = Shutdown::new();
+    let router = server::route("/ws", &["token"], protocol, config, shutdown.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("ws://{}/ws", listener.local_addr().unwrap());
+    tokio::spawn(server::serve(listener, router, shutdown.clone()));
+    Server { url, shutdown }
+}
+
+fn credentials() -> Credentials {
+    Credentials::new()
+        .with("token", "secret")
+        .with("user", "ada")
+}
+
+async fn connect(server: &Server, config: ClientConfig) -> (client::Connection, Events<Event>) {
+    client::connect(&server.url, &credentials(), config)
+        .await
+        .unwrap()
+}
+
+/// A connection whose greeting has been read.
+async fn connected(server: &Server, config: ClientConfig) -> (client::Connection, Events<Event>) {
+    let (connection, mut events) = connect(server, config).await;
+    assert_eq!(next_message(&mut events).await, json!({ "hello": "ada" }));
+    (connection, events)
+}
+
+async fn send(connection: &client::Connection, command: Value) {
+    connection.send_json(&command).await.unwrap();
+}
+
+/// Client settings that reconnect quickly, up to `max_attempts` tries.
+fn reconnecting(max_attempts: u32) -> ClientConfig {
+    ClientConfig {
+        reconnect: Some(Backoff {
+            initial: Duration::from_millis(10),
+            max: Duration::from_millis(100),
+            max_attempts: Some(max_attempts),
+        }),
+        ..ClientConfig::default()
+    }
+}
+
+async fn next(events: &mut Events<Event>) -> Result<Event, ClientError> {
+    tokio::time::timeout(WAIT, events.next())
+        .await
+        .expect("an event within the timeout")
+        .expect("the stream is still open")
+}
+
+async fn next_message(events: &mut Events<Event>) -> Value {
+    match next(events).await {
+        Ok(Event::Message(value)) => value,
+        other => panic!("expected a message, got {other:?}"),
+    }
+}
+
+/// Reads until the server's close, skipping messages; the close code and reason.
+async fn close_of(events: &mut Events<Event>) -> (CloseCode, String) {
+    loop {
+        match next(events).await {
+            Ok(_) => continue,
+            Err(ClientError::Closed { code, reason }) => return (code, reason),
+            Err(other) => panic!("expected a close, got {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn messages_round_trip_after_the_greeting() {
+    let server = start(TestProtocol::new(true), ServerConfig::default()).await;
+    let (connection, mut events) = connected(&server, ClientConfig::default()).await;
+    for n in 0..3 {
+        send(&connection, json!({ "op": "echo", "value": { "n": n } })).await;
+    }
+    for n in 0..3 {
+        assert_eq!(next_message(&mut events).await, json!({ "n": n }));
+    }
+}
+
+#[tokio::test]
+async fn handshakes_without_credentials_are_rejected_with_401() {
+    let server = start(TestProtocol::new(true), ServerConfig::default()).await;
+    let missing =
+        client::connect::<Event>(&server.url, &Credentials::new(), ClientConfig::default())
+            .await
+            .unwrap_err();
+    match missing {
+        ClientError::Rejected { status, body } => {
+            assert_eq!(status, 401);
+            assert!(body.contains("token"), "{body}");
+        }
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+    let wrong = Credentials::new().with("token", "guess");
+    let refused = client::connect::<Event>(&server.url, &wrong, ClientConfig::default())
+        .await
+        .unwrap_err();
+    match refused {
+        ClientError::Rejected { status, body } => {
+            assert_eq!(status, 401);
+            assert_eq!(body, "bad token");
+        }
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn handler_errors_are_answered_on_the_error_channel_and_the_session_goes_on() {
+    let server = start(TestProtocol::new(true), ServerConfig::default()).await;
+    let (connection, mut events) = connected(&server, ClientConfig::default()).await;
+    send(&connection, json!({ "op": "fail" })).await;
+    assert_eq!(
+        next_message(&mut events).await,
+        json!({ "error": "refused" })
+    );
+    connection.send_json(&[1, 2]).await.unwrap();
+    assert_eq!(
+        next_message(&mut events).await,
+        json!({ "error": "unknown op" })
+    );
+    send(&connection, json!({ "op": "echo", "value": "still here" })).await;
+    assert_eq!(next_message(&mut events).await, json!("still here"));
+}
+
+#[tokio::test]
+async fn handler_errors_close_with_1007_when_there_is_no_error_channel() {
+    let server = start(TestProtocol::new(false), ServerConfig::default()).await;
+    let (connection, mut events) = connected(&server, ClientConfig::default()).await;
+    send(&connection, json!({ "op": "fail" })).await;
+    assert_eq!(
+        close_of(&mut events).await,
+        (CloseCode::InvalidPayload, "refused".to_string())
+    );
+    assert!(events.next().await.is_none(), "no reconnect was configured");
+}
+
+#[tokio::test]
+async fn a_handler_error_can_pick_its_close_code() {
+    let protocol = TestProtocol::new(true);
+    let server = start(protocol.clone(), ServerConfig::default()).await;
+    let (connection, mut events) = connected(&server, ClientConfig::default()).await;
+    send(&connection, json!({ "op": "kick" })).await;
+    assert_eq!(
+        close_of(&mut events).await,
+        (CloseCode::Other(4001), "kicked".to_string())
+    );
+    tokio::time::timeout(WAIT, async {
+        while protocol.seen.lock().unwrap().closed == 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("on_close runs");
+}
+
+#[tokio::test]
+async fn a_full_outbound_queue_fails_the_send_and_closes_with_1013() {
+    let protocol = TestProtocol::new(true);
+    let config = ServerConfig {
+        outbound_queue: 4,
+        ..ServerConfig::default()
+    };
+    let server = start(protocol.clone(), config).await;
+    let (connection, mut events) = connected(&server, ClientConfig::default()).await;
+    send(&connection, json!({ "op": "flood", "count": 6 })).await;
+    let (code, _) = close_of(&mut events).await;
+    assert_eq!(code, CloseCode::TryAgainLater);
+    let results = protocol.seen.lock().unwrap().flood_results.clone();
+    let queue_full = SendError::QueueFull.to_string();
+    assert_eq!(
+        results,
+        vec![
+            Ok(()),
+            Ok(()),
+            Ok(()),
+            Ok(()),
+            Err(queue_full.clone()),
+            Err(queue_full)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_close_writes_what_is_queued_first() {
+    let server = start(TestProtocol::new(true), ServerConfig::default()).await;
+    let (connection, mut events) = connected(&server, ClientConfig::default()).await;
+    send(&connection, json!({ "op": "close" })).await;
+    for n in 0..3 {
+        assert_eq!(next_message(&mut events).await, json!({ "n": n }));
+    }
+    assert!(matches!(
+        next(&mut events).await,
+        Err(ClientError::Closed { code: CloseCode::Other(4000), reason }) if reason == "done"
+    ));
+}
+
+#[tokio::test]
+async fn oversized_messages_close_with_1009() {
+    let config = ServerConfig {
+        max_message_size: 1024,
+        max_frame_size: 1024,
+        ..ServerConfig::default()
+    };
+    let server = start(TestProtocol::new(true), config).await;
+    let (connection, mut events) = connected(&server, ClientConfig::default()).await;
+    let big = "x".repeat(4096);
+    send(&connection, json!({ "op": "echo", "value": big })).await;
+    assert_eq!(close_of(&mut events).await.0, CloseCode::MessageTooBig);
+}
+
+/// A plain client, for frames the runtime's client never sends.
+async fn raw_client(
+    server: &Server,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+    let url = format!("{}?{}", server.url, credentials().query_string());
+    let (mut socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    let greeting = socket.next().await.unwrap().unwrap();
+    assert_eq!(greeting.into_text().unwrap().as_str(), r#"{"hello":"ada"}"#);
+    socket
+}
+
+#[tokio::test]
+async fn binary_frames_are_answered_or_closed_with_1003() {
+    let answered = start(TestProtocol::new(true), ServerConfig::default()).await;
+    let mut socket = raw_client(&answered).await;
+    socket.send(Message::binary(vec![1, 2, 3])).await.unwrap();
+    let reply: Value =
+        serde_json::from_str(socket.next().await.unwrap().unwrap().to_text().unwrap()).unwrap();
+    assert!(
+        reply["error"].as_str().unwrap().contains("binary"),
+        "{reply}"
+    );
+    // A text frame that is not JSON: the handler's `?` turns the parse error into the reply.
+    socket.send(Message::text("{ not json")).await.unwrap();
+    let reply: Value =
+        serde_json::from_str(socket.next().await.unwrap().unwrap().to_text().unwrap()).unwrap();
+    assert!(
+        reply["error"].as_str().unwrap().contains("line 1"),
+        "{reply}"
+    );
+
+    let closed = start(TestProtocol::new(false), ServerConfig::default()).await;
+    let mut socket = raw_client(&closed).await;
+    socket.send(Message::binary(vec![1, 2, 3])).await.unwrap();
+    match socket.next().await.unwrap().unwrap() {
+        Message::Close(Some(frame)) => assert_eq!(u16::from(frame.code), 1003),
+        other => panic!("expected a close frame, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn shutdown_closes_every_session_with_1001() {
+    let server = start(TestProtocol::new(true), ServerConfig::default()).await;
+    let (_first, mut first_events) = connected(&server, ClientConfig::default()).await;
+    let (_second, mut second_events) = connected(&server, ClientConfig::default()).await;
+    server.shutdown.trigger();
+    assert_eq!(close_of(&mut first_events).await.0, CloseCode::GoingAway);
+    assert_eq!(close_of(&mut second_events).await.0, CloseCode::GoingAway);
+}
+
+#[tokio::test]
+async fn the_client_reconnects_after_the_server_closes() {
+    let server = start(TestProtocol::new(true), ServerConfig::default()).await;
+    let config = reconnecting(5);
+    let (connection, mut events) = connected(&server, config).await;
+    send(&connection, json!({ "op": "close" })).await;
+    assert_eq!(close_of(&mut events).await.0, CloseCode::Other(4000));
+    assert_eq!(next(&mut events).await.unwrap(), Event::Reconnected);
+    assert_eq!(next_message(&mut events).await, json!({ "hello": "ada" }));
+    send(&connection, json!({ "op": "echo", "value": "again" })).await;
+    assert_eq!(next_message(&mut events).await, json!("again"));
+}
+
+#[tokio::test]
+async fn reconnects_give_up_after_the_configured_attempts() {
+    let server = start(TestProtocol::new(true), ServerConfig::default()).await;
+    let config = reconnecting(2);
+    let (_connection, mut events) = connected(&server, config).await;
+    server.shutdown.trigger();
+    assert_eq!(close_of(&mut events).await.0, CloseCode::GoingAway);
+    assert!(
+        matches!(next(&mut events).await, Err(ClientError::Transport(_))),
+        "the last failed attempt is reported"
+    );
+    assert!(events.next().await.is_none());
+}
+
+#[tokio::test]
+async fn undecodable_messages_are_errors_and_the_stream_goes_on() {
+    let server = start(TestProtocol::new(true), ServerConfig::default()).await;
+    let (connection, mut events) = connected(&server, ClientConfig::default()).await;
+    send(&connection, json!({ "op": "raw" })).await;
+    match next(&mut events).await {
+        Err(ClientError::Decode { raw, .. }) => assert_eq!(raw, "not json"),
+        other => panic!("expected a decode error, got {other:?}"),
+    }
+    assert_eq!(next_message(&mut events).await, json!({ "after": 1 }));
+}
+
+#[tokio::test]
+async fn one_frame_reaches_many_sessions() {
+    let protocol = TestProtocol::new(true);
+    let server = start(protocol.clone(), ServerConfig::default()).await;
+    let mut clients = Vec::new();
+    for _ in 0..3 {
+        clients.push(connected(&server, ClientConfig::default()).await);
+    }
+    let frame = Frame::json(&json!({ "broadcast": true })).unwrap();
+    let sessions = protocol.sessions();
+    assert_eq!(sessions.len(), 3);
+    for session in &sessions {
+        session.send_frame(&frame).unwrap();
+    }
+    for (_, events) in &mut clients {
+        assert_eq!(next_message(events).await, json!({ "broadcast": true }));
+    }
+}
+
+#[tokio::test]
+async fn closing_the_client_ends_its_stream_and_its_session() {
+    let protocol = TestProtocol::new(true);
+    let server = start(protocol.clone(), ServerConfig::default()).await;
+    let (connection, mut events) = connected(&server, ClientConfig::default()).await;
+    connection.close().await;
+    let end = tokio::time::timeout(WAIT, events.next()).await.unwrap();
+    assert!(end.is_none(), "{end:?}");
+    assert!(matches!(
+        connection.send_json(&json!({})).await,
+        Err(ClientError::NotConnected)
+    ));
+    let session = protocol.sessions().pop().unwrap();
+    tokio::time::timeout(WAIT, async {
+        while !session.is_closed() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the server ends the session");
+    assert!(matches!(
+        session.send_json(&json!({})),
+        Err(SendError::Closed)
+    ));
+}

@@ -2,8 +2,9 @@
 # Generates a crate for every valid fixture under tests/fixtures/valid, and for every official
 # AsyncAPI example document (ASYNCAPI_EXAMPLES_DIR, fetched by scripts/install-test-deps.sh), into
 # one scratch workspace (sharing a target dir), in both runtime modes: crates/NAME depends on
-# runtime/ (asyncapi-runtime), vendored/NAME carries a copy of it (--vendor-runtime). Then builds,
-# lints and tests them all with every feature on:
+# runtime/ (asyncapi-runtime), vendored/NAME carries a copy of it (--vendor-runtime). Then
+# lints them with the default features (the models alone), then lints and tests them all with
+# every feature on:
 #   cargo clippy --all-targets --all-features -D warnings, then cargo test --all-features (the
 #   example round-trip tests, and the vendored runtime's own unit tests).
 # The one official example whose payloads are remote Avro files must fail with a located
@@ -73,6 +74,8 @@ done
 } > "$work/Cargo.toml"
 cd "$work"
 export RUSTFLAGS="-D warnings"
+# The default features (the models alone) first, then everything.
+cargo clippy -q --workspace --lib -- -D warnings
 cargo clippy -q --workspace --all-targets --all-features -- -D warnings
 cargo test -q --workspace --all-features 2>&1 | tee "$work/test.log" | grep -E "^test result|FAILED|panicked" || true
 if grep -q "FAILED\|panicked" "$work/test.log"; then

@@ -3,10 +3,13 @@
 #   1. test dependencies into .cache/ (official AsyncAPI schemas, Chromium, Python clients, the Tansu broker)
 #   2. drift check: generated/ must match asyncapi/ (`asyncapi-codegen check --strict`: no warnings either)
 #   3. `asyncapi-codegen validate --strict` on the spec set (examples match their schemas)
-#   4. clippy -D warnings over the workspace (generator, generated crate, tests)
-#   5. cargo test --workspace (unit, CLI, spec-set, error, golden, socket and Kafka tests; the generated
-#      crate's example tests); the Kafka tests start their own Tansu broker per test
-#   6. every fixture spec generated into a crate, clippy-checked and tested (scripts/fixture-crates.sh)
+#   4. clippy -D warnings over the workspace (generator, runtime, generated crate, tests), then the
+#      runtime with every feature (tls too) and the generated crate with its default features alone
+#   5. every fixture spec generated into a crate in both runtime modes, clippy-checked and tested
+#      (scripts/fixture-crates.sh)
+#   6. cargo test --workspace (unit, CLI, spec-set, error, golden, runtime, socket and Kafka tests; the
+#      generated crate's example tests); the Kafka tests start their own Tansu broker per test; then
+#      the runtime's tests and doc examples with every feature
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -17,6 +20,8 @@ echo "== validate"
 cargo run -q -p asyncapi-codegen -- validate --strict
 echo "== clippy"
 cargo clippy -q --workspace --all-targets -- -D warnings
+cargo clippy -q -p asyncapi-runtime --all-targets --all-features -- -D warnings
+cargo clippy -q -p agent-assist-api --all-targets -- -D warnings
 echo "== fixture crates"
 scripts/fixture-crates.sh
 echo "== cargo test"
@@ -25,6 +30,11 @@ trap 'rm -f "$log"' EXIT
 set +e
 cargo test --workspace 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+set -e
+echo "== runtime, every feature"
+set +e
+cargo test -p asyncapi-runtime --all-features 2>&1 | tee -a "$log"
+[ "${PIPESTATUS[0]}" = 0 ] || status=1
 set -e
 # One closing line over every test binary of the workspace (and the fixture crates above).
 fixture_log="${FIXTURE_CRATES_DIR:-$root/target/fixture-crates}/test.log"

@@ -9,6 +9,47 @@
 //!   [`ConsumeError::Decode`] with its position and raw bytes, and the stream goes on. Offsets are
 //!   committed only through [`TopicConsumer::commit`] (at-least-once).
 //! - [`ensure_topics`]: creates topics from the channel bindings.
+//!
+//! ```no_run
+//! use asyncapi_runtime::kafka::{KafkaConfig, KafkaMessage, Producer, StartFrom, TopicConsumer, TopicMessage};
+//!
+//! #[derive(Debug, serde::Serialize, serde::Deserialize)]
+//! struct Reading {
+//!     sensor: String,
+//!     celsius: f64,
+//! }
+//!
+//! impl KafkaMessage for Reading {
+//!     fn topic(&self) -> &'static str {
+//!         "readings"
+//!     }
+//!     fn key(&self) -> Option<String> {
+//!         Some(self.sensor.clone())
+//!     }
+//! }
+//!
+//! impl TopicMessage for Reading {
+//!     const TOPIC: &'static str = "readings";
+//! }
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let config = KafkaConfig::new("127.0.0.1:9092");
+//! let producer = Producer::new(&config)?;
+//! let delivered = producer.send(Reading { sensor: "s1".into(), celsius: 21.5 }).await?;
+//! println!("written at {}", delivered.position);
+//!
+//! let consumer = TopicConsumer::<Reading>::subscribe(&config, "thermostat", StartFrom::Earliest)?;
+//! loop {
+//!     match consumer.recv().await {
+//!         Ok(received) => {
+//!             println!("{}: {}", received.message.sensor, received.message.celsius);
+//!             consumer.commit(&received.position).await?;
+//!         }
+//!         Err(error) => eprintln!("{error}"),
+//!     }
+//! }
+//! # }
+//! ```
 // A failed send returns the whole record by value, next to rdkafka's (large) error.
 #![allow(clippy::result_large_err)]
 

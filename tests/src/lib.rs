@@ -14,9 +14,14 @@ pub fn test_python() -> PathBuf {
 
 /// Builds an example of the generated crate (debug) and returns the path of its binary.
 pub fn example_binary(name: &str) -> PathBuf {
+    package_example("agent-assist-api", name)
+}
+
+/// Builds an example of a workspace package (debug, every feature) and returns its binary's path.
+pub fn package_example(package: &str, name: &str) -> PathBuf {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = std::process::Command::new(cargo)
-        .args(["build", "-q", "-p", "agent-assist-api", "--all-features", "--example", name])
+        .args(["build", "-q", "-p", package, "--all-features", "--example", name])
         .current_dir(root())
         .status()
         .expect("cargo runs");

@@ -58,7 +58,7 @@ pub type CommandParameters = ::std::collections::BTreeMap<
     ::std::string::String,
 >;
 /// Optional parameters of `GET_BUSINESSFLOW_INSTANCES`, as a map from parameter name to string value.
-#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetBusinessflowInstancesParameters {
     /// ID of the business flow instance to report. When absent, the server reports the instances of the call.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -71,7 +71,7 @@ pub struct GetBusinessflowInstancesParameters {
     >,
 }
 /// Current sound level of the speaker.
-#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SoundInfo {
     /// Current amplitude level of the speaker, from 0 (silent) to 2 (loud).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -84,7 +84,7 @@ pub struct SoundInfo {
     >,
 }
 /// AI analysis of the conversation and suggestions for the agent. Every field is optional: a message may carry only the fields that changed.
-#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AiInfo {
     /// Overall sentiment of the user.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -170,7 +170,7 @@ pub type AgentTask = ::std::collections::BTreeMap<
     ::serde_json::Value,
 >;
 /// The whole dialog so far.
-#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DialogInfo {
     /// Sequence ID of the latest dialog step.
     #[serde(rename = "latestSeqId")]
@@ -207,7 +207,7 @@ pub struct DialogInfo {
     >,
 }
 /// One utterance step of the dialog. Used for the entries of `dialog_info.utterances` and as the content of `dialog_info_diff`.
-#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DialogStep {
     /// Sequence ID of the dialog step.
     #[serde(rename = "seqId")]
@@ -273,7 +273,7 @@ impl ::std::fmt::Display for ParticipantType {
     }
 }
 /// State of the call.
-#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CallInfo {
     /// State of the call. Known values are `ACTIVE` and `CLOSED`; the source documentation says the list is not complete ("etc."), so unknown values must be accepted.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -347,7 +347,7 @@ impl<'de> ::serde::Deserialize<'de> for CallStatus {
     }
 }
 /// Result of the voice biometric check of the caller against the blocklist of known fraudsters.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct VerificationResult {
     /// Label of the result.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -438,7 +438,7 @@ impl ::std::fmt::Display for RiskLevel {
     }
 }
 /// Analysis of the caller's voice.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct VoiceInfo {
     /// Liveness (anti-spoofing) verdict on the caller's voice.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -455,7 +455,7 @@ pub struct VoiceInfo {
     >,
 }
 /// Liveness (anti-spoofing) verdict on the caller's voice.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LivenessScore {
     /// Verdict of the voice liveness (anti-spoofing) check: whether the voice is a live human voice or a replayed / synthetic one. Known values are `GENUINE`, `SPOOFED` and `SYNTHETIC`; the source documentation says the list is not complete ("etc."), so unknown values must be accepted and passed through unchanged.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -527,7 +527,7 @@ impl<'de> ::serde::Deserialize<'de> for LivenessLabel {
     }
 }
 /// Speaker attribute (SAT) analysis: whether there was enough data, whether the result is valid, and the predicted gender and age.
-#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SatResult {
     /// How much speech the speaker attribute analysis had. Known values are `OK_DATA` and `LOW_DATA`; the source documentation says the list is not complete ("etc."), so unknown values must be accepted.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -602,7 +602,7 @@ impl<'de> ::serde::Deserialize<'de> for SatLabel {
     }
 }
 /// An error reported by the server.
-#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ErrorInfo {
     /// Short summary of the error.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -621,7 +621,7 @@ pub struct ErrorInfo {
 /// Summary text of the call.
 pub type CallSummary = ::std::string::String;
 /// Text-to-speech (TTS) spoofing detection result.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TtsDetection {
     /// TTS detection verdict: `GENUINE` (a human voice) or `SPOOFED` (speech produced by a text-to-speech engine).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -670,7 +670,7 @@ impl ::std::fmt::Display for TtsLabel {
     }
 }
 /// Result of the caller number (ANI) validation.
-#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AniValidationResults {
     /// Phone number used in the call.
     #[serde(rename = "calledNumber")]
@@ -688,7 +688,7 @@ pub struct AniValidationResults {
     >,
 }
 /// Snapshot of one business flow instance.
-#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BusinessFlow {
     /// Unique ID of the business flow instance.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -774,7 +774,7 @@ impl<'de> ::serde::Deserialize<'de> for FlowInstanceStatus {
     }
 }
 /// One entity that a business flow needs, together with the value collected for it so far and the prompt that guides the agent to collect it. The Agent Assist call detailed records document the four fields below; the Agent Assist WebSocket API describes its `entity_instances` entries only as "entity values and matched prompts", so it uses the same structure. Every field is optional so that an entry that is not filled in yet, or that carries fewer fields, still parses.
-#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EntityInstance {
     /// Identifier of the entity within the business flow definition.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -796,7 +796,7 @@ pub struct EntityInstance {
     >,
 }
 /// A change to a business flow instance.
-#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BusinessFlowDiff {
     /// ID of the business flow instance that changed.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -828,7 +828,16 @@ pub type AttachedDataEntry = ::std::collections::BTreeMap<
     ::serde_json::Value,
 >;
 /// A `GET_DIALOG` command.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
 #[serde(deny_unknown_fields)]
 pub struct GetDialogPayload {
     /// Command name; always `GET_DIALOG` for this message.
@@ -862,7 +871,7 @@ impl GetDialogPayloadCommand {
     pub const VALUE: &'static str = "GET_DIALOG";
 }
 /// A `GET_BUSINESSFLOW_INSTANCES` command.
-#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GetBusinessflowInstancesPayload {
     /// Command name; always `GET_BUSINESSFLOW_INSTANCES` for this message.
@@ -905,14 +914,32 @@ pub struct CommandRequestPayload {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub parameters: ::std::option::Option<CommandParameters>,
 }
+impl CommandRequestPayload {
+    /// Builds `CommandRequestPayload` from its required fields: optional fields are `None`, constant tags filled in.
+    pub fn new(command: CommandName) -> Self {
+        CommandRequestPayload {
+            command,
+            parameters: ::std::option::Option::None,
+        }
+    }
+}
 /// Envelope of a `sound_info` message.
-#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SoundInfoPayload {
     /// Message topic; always `sound_info`.
     pub topic: SoundInfoPayloadTopic,
     /// Current sound level of the speaker.
     pub data: SoundInfo,
+}
+impl SoundInfoPayload {
+    /// Builds `SoundInfoPayload` from its required fields: optional fields are `None`, constant tags filled in.
+    pub fn new(data: SoundInfo) -> Self {
+        SoundInfoPayload {
+            topic: ::std::default::Default::default(),
+            data,
+        }
+    }
 }
 /// Message topic; always `sound_info`.
 /// Always `sound_info`; any other value is rejected when decoding.
@@ -939,13 +966,22 @@ impl SoundInfoPayloadTopic {
     pub const VALUE: &'static str = "sound_info";
 }
 /// Envelope of an `ai_info` message.
-#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AiInfoPayload {
     /// Message topic; always `ai_info`.
     pub topic: AiInfoPayloadTopic,
     /// AI analysis of the conversation and suggestions for the agent. Every field is optional: a message may carry only the fields that changed.
     pub data: AiInfo,
+}
+impl AiInfoPayload {
+    /// Builds `AiInfoPayload` from its required fields: optional fields are `None`, constant tags filled in.
+    pub fn new(data: AiInfo) -> Self {
+        AiInfoPayload {
+            topic: ::std::default::Default::default(),
+            data,
+        }
+    }
 }
 /// Message topic; always `ai_info`.
 /// Always `ai_info`; any other value is rejected when decoding.
@@ -972,13 +1008,22 @@ impl AiInfoPayloadTopic {
     pub const VALUE: &'static str = "ai_info";
 }
 /// Envelope of a `dialog_info` message.
-#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DialogInfoPayload {
     /// Message topic; always `dialog_info`.
     pub topic: DialogInfoPayloadTopic,
     /// The whole dialog so far.
     pub data: DialogInfo,
+}
+impl DialogInfoPayload {
+    /// Builds `DialogInfoPayload` from its required fields: optional fields are `None`, constant tags filled in.
+    pub fn new(data: DialogInfo) -> Self {
+        DialogInfoPayload {
+            topic: ::std::default::Default::default(),
+            data,
+        }
+    }
 }
 /// Message topic; always `dialog_info`.
 /// Always `dialog_info`; any other value is rejected when decoding.
@@ -1005,13 +1050,22 @@ impl DialogInfoPayloadTopic {
     pub const VALUE: &'static str = "dialog_info";
 }
 /// Envelope of a `dialog_info_diff` message.
-#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DialogInfoDiffPayload {
     /// Message topic; always `dialog_info_diff`.
     pub topic: DialogInfoDiffPayloadTopic,
     /// One utterance step of the dialog. Used for the entries of `dialog_info.utterances` and as the content of `dialog_info_diff`.
     pub data: DialogStep,
+}
+impl DialogInfoDiffPayload {
+    /// Builds `DialogInfoDiffPayload` from its required fields: optional fields are `None`, constant tags filled in.
+    pub fn new(data: DialogStep) -> Self {
+        DialogInfoDiffPayload {
+            topic: ::std::default::Default::default(),
+            data,
+        }
+    }
 }
 /// Message topic; always `dialog_info_diff`.
 /// Always `dialog_info_diff`; any other value is rejected when decoding.
@@ -1038,13 +1092,22 @@ impl DialogInfoDiffPayloadTopic {
     pub const VALUE: &'static str = "dialog_info_diff";
 }
 /// Envelope of a `call_info` message.
-#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CallInfoPayload {
     /// Message topic; always `call_info`.
     pub topic: CallInfoPayloadTopic,
     /// State of the call.
     pub data: CallInfo,
+}
+impl CallInfoPayload {
+    /// Builds `CallInfoPayload` from its required fields: optional fields are `None`, constant tags filled in.
+    pub fn new(data: CallInfo) -> Self {
+        CallInfoPayload {
+            topic: ::std::default::Default::default(),
+            data,
+        }
+    }
 }
 /// Message topic; always `call_info`.
 /// Always `call_info`; any other value is rejected when decoding.
@@ -1071,13 +1134,22 @@ impl CallInfoPayloadTopic {
     pub const VALUE: &'static str = "call_info";
 }
 /// Envelope of a `verification_result` message.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VerificationResultPayload {
     /// Message topic; always `verification_result`.
     pub topic: VerificationResultPayloadTopic,
     /// Result of the voice biometric check of the caller against the blocklist of known fraudsters.
     pub data: VerificationResult,
+}
+impl VerificationResultPayload {
+    /// Builds `VerificationResultPayload` from its required fields: optional fields are `None`, constant tags filled in.
+    pub fn new(data: VerificationResult) -> Self {
+        VerificationResultPayload {
+            topic: ::std::default::Default::default(),
+            data,
+        }
+    }
 }
 /// Message topic; always `verification_result`.
 /// Always `verification_result`; any other value is rejected when decoding.
@@ -1104,13 +1176,22 @@ impl VerificationResultPayloadTopic {
     pub const VALUE: &'static str = "verification_result";
 }
 /// Envelope of a `voice_info` message.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VoiceInfoPayload {
     /// Message topic; always `voice_info`.
     pub topic: VoiceInfoPayloadTopic,
     /// Analysis of the caller's voice.
     pub data: VoiceInfo,
+}
+impl VoiceInfoPayload {
+    /// Builds `VoiceInfoPayload` from its required fields: optional fields are `None`, constant tags filled in.
+    pub fn new(data: VoiceInfo) -> Self {
+        VoiceInfoPayload {
+            topic: ::std::default::Default::default(),
+            data,
+        }
+    }
 }
 /// Message topic; always `voice_info`.
 /// Always `voice_info`; any other value is rejected when decoding.
@@ -1137,13 +1218,22 @@ impl VoiceInfoPayloadTopic {
     pub const VALUE: &'static str = "voice_info";
 }
 /// Envelope of an `error_info` message.
-#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ErrorInfoPayload {
     /// Message topic; always `error_info`.
     pub topic: ErrorInfoPayloadTopic,
     /// An error reported by the server.
     pub data: ErrorInfo,
+}
+impl ErrorInfoPayload {
+    /// Builds `ErrorInfoPayload` from its required fields: optional fields are `None`, constant tags filled in.
+    pub fn new(data: ErrorInfo) -> Self {
+        ErrorInfoPayload {
+            topic: ::std::default::Default::default(),
+            data,
+        }
+    }
 }
 /// Message topic; always `error_info`.
 /// Always `error_info`; any other value is rejected when decoding.
@@ -1178,6 +1268,15 @@ pub struct SummaryInfoPayload {
     /// Summary text of the call.
     pub data: CallSummary,
 }
+impl SummaryInfoPayload {
+    /// Builds `SummaryInfoPayload` from its required fields: optional fields are `None`, constant tags filled in.
+    pub fn new(data: CallSummary) -> Self {
+        SummaryInfoPayload {
+            topic: ::std::default::Default::default(),
+            data,
+        }
+    }
+}
 /// Message topic; always `summary_info`.
 /// Always `summary_info`; any other value is rejected when decoding.
 #[derive(
@@ -1203,13 +1302,22 @@ impl SummaryInfoPayloadTopic {
     pub const VALUE: &'static str = "summary_info";
 }
 /// Envelope of a `tts_detection` message.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TtsDetectionPayload {
     /// Message topic; always `tts_detection`.
     pub topic: TtsDetectionPayloadTopic,
     /// Text-to-speech (TTS) spoofing detection result.
     pub data: TtsDetection,
+}
+impl TtsDetectionPayload {
+    /// Builds `TtsDetectionPayload` from its required fields: optional fields are `None`, constant tags filled in.
+    pub fn new(data: TtsDetection) -> Self {
+        TtsDetectionPayload {
+            topic: ::std::default::Default::default(),
+            data,
+        }
+    }
 }
 /// Message topic; always `tts_detection`.
 /// Always `tts_detection`; any other value is rejected when decoding.
@@ -1236,13 +1344,22 @@ impl TtsDetectionPayloadTopic {
     pub const VALUE: &'static str = "tts_detection";
 }
 /// Envelope of an `ani_validation_results` message.
-#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AniValidationResultsPayload {
     /// Message topic; always `ani_validation_results`.
     pub topic: AniValidationResultsPayloadTopic,
     /// Result of the caller number (ANI) validation.
     pub data: AniValidationResults,
+}
+impl AniValidationResultsPayload {
+    /// Builds `AniValidationResultsPayload` from its required fields: optional fields are `None`, constant tags filled in.
+    pub fn new(data: AniValidationResults) -> Self {
+        AniValidationResultsPayload {
+            topic: ::std::default::Default::default(),
+            data,
+        }
+    }
 }
 /// Message topic; always `ani_validation_results`.
 /// Always `ani_validation_results`; any other value is rejected when decoding.
@@ -1269,13 +1386,22 @@ impl AniValidationResultsPayloadTopic {
     pub const VALUE: &'static str = "ani_validation_results";
 }
 /// Envelope of a `business_flow` message.
-#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BusinessFlowPayload {
     /// Message topic; always `business_flow`.
     pub topic: BusinessFlowPayloadTopic,
     /// Snapshot of one business flow instance.
     pub data: BusinessFlow,
+}
+impl BusinessFlowPayload {
+    /// Builds `BusinessFlowPayload` from its required fields: optional fields are `None`, constant tags filled in.
+    pub fn new(data: BusinessFlow) -> Self {
+        BusinessFlowPayload {
+            topic: ::std::default::Default::default(),
+            data,
+        }
+    }
 }
 /// Message topic; always `business_flow`.
 /// Always `business_flow`; any other value is rejected when decoding.
@@ -1302,13 +1428,22 @@ impl BusinessFlowPayloadTopic {
     pub const VALUE: &'static str = "business_flow";
 }
 /// Envelope of a `business_flow_diff` message.
-#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BusinessFlowDiffPayload {
     /// Message topic; always `business_flow_diff`.
     pub topic: BusinessFlowDiffPayloadTopic,
     /// A change to a business flow instance.
     pub data: BusinessFlowDiff,
+}
+impl BusinessFlowDiffPayload {
+    /// Builds `BusinessFlowDiffPayload` from its required fields: optional fields are `None`, constant tags filled in.
+    pub fn new(data: BusinessFlowDiff) -> Self {
+        BusinessFlowDiffPayload {
+            topic: ::std::default::Default::default(),
+            data,
+        }
+    }
 }
 /// Message topic; always `business_flow_diff`.
 /// Always `business_flow_diff`; any other value is rejected when decoding.
@@ -1342,6 +1477,15 @@ pub struct AttachedDataPayload {
     pub topic: AttachedDataPayloadTopic,
     /// Custom metadata attached to the call, as a list of key-value maps.
     pub data: AttachedData,
+}
+impl AttachedDataPayload {
+    /// Builds `AttachedDataPayload` from its required fields: optional fields are `None`, constant tags filled in.
+    pub fn new(data: AttachedData) -> Self {
+        AttachedDataPayload {
+            topic: ::std::default::Default::default(),
+            data,
+        }
+    }
 }
 /// Message topic; always `attached_data`.
 /// Always `attached_data`; any other value is rejected when decoding.

@@ -6,7 +6,7 @@ pub type CommandParameters = ::std::collections::BTreeMap<
     ::std::string::String,
 >;
 /// Optional parameters of `GET_VERIFICATION`, as a map from parameter name to string value.
-#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetVerificationParameters {
     /// Comma-separated IDs of the users to verify the caller against, for example `user1,user2`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -19,7 +19,7 @@ pub struct GetVerificationParameters {
     >,
 }
 /// Result of a voice biometric verification. All field names are reconstructed (see the document description).
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Verification {
     /// Type of result, for example `NORMAL`. Field name reconstructed: the source documentation lost it. The name is the one shown by a published copy of the same guide.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -108,7 +108,7 @@ impl ::std::fmt::Display for CallStatus {
     }
 }
 /// Text-to-speech (TTS) detection result. Field names are reconstructed from the Agent Assist WebSocket API's `tts_detection`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TtsDetection {
     /// Detection label: `GENUINE` (a human voice) or `SPOOFED` (speech produced by a text-to-speech engine). Field name reconstructed: the source documentation lost it. Chosen to match `label` in the Agent Assist WebSocket API's `tts_detection`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -157,7 +157,7 @@ impl ::std::fmt::Display for TtsDetectionLabel {
     }
 }
 /// Result of the blocklist check. Field names are reconstructed from the Agent Assist WebSocket API's `verification_result`; unlike there, `fraudster_id` is an integer and `risk_level` a plain string here, as this API's documentation states.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BlocklistDetection {
     /// Detection label. Field name reconstructed: the source documentation lost it. Chosen to match `label` in the Agent Assist `verification_result`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -189,7 +189,7 @@ pub struct BlocklistDetection {
     >,
 }
 /// Notification that enough speech has been collected.
-#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EnoughSpeech {
     /// True when enough speech has been collected for the biometric analysis. Field name reconstructed: the source documentation lost it. Its description was lost too; the name repeats the topic.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -202,7 +202,7 @@ pub struct EnoughSpeech {
     >,
 }
 /// Analysis of the caller's voice. Field names, including those of the nested objects, are reconstructed from the Agent Assist WebSocket API's `voice_info`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct VoiceInfo {
     /// Liveness (anti-spoofing) verdict on the caller's voice. Field name reconstructed: the source documentation lost it. Chosen to match `liveness_score` in the Agent Assist WebSocket API's `voice_info`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -219,7 +219,7 @@ pub struct VoiceInfo {
     >,
 }
 /// Liveness (anti-spoofing) verdict on the caller's voice. Field name reconstructed: the source documentation lost it. Chosen to match `liveness_score` in the Agent Assist WebSocket API's `voice_info`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct VoiceInfoLivenessScore {
     /// Liveness verdict. Known values are `GENUINE`, `SPOOFED` and `SYNTHETIC`; the list is open, so unknown values must be accepted. Field name reconstructed: the source documentation lost it. Chosen to match `liveness_score.label` in the Agent Assist WebSocket API.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -291,7 +291,7 @@ impl<'de> ::serde::Deserialize<'de> for VoiceInfoLivenessScoreLabel {
     }
 }
 /// Signal analysis / speaker attribute (SAT) results. Field name reconstructed: the source documentation lost it. Chosen to match `satResult` in the Agent Assist WebSocket API's `voice_info`.
-#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct VoiceInfoSatResult {
     /// How much speech the analysis had. Known values are `OK_DATA` and `LOW_DATA`; the list is open, so unknown values must be accepted. Field name reconstructed: the source documentation lost it. Chosen to match `satResult.label` in the Agent Assist WebSocket API.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -366,7 +366,7 @@ impl<'de> ::serde::Deserialize<'de> for VoiceInfoSatResultLabel {
     }
 }
 /// Result of the ANI validation. Field names are reconstructed from the Agent Assist WebSocket API's `ani_validation_results`.
-#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AniValidationResults {
     /// The calling number being validated. Field name reconstructed: the source documentation lost it. Chosen to match `calledNumber` in the Agent Assist WebSocket API, which describes it as the phone number used in the call.
     #[serde(rename = "calledNumber")]
@@ -395,10 +395,19 @@ pub struct ErrorData {
         ::serde_json::Value,
     >,
 }
+impl ErrorData {
+    /// Builds `ErrorData` from its required fields: optional fields are `None`, constant tags filled in.
+    pub fn new(message: impl ::std::convert::Into<::std::string::String>) -> Self {
+        ErrorData {
+            message: message.into(),
+            additional_properties: ::std::default::Default::default(),
+        }
+    }
+}
 /// Debug message content echoed by the server.
 pub type DebugMessage = ::std::string::String;
 /// A `GET_VERIFICATION` command.
-#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GetVerificationPayload {
     /// Command name; always `GET_VERIFICATION` for this message.
@@ -432,7 +441,16 @@ impl GetVerificationPayloadCommand {
     pub const VALUE: &'static str = "GET_VERIFICATION";
 }
 /// A `GET_ECHO` command.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
 #[serde(deny_unknown_fields)]
 pub struct GetEchoPayload {
     /// Command name; always `GET_ECHO` for this message.
@@ -466,13 +484,22 @@ impl GetEchoPayloadCommand {
     pub const VALUE: &'static str = "GET_ECHO";
 }
 /// Envelope of a `verification` message.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VerificationPayload {
     /// Message topic; always `verification`.
     pub topic: VerificationPayloadTopic,
     /// Result of a voice biometric verification. All field names are reconstructed (see the document description).
     pub data: Verification,
+}
+impl VerificationPayload {
+    /// Builds `VerificationPayload` from its required fields: optional fields are `None`, constant tags filled in.
+    pub fn new(data: Verification) -> Self {
+        VerificationPayload {
+            topic: ::std::default::Default::default(),
+            data,
+        }
+    }
 }
 /// Message topic; always `verification`.
 /// Always `verification`; any other value is rejected when decoding.
@@ -507,6 +534,15 @@ pub struct StatusPayload {
     /// Status code: `CALL_OPENED` when the call starts, `BIO_ACTIVE` when biometric processing is active, `CALL_CLOSED` when the call ends, and `ERR_CODE_01` to `ERR_CODE_06` for errors.
     pub data: CallStatus,
 }
+impl StatusPayload {
+    /// Builds `StatusPayload` from its required fields: optional fields are `None`, constant tags filled in.
+    pub fn new(data: CallStatus) -> Self {
+        StatusPayload {
+            topic: ::std::default::Default::default(),
+            data,
+        }
+    }
+}
 /// Message topic; always `status`.
 /// Always `status`; any other value is rejected when decoding.
 #[derive(
@@ -532,13 +568,22 @@ impl StatusPayloadTopic {
     pub const VALUE: &'static str = "status";
 }
 /// Envelope of a `tts_detection` message.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TtsDetectionPayload {
     /// Message topic; always `tts_detection`.
     pub topic: TtsDetectionPayloadTopic,
     /// Text-to-speech (TTS) detection result. Field names are reconstructed from the Agent Assist WebSocket API's `tts_detection`.
     pub data: TtsDetection,
+}
+impl TtsDetectionPayload {
+    /// Builds `TtsDetectionPayload` from its required fields: optional fields are `None`, constant tags filled in.
+    pub fn new(data: TtsDetection) -> Self {
+        TtsDetectionPayload {
+            topic: ::std::default::Default::default(),
+            data,
+        }
+    }
 }
 /// Message topic; always `tts_detection`.
 /// Always `tts_detection`; any other value is rejected when decoding.
@@ -565,13 +610,22 @@ impl TtsDetectionPayloadTopic {
     pub const VALUE: &'static str = "tts_detection";
 }
 /// Envelope of a `blocklist_detection` message.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BlocklistDetectionPayload {
     /// Message topic; always `blocklist_detection`.
     pub topic: BlocklistDetectionPayloadTopic,
     /// Result of the blocklist check. Field names are reconstructed from the Agent Assist WebSocket API's `verification_result`; unlike there, `fraudster_id` is an integer and `risk_level` a plain string here, as this API's documentation states.
     pub data: BlocklistDetection,
+}
+impl BlocklistDetectionPayload {
+    /// Builds `BlocklistDetectionPayload` from its required fields: optional fields are `None`, constant tags filled in.
+    pub fn new(data: BlocklistDetection) -> Self {
+        BlocklistDetectionPayload {
+            topic: ::std::default::Default::default(),
+            data,
+        }
+    }
 }
 /// Message topic; always `blocklist_detection`.
 /// Always `blocklist_detection`; any other value is rejected when decoding.
@@ -598,13 +652,22 @@ impl BlocklistDetectionPayloadTopic {
     pub const VALUE: &'static str = "blocklist_detection";
 }
 /// Envelope of an `enough_speech` message.
-#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EnoughSpeechPayload {
     /// Message topic; always `enough_speech`.
     pub topic: EnoughSpeechPayloadTopic,
     /// Notification that enough speech has been collected.
     pub data: EnoughSpeech,
+}
+impl EnoughSpeechPayload {
+    /// Builds `EnoughSpeechPayload` from its required fields: optional fields are `None`, constant tags filled in.
+    pub fn new(data: EnoughSpeech) -> Self {
+        EnoughSpeechPayload {
+            topic: ::std::default::Default::default(),
+            data,
+        }
+    }
 }
 /// Message topic; always `enough_speech`.
 /// Always `enough_speech`; any other value is rejected when decoding.
@@ -631,13 +694,22 @@ impl EnoughSpeechPayloadTopic {
     pub const VALUE: &'static str = "enough_speech";
 }
 /// Envelope of a `voice_info` message.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VoiceInfoPayload {
     /// Message topic; always `voice_info`.
     pub topic: VoiceInfoPayloadTopic,
     /// Analysis of the caller's voice. Field names, including those of the nested objects, are reconstructed from the Agent Assist WebSocket API's `voice_info`.
     pub data: VoiceInfo,
+}
+impl VoiceInfoPayload {
+    /// Builds `VoiceInfoPayload` from its required fields: optional fields are `None`, constant tags filled in.
+    pub fn new(data: VoiceInfo) -> Self {
+        VoiceInfoPayload {
+            topic: ::std::default::Default::default(),
+            data,
+        }
+    }
 }
 /// Message topic; always `voice_info`.
 /// Always `voice_info`; any other value is rejected when decoding.
@@ -664,13 +736,22 @@ impl VoiceInfoPayloadTopic {
     pub const VALUE: &'static str = "voice_info";
 }
 /// Envelope of an `ani_validation_results` message.
-#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AniValidationResultsPayload {
     /// Message topic; always `ani_validation_results`.
     pub topic: AniValidationResultsPayloadTopic,
     /// Result of the ANI validation. Field names are reconstructed from the Agent Assist WebSocket API's `ani_validation_results`.
     pub data: AniValidationResults,
+}
+impl AniValidationResultsPayload {
+    /// Builds `AniValidationResultsPayload` from its required fields: optional fields are `None`, constant tags filled in.
+    pub fn new(data: AniValidationResults) -> Self {
+        AniValidationResultsPayload {
+            topic: ::std::default::Default::default(),
+            data,
+        }
+    }
 }
 /// Message topic; always `ani_validation_results`.
 /// Always `ani_validation_results`; any other value is rejected when decoding.
@@ -705,6 +786,15 @@ pub struct ErrorPayload {
     /// An error reported by the server.
     pub data: ErrorData,
 }
+impl ErrorPayload {
+    /// Builds `ErrorPayload` from its required fields: optional fields are `None`, constant tags filled in.
+    pub fn new(data: ErrorData) -> Self {
+        ErrorPayload {
+            topic: ::std::default::Default::default(),
+            data,
+        }
+    }
+}
 /// Message topic; always `error`.
 /// Always `error`; any other value is rejected when decoding.
 #[derive(
@@ -737,6 +827,15 @@ pub struct DebugPayload {
     pub topic: DebugPayloadTopic,
     /// Debug message content echoed by the server.
     pub data: DebugMessage,
+}
+impl DebugPayload {
+    /// Builds `DebugPayload` from its required fields: optional fields are `None`, constant tags filled in.
+    pub fn new(data: DebugMessage) -> Self {
+        DebugPayload {
+            topic: ::std::default::Default::default(),
+            data,
+        }
+    }
 }
 /// Message topic; always `debug`.
 /// Always `debug`; any other value is rejected when decoding.

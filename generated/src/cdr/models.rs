@@ -85,6 +85,38 @@ pub struct AgentAssistRecordFields {
         ::serde_json::Value,
     >,
 }
+impl AgentAssistRecordFields {
+    /// Builds `AgentAssistRecordFields` from its required fields: optional fields are `None`, constant tags filled in.
+    pub fn new(
+        message_type: MessageType,
+        dialog_id: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        AgentAssistRecordFields {
+            aa_profile_id: ::std::option::Option::None,
+            aa_profile_name: ::std::option::Option::None,
+            message_type,
+            version: ::std::option::Option::None,
+            region: ::std::option::Option::None,
+            test_flag: ::std::option::Option::None,
+            ocp_group_name: ::std::option::Option::None,
+            ocp_organization_id: ::std::option::Option::None,
+            master_id: ::std::option::Option::None,
+            connection_id: ::std::option::Option::None,
+            agent_id: ::std::option::Option::None,
+            agent_skill: ::std::option::Option::None,
+            ccaas_provider: ::std::option::Option::None,
+            locale: ::std::option::Option::None,
+            tenant_id: ::std::option::Option::None,
+            dialog_id: dialog_id.into(),
+            dialog_time: ::std::option::Option::None,
+            stream_start_timestamp: ::std::option::Option::None,
+            stream_end_timestamp: ::std::option::Option::None,
+            stream_duration: ::std::option::Option::None,
+            origin: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
+        }
+    }
+}
 /// Type of the record: `agent_assist_start`, `agent_assist_step` or `agent_assist_end`.
 #[derive(
     Clone,
@@ -122,7 +154,7 @@ impl ::std::fmt::Display for MessageType {
     }
 }
 /// Origin of the conversation.
-#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Origin {
     /// True when the origin is a bot. Defaults to false.
     ///
@@ -235,6 +267,35 @@ pub struct AgentAssistStart {
         ::std::string::String,
         ::serde_json::Value,
     >,
+}
+impl AgentAssistStart {
+    /// Builds `AgentAssistStart` from its required fields: optional fields are `None`, constant tags filled in.
+    pub fn new(dialog_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        AgentAssistStart {
+            aa_profile_id: ::std::option::Option::None,
+            aa_profile_name: ::std::option::Option::None,
+            version: ::std::option::Option::None,
+            region: ::std::option::Option::None,
+            test_flag: ::std::option::Option::None,
+            ocp_group_name: ::std::option::Option::None,
+            ocp_organization_id: ::std::option::Option::None,
+            master_id: ::std::option::Option::None,
+            connection_id: ::std::option::Option::None,
+            agent_id: ::std::option::Option::None,
+            agent_skill: ::std::option::Option::None,
+            ccaas_provider: ::std::option::Option::None,
+            locale: ::std::option::Option::None,
+            tenant_id: ::std::option::Option::None,
+            dialog_id: dialog_id.into(),
+            dialog_time: ::std::option::Option::None,
+            stream_start_timestamp: ::std::option::Option::None,
+            stream_end_timestamp: ::std::option::Option::None,
+            stream_duration: ::std::option::Option::None,
+            origin: ::std::option::Option::None,
+            message_type: ::std::default::Default::default(),
+            additional_properties: ::std::default::Default::default(),
+        }
+    }
 }
 /// Record type; always `agent_assist_start`.
 /// Always `agent_assist_start`; any other value is rejected when decoding.
@@ -371,6 +432,43 @@ pub struct AgentAssistStep {
         ::serde_json::Value,
     >,
 }
+impl AgentAssistStep {
+    /// Builds `AgentAssistStep` from its required fields: optional fields are `None`, constant tags filled in.
+    pub fn new(dialog_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        AgentAssistStep {
+            aa_profile_id: ::std::option::Option::None,
+            aa_profile_name: ::std::option::Option::None,
+            version: ::std::option::Option::None,
+            region: ::std::option::Option::None,
+            test_flag: ::std::option::Option::None,
+            ocp_group_name: ::std::option::Option::None,
+            ocp_organization_id: ::std::option::Option::None,
+            master_id: ::std::option::Option::None,
+            connection_id: ::std::option::Option::None,
+            agent_id: ::std::option::Option::None,
+            agent_skill: ::std::option::Option::None,
+            ccaas_provider: ::std::option::Option::None,
+            locale: ::std::option::Option::None,
+            tenant_id: ::std::option::Option::None,
+            dialog_id: dialog_id.into(),
+            dialog_time: ::std::option::Option::None,
+            stream_start_timestamp: ::std::option::Option::None,
+            stream_end_timestamp: ::std::option::Option::None,
+            stream_duration: ::std::option::Option::None,
+            origin: ::std::option::Option::None,
+            message_type: ::std::default::Default::default(),
+            step: ::std::option::Option::None,
+            step_timestamp: ::std::option::Option::None,
+            step_duration: ::std::option::Option::None,
+            participant_type: ::std::option::Option::None,
+            result: ::std::option::Option::None,
+            nlu_result: ::std::option::Option::None,
+            businessflow_instances: ::std::option::Option::None,
+            antifraud: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
+        }
+    }
+}
 /// Record type; always `agent_assist_step`.
 /// Always `agent_assist_step`; any other value is rejected when decoding.
 #[derive(
@@ -429,7 +527,7 @@ impl ::std::fmt::Display for ParticipantType {
     }
 }
 /// Automatic speech recognition (ASR) result of the step. `confidence` and `utterance` are the known fields; other fields the recognizer adds are accepted.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AsrResult {
     /// Confidence of the recognition.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -445,7 +543,7 @@ pub struct AsrResult {
     >,
 }
 /// Natural language understanding (NLU) result of the step.
-#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct NluResult {
     /// Detected intents.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -461,7 +559,7 @@ pub struct NluResult {
     >,
 }
 /// An entity detected by NLU.
-#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct NluEntity {
     /// Name of the entity (for example `DIALOGACT`).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -482,7 +580,7 @@ pub struct NluEntity {
     >,
 }
 /// A business flow instance that fired or completed. Every field is optional; the documented examples omit `description` and `entity_instances`.
-#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BusinessFlowInstance {
     /// Unique identifier of the business flow instance.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -558,7 +656,7 @@ impl ::std::fmt::Display for FlowInstanceStatus {
     }
 }
 /// One entity that a business flow needs, together with the value collected for it so far and the prompt that guides the agent to collect it. The Agent Assist call detailed records document the four fields below; the Agent Assist WebSocket API describes its `entity_instances` entries only as "entity values and matched prompts", so it uses the same structure. Every field is optional so that an entry that is not filled in yet, or that carries fewer fields, still parses.
-#[derive(Clone, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EntityInstance {
     /// Identifier of the entity within the business flow definition.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -580,7 +678,7 @@ pub struct EntityInstance {
     >,
 }
 /// Antifraud data of the step. May be an empty object; every field is optional.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Antifraud {
     /// Liveness (anti-spoofing) detection data. Can be null.
     #[serde(
@@ -609,7 +707,7 @@ pub struct Antifraud {
     >,
 }
 /// Liveness (anti-spoofing) detection data. Can be null.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LivenessDetection {
     /// Global posterior score of the liveness verdict.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -687,7 +785,7 @@ impl<'de> ::serde::Deserialize<'de> for LivenessLabel {
     }
 }
 /// Blocklist (known fraudster) match data. Can be null. The source documentation lists the fields without types; the types follow the Agent Assist WebSocket API's `verification_result`, which reports the same check.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BlocklistMatch {
     /// Status of the blocklist check.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -821,6 +919,37 @@ pub struct AgentAssistEnd {
         ::std::string::String,
         ::serde_json::Value,
     >,
+}
+impl AgentAssistEnd {
+    /// Builds `AgentAssistEnd` from its required fields: optional fields are `None`, constant tags filled in.
+    pub fn new(dialog_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        AgentAssistEnd {
+            aa_profile_id: ::std::option::Option::None,
+            aa_profile_name: ::std::option::Option::None,
+            version: ::std::option::Option::None,
+            region: ::std::option::Option::None,
+            test_flag: ::std::option::Option::None,
+            ocp_group_name: ::std::option::Option::None,
+            ocp_organization_id: ::std::option::Option::None,
+            master_id: ::std::option::Option::None,
+            connection_id: ::std::option::Option::None,
+            agent_id: ::std::option::Option::None,
+            agent_skill: ::std::option::Option::None,
+            ccaas_provider: ::std::option::Option::None,
+            locale: ::std::option::Option::None,
+            tenant_id: ::std::option::Option::None,
+            dialog_id: dialog_id.into(),
+            dialog_time: ::std::option::Option::None,
+            stream_start_timestamp: ::std::option::Option::None,
+            stream_end_timestamp: ::std::option::Option::None,
+            stream_duration: ::std::option::Option::None,
+            origin: ::std::option::Option::None,
+            message_type: ::std::default::Default::default(),
+            businessflow_instances: ::std::option::Option::None,
+            summary: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
+        }
+    }
 }
 /// Record type; always `agent_assist_end`.
 /// Always `agent_assist_end`; any other value is rejected when decoding.

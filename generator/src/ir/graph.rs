@@ -93,11 +93,14 @@ pub fn box_recursion(types: &mut [TypeDef]) {
     }
 }
 
-/// Which of `Eq` and `Hash` a type can derive.
+/// Which of `Eq`, `Hash` and `Default` a type can derive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Derives {
     pub eq: bool,
     pub hash: bool,
+    /// A struct whose default value is valid: every field is optional, nullable, or of a type
+    /// with a valid default itself (a `const`, such a struct). `Default` fills const tags in.
+    pub default: bool,
 }
 
 fn ty_allows(ty: &Ty, types: &HashMap<TypeId, Derives>, hash: bool) -> bool {
@@ -118,9 +121,25 @@ fn ty_allows(ty: &Ty, types: &HashMap<TypeId, Derives>, hash: bool) -> bool {
     }
 }
 
+/// Whether a required field of type `ty` has a valid default value.
+fn ty_defaults(ty: &Ty, types: &HashMap<TypeId, Derives>) -> bool {
+    match ty {
+        Ty::Named(id) => types[id].default,
+        Ty::Nullable(_) => true,
+        _ => false,
+    }
+}
+
 /// Greatest fixpoint: start from "everything derives" and remove what a member forbids.
 pub fn derives(types: &[TypeDef]) -> Vec<Derives> {
-    let mut d: HashMap<TypeId, Derives> = (0..types.len()).map(|i| (TypeId(i), Derives { eq: true, hash: true })).collect();
+    let mut d: HashMap<TypeId, Derives> = types
+        .iter()
+        .enumerate()
+        .map(|(i, def)| {
+            let default = matches!(def.kind, Kind::Struct(_) | Kind::Const { .. } | Kind::Alias(_));
+            (TypeId(i), Derives { eq: true, hash: true, default })
+        })
+        .collect();
     loop {
         let mut changed = false;
         for (i, def) in types.iter().enumerate() {
@@ -138,12 +157,19 @@ pub fn derives(types: &[TypeDef]) -> Vec<Derives> {
             };
             let has_map = matches!(&def.kind, Kind::Struct(s) if matches!(s.extra, Extra::Keep { .. }));
             let const_non_string = matches!(&def.kind, Kind::Const { value } if !value.is_string());
+            let default = match &def.kind {
+                Kind::Struct(s) => s.fields.iter().all(|f| !f.required || f.nullable || ty_defaults(&f.ty, &d)),
+                Kind::Alias(t) => ty_defaults(t, &d),
+                Kind::Const { .. } => true,
+                _ => false,
+            };
             let new = Derives {
                 eq: !const_non_string && members.iter().all(|t| ty_allows(t, &d, false)),
                 hash: !has_map && !const_non_string && members.iter().all(|t| ty_allows(t, &d, true)),
+                default,
             };
             let old = d[&TypeId(i)];
-            let merged = Derives { eq: old.eq && new.eq, hash: old.hash && new.hash && new.eq };
+            let merged = Derives { eq: old.eq && new.eq, hash: old.hash && new.hash && new.eq, default: old.default && new.default };
             if merged != old {
                 d.insert(TypeId(i), merged);
                 changed = true;

@@ -184,3 +184,52 @@ operations:
     assert_eq!(all.message_keys(&doc.spec.channels[0]), ["a", "b"]);
     assert!(none.message_keys(&doc.spec.channels[0]).is_empty());
 }
+
+#[test]
+fn default_is_derived_only_where_the_default_value_is_valid() {
+    let ir = lower(&format!(
+        "{HEADER}channels:
+  q:
+    address: /q
+    messages:
+      m: {{payload: {{$ref: '#/components/schemas/Tagged'}}}}
+operations:
+  r: {{action: receive, channel: {{$ref: '#/channels/q'}}}}
+components:
+  schemas:
+    Tagged:
+      type: object
+      required: [kind, options, note]
+      properties:
+        kind: {{const: tagged}}
+        options: {{$ref: '#/components/schemas/Options'}}
+        note: {{type: [string, 'null']}}
+        count: {{type: integer}}
+    Options:
+      type: object
+      properties:
+        verbose: {{type: boolean}}
+    Named:
+      type: object
+      required: [name]
+      properties:
+        name: {{type: string}}
+    Holder:
+      type: object
+      required: [named]
+      properties:
+        named: {{$ref: '#/components/schemas/Named'}}
+"
+    ));
+    let doc = &ir.documents[0];
+    let default_of = |name: &str| {
+        let i = doc.types.iter().position(|t| t.name == name).unwrap_or_else(|| panic!("no type {name}"));
+        doc.derives[i].default
+    };
+    // A const tag, a struct that is all optional and a nullable field all have valid defaults.
+    assert!(default_of("Options"));
+    assert!(default_of("Tagged"));
+    // A required string has none, nor has a struct that needs one.
+    assert!(!default_of("Named"));
+    assert!(!default_of("Holder"));
+}

@@ -1,4 +1,43 @@
 //! Client side: connecting, the reader task, reconnects, errors and the typed event stream.
+//!
+//! ```no_run
+//! use asyncapi_runtime::ws::client::{self, ClientConfig, ClientError, Incoming};
+//! use asyncapi_runtime::ws::Credentials;
+//!
+//! /// What this client expects from the server.
+//! enum Event {
+//!     Message(serde_json::Value),
+//!     Reconnected,
+//! }
+//!
+//! impl Incoming for Event {
+//!     fn decode(raw: String) -> Result<Self, ClientError> {
+//!         match serde_json::from_str(&raw) {
+//!             Ok(value) => Ok(Event::Message(value)),
+//!             Err(error) => Err(ClientError::Decode { raw, error }),
+//!         }
+//!     }
+//!
+//!     fn reconnected() -> Self {
+//!         Event::Reconnected
+//!     }
+//! }
+//!
+//! # async fn run() -> Result<(), ClientError> {
+//! let credentials = Credentials::new().with("token", "demo");
+//! let (connection, mut events) =
+//!     client::connect::<Event>("ws://127.0.0.1:8080/echo", &credentials, ClientConfig::default()).await?;
+//! connection.send_json(&serde_json::json!({ "hello": "world" })).await?;
+//! while let Some(event) = events.next().await {
+//!     match event {
+//!         Ok(Event::Message(value)) => println!("{value}"),
+//!         Ok(Event::Reconnected) => println!("reconnected"),
+//!         Err(error) => eprintln!("{error}"),
+//!     }
+//! }
+//! # Ok(())
+//! # }
+//! ```
 
 use std::marker::PhantomData;
 use std::pin::Pin;

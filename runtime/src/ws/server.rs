@@ -6,6 +6,47 @@
 //!
 //! Messages of one session are handled one at a time, in order: while a handler runs, what is
 //! queued for that session waits. Spawn a task for long work and push its result from there.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use asyncapi_runtime::ws::server::{self, HandlerError, Protocol, ServerConfig, SessionHandle, Shutdown};
+//! use asyncapi_runtime::ws::{AuthError, Credentials};
+//!
+//! /// Echoes every message back, to clients that bring `token=demo`.
+//! struct Echo;
+//!
+//! impl Protocol for Echo {
+//!     type Auth = ();
+//!
+//!     async fn authenticate(&self, credentials: &Credentials) -> Result<(), AuthError> {
+//!         match credentials.get("token") {
+//!             Some("demo") => Ok(()),
+//!             _ => Err(AuthError::new("unknown token")),
+//!         }
+//!     }
+//!
+//!     async fn on_connect(&self, _session: &SessionHandle, _auth: ()) {}
+//!
+//!     async fn on_text(&self, session: &SessionHandle, text: &str) -> Result<(), HandlerError> {
+//!         let message: serde_json::Value = serde_json::from_str(text)?;
+//!         session.send_json(&message)?;
+//!         Ok(())
+//!     }
+//!
+//!     fn error_message(&self, reason: &str) -> Option<String> {
+//!         Some(serde_json::json!({ "error": reason }).to_string())
+//!     }
+//!
+//!     async fn on_close(&self, _session: &SessionHandle) {}
+//! }
+//!
+//! # async fn run() -> std::io::Result<()> {
+//! let shutdown = Shutdown::new();
+//! let router = server::route("/echo", &["token"], Arc::new(Echo), ServerConfig::default(), shutdown.clone());
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! server::serve(listener, router, shutdown).await
+//! # }
+//! ```
 
 use std::collections::BTreeMap;
 use std::future::Future;

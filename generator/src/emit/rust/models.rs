@@ -143,9 +143,10 @@ fn emit_struct(doc: &IrDocument, name: &syn::Ident, docs: TokenStream, s: &Struc
         }
         _ => quote!(),
     };
-    let derive = derive_attr(derives, true, &[]);
-    let accessors = default_accessors(doc, s);
-    let accessors = (!accessors.is_empty()).then(|| quote! { impl #name { #(#accessors)* } });
+    let derive = derive_attr(derives, true, if derives.default { &["Default"] } else { &[] });
+    let mut methods: Vec<TokenStream> = constructor(doc, name, s).into_iter().collect();
+    methods.extend(default_accessors(doc, s));
+    let accessors = (!methods.is_empty()).then(|| quote! { impl #name { #(#methods)* } });
     quote! {
         #docs
         #derive
@@ -153,6 +154,61 @@ fn emit_struct(doc: &IrDocument, name: &syn::Ident, docs: TokenStream, s: &Struc
         pub struct #name { #(#fields)* #extra }
         #accessors
     }
+}
+
+/// Whether a field's type is a `const`: a tag the constructor and `Default` fill in.
+fn is_const(doc: &IrDocument, f: &Field) -> bool {
+    matches!(f.ty, Ty::Named(id) if matches!(doc.type_def(id).kind, Kind::Const { .. }))
+}
+
+/// `new(required fields)`: optional fields `None`, const tags filled in. None when no field is
+/// required (then `Default` builds the struct).
+fn constructor(doc: &IrDocument, name: &syn::Ident, s: &Struct) -> Option<TokenStream> {
+    let params: Vec<&Field> = s.fields.iter().filter(|f| f.required && !is_const(doc, f)).collect();
+    if params.is_empty() {
+        return None;
+    }
+    let args = params.iter().map(|f| {
+        let ident = format_ident!("{}", f.rust);
+        let inner = ty_tokens(doc, &f.ty, false);
+        match (&f.ty, f.nullable) {
+            (Ty::String, false) => quote!(#ident: impl ::std::convert::Into<::std::string::String>),
+            (_, false) => quote!(#ident: #inner),
+            (_, true) => quote!(#ident: ::std::option::Option<#inner>),
+        }
+    });
+    let inits = s.fields.iter().map(|f| {
+        let ident = format_ident!("{}", f.rust);
+        let value = if !f.required {
+            quote!(::std::option::Option::None)
+        } else if is_const(doc, f) {
+            quote!(::std::default::Default::default())
+        } else {
+            match (&f.ty, f.boxed, f.nullable) {
+                (Ty::String, _, false) => quote!(#ident.into()),
+                (_, true, false) => quote!(::std::boxed::Box::new(#ident)),
+                (_, true, true) => quote!(#ident.map(::std::boxed::Box::new)),
+                _ => return quote!(#ident,),
+            }
+        };
+        quote!(#ident: #value,)
+    });
+    let extra = match &s.extra {
+        Extra::Keep { field, .. } => {
+            let ident = format_ident!("{}", field);
+            quote!(#ident: ::std::default::Default::default(),)
+        }
+        _ => quote!(),
+    };
+    let allow = (params.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
+    let doc_line = format!(" Builds `{name}` from its required fields: optional fields are `None`, constant tags filled in.");
+    Some(quote! {
+        #[doc = #doc_line]
+        #allow
+        pub fn new(#(#args),*) -> Self {
+            #name { #(#inits)* #extra }
+        }
+    })
 }
 
 /// `field_or_default()` for optional, non-nullable fields whose schema gives a default.

@@ -169,7 +169,7 @@ async fn main() -> ::std::process::ExitCode {
     let tasks = ::std::vec![
         ::tokio::spawn(read:: < agent_assist_api::cdr::AgentAssistSummaryMessage >
         (config.clone(), options.clone(), printed.clone())), ::tokio::spawn(read:: <
-        agent_assist_api::cdr::AgentAssistStepMessage > (config.clone(), options.clone(),
+        agent_assist_api::cdr::AgentAssistStep > (config.clone(), options.clone(),
         printed.clone()))
     ];
     let mut status = ::std::process::ExitCode::SUCCESS;

@@ -5,14 +5,17 @@
 //! Each session sends the document's messages in the order of its operations: the first
 //! and the last once, the others `--steps` times, all with one key (the session id).
 //!
-//! Flags: `--brokers HOST:PORT` `--calls N` (sessions, default 1) `--steps N` (default 3)
+//! Messages without an example payload in the spec are not sent; the example names them
+//! when it starts, and exits 2 when no message has one.
+//!
+//! Flags: `--brokers HOST:PORT` `--sessions N` (default 1) `--steps N` (default 3)
 //! `--id-prefix TEXT` `--partitions N` `--replicas N` (override the bindings when creating
 //! topics) `--set KEY=VALUE` (librdkafka property, repeatable).
 //! Exits 1 when any record was not delivered, 2 on bad flags or when topics cannot be created.
 use agent_assist_api::cdr::kafka as topics;
 struct Options {
     brokers: ::std::string::String,
-    calls: usize,
+    sessions: usize,
     steps: usize,
     id_prefix: ::std::string::String,
     overrides: agent_assist_api::cdr::kafka::TopicOverrides,
@@ -35,7 +38,7 @@ fn parse(
         .unwrap_or(0);
     let mut options = Options {
         brokers: "localhost:9092".into(),
-        calls: 1,
+        sessions: 1,
         steps: 3,
         id_prefix: ::std::format!("sim-{millis}-"),
         overrides: ::std::default::Default::default(),
@@ -46,7 +49,7 @@ fn parse(
         let value = it.next().ok_or_else(|| ::std::format!("{flag} expects a value"))?;
         match flag.as_str() {
             "--brokers" => options.brokers = value.clone(),
-            "--calls" => options.calls = number(flag, value)?,
+            "--sessions" => options.sessions = number(flag, value)?,
             "--steps" => options.steps = number(flag, value)?,
             "--id-prefix" => options.id_prefix = value.clone(),
             "--partitions" => {
@@ -217,6 +220,15 @@ async fn main() -> ::std::process::ExitCode {
             return ::std::process::ExitCode::from(2);
         }
     };
+    const WITHOUT_EXAMPLES: &[&str] = &[];
+    for label in WITHOUT_EXAMPLES {
+        eprintln!("`{label}` has no example payload in the spec: not sent");
+    }
+    const SENDABLE: usize = 3;
+    if SENDABLE == 0 {
+        eprintln!("error: no message of this document has an example payload to send");
+        return ::std::process::ExitCode::from(2);
+    }
     let mut config = agent_assist_api::cdr::kafka::KafkaConfig::new(
         options.brokers.clone(),
     );
@@ -242,11 +254,11 @@ async fn main() -> ::std::process::ExitCode {
         }
     };
     let started = ::std::time::Instant::now();
-    let tasks: ::std::vec::Vec<_> = (0..options.calls)
-        .map(|call| ::tokio::spawn(
+    let tasks: ::std::vec::Vec<_> = (0..options.sessions)
+        .map(|n| ::tokio::spawn(
             session(
                 producer.clone(),
-                ::std::format!("{}{call}", options.id_prefix),
+                ::std::format!("{}{n}", options.id_prefix),
                 options.steps,
             ),
         ))
@@ -269,8 +281,8 @@ async fn main() -> ::std::process::ExitCode {
         }
     }
     println!(
-        "{delivered} records delivered for {} calls in {:.2?}; {failed} not delivered",
-        options.calls, started.elapsed()
+        "{delivered} records delivered for {} sessions in {:.2?}; {failed} not delivered",
+        options.sessions, started.elapsed()
     );
     if failed == 0 {
         ::std::process::ExitCode::SUCCESS

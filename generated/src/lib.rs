@@ -20,3 +20,5 @@ pub mod agent_assist;
 pub mod agent_vb;
 #[allow(unused_imports)]
 use ::asyncapi_runtime::codegen as rt;
+/// An optional field whose schema allows `null`: absent, `null` or a value.
+pub use rt::Nullable;

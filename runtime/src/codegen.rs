@@ -1,9 +1,10 @@
 //! The one path generated code reaches the runtime through, the way generated tonic code
 //! uses `tonic::codegen`. Not a stable API: it follows the generator.
 
-pub use super::serde_helpers::{double_option, json_eq, required_nullable};
+pub use super::serde_helpers::{json_eq, required_nullable};
 #[cfg(any(feature = "ws-server", feature = "ws-client"))]
 pub use super::ws::{AuthError, CloseCode, Credentials};
+pub use super::Nullable;
 
 /// What generated servers use.
 #[cfg(feature = "ws-server")]

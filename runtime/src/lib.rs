@@ -3,6 +3,7 @@
 //! Generated code supplies what is specific to a document (message types, topics, handler
 //! traits, typed sends) and calls into this crate for the rest:
 //!
+//! - [`Nullable`]: optional fields whose schema allows `null`: absent, `null` or a value.
 //! - [`serde_helpers`]: the few serde functions generated models use.
 //! - `ws` (features `ws-server`, `ws-client`): the WebSocket session loop with its limits, queue
 //!   and close codes, and the client with reconnects.
@@ -24,6 +25,9 @@
 pub mod codegen;
 #[cfg(feature = "kafka")]
 pub mod kafka;
+mod nullable;
 pub mod serde_helpers;
 #[cfg(any(feature = "ws-server", feature = "ws-client"))]
 pub mod ws;
+
+pub use nullable::Nullable;

@@ -15,16 +15,6 @@ where
     Option::<T>::deserialize(deserializer)
 }
 
-/// An optional field that may be `null`: absent is `None` (through `#[serde(default)]`),
-/// `null` is `Some(None)`.
-pub fn double_option<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
-}
-
 /// JSON equality with numbers compared by value, so `1` equals `1.0`.
 ///
 /// ```
@@ -64,29 +54,14 @@ mod tests {
     struct Fields {
         #[serde(deserialize_with = "required_nullable")]
         required: Option<u8>,
-        #[serde(default, deserialize_with = "double_option")]
-        optional: Option<Option<u8>>,
     }
 
     #[test]
-    fn nullable_fields_tell_absent_from_null() {
-        let null: Fields =
-            serde_json::from_value(json!({"required": null, "optional": null})).unwrap();
-        assert_eq!(
-            null,
-            Fields {
-                required: None,
-                optional: Some(None)
-            }
-        );
-        let absent: Fields = serde_json::from_value(json!({"required": 1})).unwrap();
-        assert_eq!(
-            absent,
-            Fields {
-                required: Some(1),
-                optional: None
-            }
-        );
+    fn a_required_nullable_field_must_be_present() {
+        let null: Fields = serde_json::from_value(json!({"required": null})).unwrap();
+        assert_eq!(null, Fields { required: None });
+        let set: Fields = serde_json::from_value(json!({"required": 1})).unwrap();
+        assert_eq!(set, Fields { required: Some(1) });
         let missing = serde_json::from_value::<Fields>(json!({})).unwrap_err();
         assert!(
             missing.to_string().contains("missing field `required`"),

@@ -159,7 +159,7 @@ async fn main() {
     let encode = started.elapsed();
     let started = Instant::now();
     for bytes in &encoded {
-        let _: AgentAssistStepMessage = agent_assist_api::cdr::kafka::TopicMessage::decode(bytes).expect("decodes");
+        let _: AgentAssistStep = agent_assist_api::cdr::kafka::TopicMessage::decode(bytes).expect("decodes");
     }
     let decode = started.elapsed();
     for (name, figures) in ["generated", "rdkafka"].iter().zip(best) {

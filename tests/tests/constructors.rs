@@ -30,3 +30,18 @@ fn a_record_is_built_from_its_required_fields() {
     let value = serde_json::to_value(&fields).unwrap();
     assert_eq!(value, json!({ "message_type": "agent_assist_step", "dialog_id": "dialog-1" }));
 }
+
+#[test]
+fn optional_nullable_fields_keep_absent_null_and_value_apart() {
+    use agent_assist_api::Nullable;
+    for (wire, state) in [
+        (json!({}), Nullable::Absent),
+        (json!({ "error_description": null }), Nullable::Null),
+        (json!({ "error_description": "line dropped" }), Nullable::Value("line dropped".to_string())),
+    ] {
+        let call: agent_assist::CallInfo = serde_json::from_value(wire.clone()).unwrap();
+        assert_eq!(call.error_description, state, "{wire}");
+        assert_eq!(serde_json::to_value(&call).unwrap(), wire);
+    }
+    assert!(serde_json::from_value::<agent_assist::CallInfo>(json!({ "error_description": 3 })).is_err());
+}

@@ -181,24 +181,12 @@ pub struct DialogInfo {
     pub utterances: ::std::option::Option<::std::vec::Vec<DialogStep>>,
     /// What the agent is currently saying, while the utterance is not final yet. Absent or null when there is none.
     #[serde(rename = "agentPartialUtterance")]
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "crate::rt::double_option"
-    )]
-    pub agent_partial_utterance: ::std::option::Option<
-        ::std::option::Option<::std::string::String>,
-    >,
+    #[serde(default, skip_serializing_if = "crate::rt::Nullable::is_absent")]
+    pub agent_partial_utterance: crate::rt::Nullable<::std::string::String>,
     /// What the user is currently saying, while the utterance is not final yet. Absent or null when there is none.
     #[serde(rename = "userPartialUtterance")]
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "crate::rt::double_option"
-    )]
-    pub user_partial_utterance: ::std::option::Option<
-        ::std::option::Option<::std::string::String>,
-    >,
+    #[serde(default, skip_serializing_if = "crate::rt::Nullable::is_absent")]
+    pub user_partial_utterance: crate::rt::Nullable<::std::string::String>,
     /// Properties the schema does not declare, kept as they arrived.
     #[serde(flatten)]
     pub additional_properties: ::std::collections::BTreeMap<
@@ -279,14 +267,8 @@ pub struct CallInfo {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<CallStatus>,
     /// Optional details of an error affecting the call.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "crate::rt::double_option"
-    )]
-    pub error_description: ::std::option::Option<
-        ::std::option::Option<::std::string::String>,
-    >,
+    #[serde(default, skip_serializing_if = "crate::rt::Nullable::is_absent")]
+    pub error_description: crate::rt::Nullable<::std::string::String>,
     /// Properties the schema does not declare, kept as they arrived.
     #[serde(flatten)]
     pub additional_properties: ::std::collections::BTreeMap<
@@ -362,14 +344,8 @@ pub struct VerificationResult {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub score: ::std::option::Option<f64>,
     /// ID of the matched fraudster, if any.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "crate::rt::double_option"
-    )]
-    pub fraudster_id: ::std::option::Option<
-        ::std::option::Option<::std::string::String>,
-    >,
+    #[serde(default, skip_serializing_if = "crate::rt::Nullable::is_absent")]
+    pub fraudster_id: crate::rt::Nullable<::std::string::String>,
     /// ID of the blocklist entry.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub blocklist_id: ::std::option::Option<::std::string::String>,
@@ -919,7 +895,7 @@ impl CommandRequestPayload {
     pub fn new(command: CommandName) -> Self {
         CommandRequestPayload {
             command,
-            parameters: ::std::option::Option::None,
+            parameters: ::std::default::Default::default(),
         }
     }
 }

@@ -260,7 +260,7 @@ impl<H: Handler> crate::rt::server::Protocol for Dispatcher<H> {
         ::serde_json::to_string(
                 &super::ServerMessage::ErrorInfo(super::ErrorInfo {
                     message: ::std::option::Option::Some(reason.to_string()),
-                    message_details: ::std::option::Option::None,
+                    message_details: ::std::default::Default::default(),
                     additional_properties: ::std::default::Default::default(),
                 }),
             )

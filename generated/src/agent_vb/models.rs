@@ -40,12 +40,8 @@ pub struct Verification {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub speech_duration: ::std::option::Option<i64>,
     /// Type of error, if any; absent or null when there is none. Field name reconstructed: the source documentation lost it.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "crate::rt::double_option"
-    )]
-    pub error_type: ::std::option::Option<::std::option::Option<::std::string::String>>,
+    #[serde(default, skip_serializing_if = "crate::rt::Nullable::is_absent")]
+    pub error_type: crate::rt::Nullable<::std::string::String>,
     /// Properties the schema does not declare, kept as they arrived.
     #[serde(flatten)]
     pub additional_properties: ::std::collections::BTreeMap<
@@ -169,12 +165,8 @@ pub struct BlocklistDetection {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub risk_level: ::std::option::Option<::std::string::String>,
     /// ID of the identified fraudster; absent or null when none was identified. An integer in this API (a string in the Agent Assist WebSocket API). Field name reconstructed: the source documentation lost it. Chosen to match `fraudster_id` in the Agent Assist `verification_result`.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "crate::rt::double_option"
-    )]
-    pub fraudster_id: ::std::option::Option<::std::option::Option<i64>>,
+    #[serde(default, skip_serializing_if = "crate::rt::Nullable::is_absent")]
+    pub fraudster_id: crate::rt::Nullable<i64>,
     /// ID of the blocklist matched. Field name reconstructed: the source documentation lost it. Chosen to match `blocklist_id` in the Agent Assist `verification_result`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub blocklist_id: ::std::option::Option<::std::string::String>,

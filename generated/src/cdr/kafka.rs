@@ -184,29 +184,10 @@ impl crate::rt::kafka::TopicMessage for super::AgentAssistSummaryMessage {
 pub type AgentAssistSummaryConsumer = crate::rt::kafka::TopicConsumer<
     super::AgentAssistSummaryMessage,
 >;
-impl crate::rt::kafka::TopicMessage for super::AgentAssistStepMessage {
+impl crate::rt::kafka::TopicMessage for super::AgentAssistStep {
     const TOPIC: &'static str = "agent_assist_step";
-    fn decode(bytes: &[u8]) -> ::std::result::Result<Self, ::serde_json::Error> {
-        #[derive(::serde::Deserialize)]
-        struct Tag<'a> {
-            #[serde(rename = "message_type", borrow, default)]
-            tag: ::std::option::Option<::std::borrow::Cow<'a, str>>,
-        }
-        match ::serde_json::from_slice::<Tag<'_>>(bytes) {
-            ::std::result::Result::Ok(tag) => {
-                match tag.tag.as_deref() {
-                    ::std::option::Option::Some("agent_assist_step") => {
-                        ::serde_json::from_slice::<super::AgentAssistStep>(bytes)
-                            .map(Self::AgentAssistStep)
-                    }
-                    _ => ::serde_json::from_slice(bytes),
-                }
-            }
-            ::std::result::Result::Err(_) => ::serde_json::from_slice(bytes),
-        }
-    }
 }
-/// Typed consumer of topic `agent_assist_step`: yields [`super::AgentAssistStepMessage`] records.
+/// Typed consumer of topic `agent_assist_step`: yields [`super::AgentAssistStep`] records.
 pub type AgentAssistStepConsumer = crate::rt::kafka::TopicConsumer<
-    super::AgentAssistStepMessage,
+    super::AgentAssistStep,
 >;

@@ -30,14 +30,8 @@ pub struct AgentAssistRecordFields {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub master_id: ::std::option::Option<::std::string::String>,
     /// IVR-side dialog identifier when the call was transferred from the IVR. Can be null.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "crate::rt::double_option"
-    )]
-    pub connection_id: ::std::option::Option<
-        ::std::option::Option<::std::string::String>,
-    >,
+    #[serde(default, skip_serializing_if = "crate::rt::Nullable::is_absent")]
+    pub connection_id: crate::rt::Nullable<::std::string::String>,
     /// Unique identifier of the agent.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub agent_id: ::std::option::Option<::std::string::String>,
@@ -62,19 +56,11 @@ pub struct AgentAssistRecordFields {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub stream_start_timestamp: ::std::option::Option<i64>,
     /// Time the audio stream ended, in epoch milliseconds. Can be null or absent while the stream is still open; set in `agent_assist_end`.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "crate::rt::double_option"
-    )]
-    pub stream_end_timestamp: ::std::option::Option<::std::option::Option<i64>>,
+    #[serde(default, skip_serializing_if = "crate::rt::Nullable::is_absent")]
+    pub stream_end_timestamp: crate::rt::Nullable<i64>,
     /// Duration of the stream, in milliseconds, calculated automatically when `stream_end_timestamp` is set. Can be null or absent before that.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "crate::rt::double_option"
-    )]
-    pub stream_duration: ::std::option::Option<::std::option::Option<i64>>,
+    #[serde(default, skip_serializing_if = "crate::rt::Nullable::is_absent")]
+    pub stream_duration: crate::rt::Nullable<i64>,
     /// Origin of the conversation.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub origin: ::std::option::Option<Origin>,
@@ -92,27 +78,27 @@ impl AgentAssistRecordFields {
         dialog_id: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         AgentAssistRecordFields {
-            aa_profile_id: ::std::option::Option::None,
-            aa_profile_name: ::std::option::Option::None,
+            aa_profile_id: ::std::default::Default::default(),
+            aa_profile_name: ::std::default::Default::default(),
             message_type,
-            version: ::std::option::Option::None,
-            region: ::std::option::Option::None,
-            test_flag: ::std::option::Option::None,
-            ocp_group_name: ::std::option::Option::None,
-            ocp_organization_id: ::std::option::Option::None,
-            master_id: ::std::option::Option::None,
-            connection_id: ::std::option::Option::None,
-            agent_id: ::std::option::Option::None,
-            agent_skill: ::std::option::Option::None,
-            ccaas_provider: ::std::option::Option::None,
-            locale: ::std::option::Option::None,
-            tenant_id: ::std::option::Option::None,
+            version: ::std::default::Default::default(),
+            region: ::std::default::Default::default(),
+            test_flag: ::std::default::Default::default(),
+            ocp_group_name: ::std::default::Default::default(),
+            ocp_organization_id: ::std::default::Default::default(),
+            master_id: ::std::default::Default::default(),
+            connection_id: ::std::default::Default::default(),
+            agent_id: ::std::default::Default::default(),
+            agent_skill: ::std::default::Default::default(),
+            ccaas_provider: ::std::default::Default::default(),
+            locale: ::std::default::Default::default(),
+            tenant_id: ::std::default::Default::default(),
             dialog_id: dialog_id.into(),
-            dialog_time: ::std::option::Option::None,
-            stream_start_timestamp: ::std::option::Option::None,
-            stream_end_timestamp: ::std::option::Option::None,
-            stream_duration: ::std::option::Option::None,
-            origin: ::std::option::Option::None,
+            dialog_time: ::std::default::Default::default(),
+            stream_start_timestamp: ::std::default::Default::default(),
+            stream_end_timestamp: ::std::default::Default::default(),
+            stream_duration: ::std::default::Default::default(),
+            origin: ::std::default::Default::default(),
             additional_properties: ::std::default::Default::default(),
         }
     }
@@ -211,14 +197,8 @@ pub struct AgentAssistStart {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub master_id: ::std::option::Option<::std::string::String>,
     /// IVR-side dialog identifier when the call was transferred from the IVR. Can be null.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "crate::rt::double_option"
-    )]
-    pub connection_id: ::std::option::Option<
-        ::std::option::Option<::std::string::String>,
-    >,
+    #[serde(default, skip_serializing_if = "crate::rt::Nullable::is_absent")]
+    pub connection_id: crate::rt::Nullable<::std::string::String>,
     /// Unique identifier of the agent.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub agent_id: ::std::option::Option<::std::string::String>,
@@ -243,19 +223,11 @@ pub struct AgentAssistStart {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub stream_start_timestamp: ::std::option::Option<i64>,
     /// Time the audio stream ended, in epoch milliseconds. Can be null or absent while the stream is still open; set in `agent_assist_end`.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "crate::rt::double_option"
-    )]
-    pub stream_end_timestamp: ::std::option::Option<::std::option::Option<i64>>,
+    #[serde(default, skip_serializing_if = "crate::rt::Nullable::is_absent")]
+    pub stream_end_timestamp: crate::rt::Nullable<i64>,
     /// Duration of the stream, in milliseconds, calculated automatically when `stream_end_timestamp` is set. Can be null or absent before that.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "crate::rt::double_option"
-    )]
-    pub stream_duration: ::std::option::Option<::std::option::Option<i64>>,
+    #[serde(default, skip_serializing_if = "crate::rt::Nullable::is_absent")]
+    pub stream_duration: crate::rt::Nullable<i64>,
     /// Origin of the conversation.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub origin: ::std::option::Option<Origin>,
@@ -272,26 +244,26 @@ impl AgentAssistStart {
     /// Builds `AgentAssistStart` from its required fields: optional fields are `None`, constant tags filled in.
     pub fn new(dialog_id: impl ::std::convert::Into<::std::string::String>) -> Self {
         AgentAssistStart {
-            aa_profile_id: ::std::option::Option::None,
-            aa_profile_name: ::std::option::Option::None,
-            version: ::std::option::Option::None,
-            region: ::std::option::Option::None,
-            test_flag: ::std::option::Option::None,
-            ocp_group_name: ::std::option::Option::None,
-            ocp_organization_id: ::std::option::Option::None,
-            master_id: ::std::option::Option::None,
-            connection_id: ::std::option::Option::None,
-            agent_id: ::std::option::Option::None,
-            agent_skill: ::std::option::Option::None,
-            ccaas_provider: ::std::option::Option::None,
-            locale: ::std::option::Option::None,
-            tenant_id: ::std::option::Option::None,
+            aa_profile_id: ::std::default::Default::default(),
+            aa_profile_name: ::std::default::Default::default(),
+            version: ::std::default::Default::default(),
+            region: ::std::default::Default::default(),
+            test_flag: ::std::default::Default::default(),
+            ocp_group_name: ::std::default::Default::default(),
+            ocp_organization_id: ::std::default::Default::default(),
+            master_id: ::std::default::Default::default(),
+            connection_id: ::std::default::Default::default(),
+            agent_id: ::std::default::Default::default(),
+            agent_skill: ::std::default::Default::default(),
+            ccaas_provider: ::std::default::Default::default(),
+            locale: ::std::default::Default::default(),
+            tenant_id: ::std::default::Default::default(),
             dialog_id: dialog_id.into(),
-            dialog_time: ::std::option::Option::None,
-            stream_start_timestamp: ::std::option::Option::None,
-            stream_end_timestamp: ::std::option::Option::None,
-            stream_duration: ::std::option::Option::None,
-            origin: ::std::option::Option::None,
+            dialog_time: ::std::default::Default::default(),
+            stream_start_timestamp: ::std::default::Default::default(),
+            stream_end_timestamp: ::std::default::Default::default(),
+            stream_duration: ::std::default::Default::default(),
+            origin: ::std::default::Default::default(),
             message_type: ::std::default::Default::default(),
             additional_properties: ::std::default::Default::default(),
         }
@@ -349,14 +321,8 @@ pub struct AgentAssistStep {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub master_id: ::std::option::Option<::std::string::String>,
     /// IVR-side dialog identifier when the call was transferred from the IVR. Can be null.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "crate::rt::double_option"
-    )]
-    pub connection_id: ::std::option::Option<
-        ::std::option::Option<::std::string::String>,
-    >,
+    #[serde(default, skip_serializing_if = "crate::rt::Nullable::is_absent")]
+    pub connection_id: crate::rt::Nullable<::std::string::String>,
     /// Unique identifier of the agent.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub agent_id: ::std::option::Option<::std::string::String>,
@@ -381,19 +347,11 @@ pub struct AgentAssistStep {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub stream_start_timestamp: ::std::option::Option<i64>,
     /// Time the audio stream ended, in epoch milliseconds. Can be null or absent while the stream is still open; set in `agent_assist_end`.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "crate::rt::double_option"
-    )]
-    pub stream_end_timestamp: ::std::option::Option<::std::option::Option<i64>>,
+    #[serde(default, skip_serializing_if = "crate::rt::Nullable::is_absent")]
+    pub stream_end_timestamp: crate::rt::Nullable<i64>,
     /// Duration of the stream, in milliseconds, calculated automatically when `stream_end_timestamp` is set. Can be null or absent before that.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "crate::rt::double_option"
-    )]
-    pub stream_duration: ::std::option::Option<::std::option::Option<i64>>,
+    #[serde(default, skip_serializing_if = "crate::rt::Nullable::is_absent")]
+    pub stream_duration: crate::rt::Nullable<i64>,
     /// Origin of the conversation.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub origin: ::std::option::Option<Origin>,
@@ -436,35 +394,35 @@ impl AgentAssistStep {
     /// Builds `AgentAssistStep` from its required fields: optional fields are `None`, constant tags filled in.
     pub fn new(dialog_id: impl ::std::convert::Into<::std::string::String>) -> Self {
         AgentAssistStep {
-            aa_profile_id: ::std::option::Option::None,
-            aa_profile_name: ::std::option::Option::None,
-            version: ::std::option::Option::None,
-            region: ::std::option::Option::None,
-            test_flag: ::std::option::Option::None,
-            ocp_group_name: ::std::option::Option::None,
-            ocp_organization_id: ::std::option::Option::None,
-            master_id: ::std::option::Option::None,
-            connection_id: ::std::option::Option::None,
-            agent_id: ::std::option::Option::None,
-            agent_skill: ::std::option::Option::None,
-            ccaas_provider: ::std::option::Option::None,
-            locale: ::std::option::Option::None,
-            tenant_id: ::std::option::Option::None,
+            aa_profile_id: ::std::default::Default::default(),
+            aa_profile_name: ::std::default::Default::default(),
+            version: ::std::default::Default::default(),
+            region: ::std::default::Default::default(),
+            test_flag: ::std::default::Default::default(),
+            ocp_group_name: ::std::default::Default::default(),
+            ocp_organization_id: ::std::default::Default::default(),
+            master_id: ::std::default::Default::default(),
+            connection_id: ::std::default::Default::default(),
+            agent_id: ::std::default::Default::default(),
+            agent_skill: ::std::default::Default::default(),
+            ccaas_provider: ::std::default::Default::default(),
+            locale: ::std::default::Default::default(),
+            tenant_id: ::std::default::Default::default(),
             dialog_id: dialog_id.into(),
-            dialog_time: ::std::option::Option::None,
-            stream_start_timestamp: ::std::option::Option::None,
-            stream_end_timestamp: ::std::option::Option::None,
-            stream_duration: ::std::option::Option::None,
-            origin: ::std::option::Option::None,
+            dialog_time: ::std::default::Default::default(),
+            stream_start_timestamp: ::std::default::Default::default(),
+            stream_end_timestamp: ::std::default::Default::default(),
+            stream_duration: ::std::default::Default::default(),
+            origin: ::std::default::Default::default(),
             message_type: ::std::default::Default::default(),
-            step: ::std::option::Option::None,
-            step_timestamp: ::std::option::Option::None,
-            step_duration: ::std::option::Option::None,
-            participant_type: ::std::option::Option::None,
-            result: ::std::option::Option::None,
-            nlu_result: ::std::option::Option::None,
-            businessflow_instances: ::std::option::Option::None,
-            antifraud: ::std::option::Option::None,
+            step: ::std::default::Default::default(),
+            step_timestamp: ::std::default::Default::default(),
+            step_duration: ::std::default::Default::default(),
+            participant_type: ::std::default::Default::default(),
+            result: ::std::default::Default::default(),
+            nlu_result: ::std::default::Default::default(),
+            businessflow_instances: ::std::default::Default::default(),
+            antifraud: ::std::default::Default::default(),
             additional_properties: ::std::default::Default::default(),
         }
     }
@@ -681,21 +639,11 @@ pub struct EntityInstance {
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Antifraud {
     /// Liveness (anti-spoofing) detection data. Can be null.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "crate::rt::double_option"
-    )]
-    pub liveness_detection: ::std::option::Option<
-        ::std::option::Option<LivenessDetection>,
-    >,
+    #[serde(default, skip_serializing_if = "crate::rt::Nullable::is_absent")]
+    pub liveness_detection: crate::rt::Nullable<LivenessDetection>,
     /// Blocklist (known fraudster) match data. Can be null. The source documentation lists the fields without types; the types follow the Agent Assist WebSocket API's `verification_result`, which reports the same check.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "crate::rt::double_option"
-    )]
-    pub blocklist: ::std::option::Option<::std::option::Option<BlocklistMatch>>,
+    #[serde(default, skip_serializing_if = "crate::rt::Nullable::is_absent")]
+    pub blocklist: crate::rt::Nullable<BlocklistMatch>,
     /// Result of the ANI (caller number) validation.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub ani_validation: ::std::option::Option<::std::string::String>,
@@ -794,14 +742,8 @@ pub struct BlocklistMatch {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub label: ::std::option::Option<::std::string::String>,
     /// ID of the matched fraudster, if any.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "crate::rt::double_option"
-    )]
-    pub fraudster_id: ::std::option::Option<
-        ::std::option::Option<::std::string::String>,
-    >,
+    #[serde(default, skip_serializing_if = "crate::rt::Nullable::is_absent")]
+    pub fraudster_id: crate::rt::Nullable<::std::string::String>,
     /// ID of the blocklist entry.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub blocklist_id: ::std::option::Option<::std::string::String>,
@@ -855,14 +797,8 @@ pub struct AgentAssistEnd {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub master_id: ::std::option::Option<::std::string::String>,
     /// IVR-side dialog identifier when the call was transferred from the IVR. Can be null.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "crate::rt::double_option"
-    )]
-    pub connection_id: ::std::option::Option<
-        ::std::option::Option<::std::string::String>,
-    >,
+    #[serde(default, skip_serializing_if = "crate::rt::Nullable::is_absent")]
+    pub connection_id: crate::rt::Nullable<::std::string::String>,
     /// Unique identifier of the agent.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub agent_id: ::std::option::Option<::std::string::String>,
@@ -887,19 +823,11 @@ pub struct AgentAssistEnd {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub stream_start_timestamp: ::std::option::Option<i64>,
     /// Time the audio stream ended, in epoch milliseconds. Can be null or absent while the stream is still open; set in `agent_assist_end`.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "crate::rt::double_option"
-    )]
-    pub stream_end_timestamp: ::std::option::Option<::std::option::Option<i64>>,
+    #[serde(default, skip_serializing_if = "crate::rt::Nullable::is_absent")]
+    pub stream_end_timestamp: crate::rt::Nullable<i64>,
     /// Duration of the stream, in milliseconds, calculated automatically when `stream_end_timestamp` is set. Can be null or absent before that.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "crate::rt::double_option"
-    )]
-    pub stream_duration: ::std::option::Option<::std::option::Option<i64>>,
+    #[serde(default, skip_serializing_if = "crate::rt::Nullable::is_absent")]
+    pub stream_duration: crate::rt::Nullable<i64>,
     /// Origin of the conversation.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub origin: ::std::option::Option<Origin>,
@@ -924,29 +852,29 @@ impl AgentAssistEnd {
     /// Builds `AgentAssistEnd` from its required fields: optional fields are `None`, constant tags filled in.
     pub fn new(dialog_id: impl ::std::convert::Into<::std::string::String>) -> Self {
         AgentAssistEnd {
-            aa_profile_id: ::std::option::Option::None,
-            aa_profile_name: ::std::option::Option::None,
-            version: ::std::option::Option::None,
-            region: ::std::option::Option::None,
-            test_flag: ::std::option::Option::None,
-            ocp_group_name: ::std::option::Option::None,
-            ocp_organization_id: ::std::option::Option::None,
-            master_id: ::std::option::Option::None,
-            connection_id: ::std::option::Option::None,
-            agent_id: ::std::option::Option::None,
-            agent_skill: ::std::option::Option::None,
-            ccaas_provider: ::std::option::Option::None,
-            locale: ::std::option::Option::None,
-            tenant_id: ::std::option::Option::None,
+            aa_profile_id: ::std::default::Default::default(),
+            aa_profile_name: ::std::default::Default::default(),
+            version: ::std::default::Default::default(),
+            region: ::std::default::Default::default(),
+            test_flag: ::std::default::Default::default(),
+            ocp_group_name: ::std::default::Default::default(),
+            ocp_organization_id: ::std::default::Default::default(),
+            master_id: ::std::default::Default::default(),
+            connection_id: ::std::default::Default::default(),
+            agent_id: ::std::default::Default::default(),
+            agent_skill: ::std::default::Default::default(),
+            ccaas_provider: ::std::default::Default::default(),
+            locale: ::std::default::Default::default(),
+            tenant_id: ::std::default::Default::default(),
             dialog_id: dialog_id.into(),
-            dialog_time: ::std::option::Option::None,
-            stream_start_timestamp: ::std::option::Option::None,
-            stream_end_timestamp: ::std::option::Option::None,
-            stream_duration: ::std::option::Option::None,
-            origin: ::std::option::Option::None,
+            dialog_time: ::std::default::Default::default(),
+            stream_start_timestamp: ::std::default::Default::default(),
+            stream_end_timestamp: ::std::default::Default::default(),
+            stream_duration: ::std::default::Default::default(),
+            origin: ::std::default::Default::default(),
             message_type: ::std::default::Default::default(),
-            businessflow_instances: ::std::option::Option::None,
-            summary: ::std::option::Option::None,
+            businessflow_instances: ::std::default::Default::default(),
+            summary: ::std::default::Default::default(),
             additional_properties: ::std::default::Default::default(),
         }
     }

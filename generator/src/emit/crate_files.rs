@@ -228,6 +228,15 @@ pub fn crate_files(
     let modules: Vec<syn::Ident> = ir.documents.iter().map(|d| format_ident!("{}", d.module)).collect();
     let titles: Vec<String> = ir.documents.iter().map(|d| format!(" `{}`: {}.", d.module, d.spec.info.title)).collect();
     let runtime_items = runtime.root_items();
+    // A crate of one document is used through that document's items: `my_api::server`, not only
+    // `my_api::my_api::server`.
+    let single = match modules.as_slice() {
+        [only] => quote! {
+            /// The document's items, at the crate root too.
+            pub use #only::*;
+        },
+        _ => quote!(),
+    };
     let lib = quote! {
         //! Typed messages generated from AsyncAPI documents by asyncapi-codegen.
         //!
@@ -244,7 +253,10 @@ pub fn crate_files(
             rustdoc::invalid_html_tags
         )]
         #(pub mod #modules;)*
+        #single
         #runtime_items
+        /// An optional field whose schema allows `null`: absent, `null` or a value.
+        pub use rt::Nullable;
     };
     files.insert(PathBuf::from("src/lib.rs"), to_string(lib, "src/lib.rs")?);
     files.extend(runtime.files(&crate_name.replace('-', "_")));
@@ -316,7 +328,14 @@ pub fn crate_files(
             types: d.types.len(),
         })
         .collect();
-    let readme = render(&env, "crate/README.md.j2", minijinja::context! { crate_name, documents => rows, features, examples, vendored })?;
+    let api: Vec<rust::api_table::ApiRow> = ir.documents.iter().flat_map(rust::api_table::rows).collect();
+    let quick_start = rust::api_table::quick_start(&api);
+    let crate_ident = crate_name.replace('-', "_");
+    let readme = render(
+        &env,
+        "crate/README.md.j2",
+        minijinja::context! { crate_name, crate_ident, documents => rows, features, examples, vendored, api, quick_start },
+    )?;
     files.insert(PathBuf::from("README.md"), readme);
     Ok(files)
 }

@@ -35,6 +35,7 @@ const MODULES_MARKER: &str = "// --- modules";
 const SOURCES: &[(&str, &str)] = &[
     ("codegen.rs", include_str!("../../../runtime/src/codegen.rs")),
     ("kafka.rs", include_str!("../../../runtime/src/kafka.rs")),
+    ("nullable.rs", include_str!("../../../runtime/src/nullable.rs")),
     ("serde_helpers.rs", include_str!("../../../runtime/src/serde_helpers.rs")),
     ("ws/client.rs", include_str!("../../../runtime/src/ws/client.rs")),
     ("ws/mod.rs", include_str!("../../../runtime/src/ws/mod.rs")),

@@ -127,9 +127,33 @@ pub fn topics(set: &SourceSet, doc: &Document, messages: &[IrMessage], connectio
             consumed: conn.received_type.or(conn.sent_type),
         });
     }
+    // A topic of one message type is consumed as that type, not as a one-variant union, unless
+    // another topic consumes the same type (a type is the message of one topic).
+    let single: Vec<Option<TypeId>> = out.iter().map(|t| t.consumed.and_then(|id| only_variant(types, id))).collect();
+    for i in 0..out.len() {
+        if let Some(id) = single[i] {
+            if single.iter().filter(|s| **s == Some(id)).count() == 1 {
+                out[i].consumed = Some(id);
+            }
+        }
+    }
     if errors.is_empty() {
         Ok(out)
     } else {
         Err(errors)
+    }
+}
+
+/// The struct a one-variant union wraps, when it is a plain (unboxed) named struct.
+fn only_variant(types: &[TypeDef], union: TypeId) -> Option<TypeId> {
+    let Kind::Union(u) = &types[union.0].kind else { return None };
+    // An adjacently tagged variant holds the content, not the record: it keeps its union.
+    if matches!(u.tagging, super::types::Tagging::Adjacent { .. }) {
+        return None;
+    }
+    let [only] = u.variants.as_slice() else { return None };
+    match &only.ty {
+        Ty::Named(id) if !only.boxed && matches!(types[id.0].kind, Kind::Struct(_)) => Some(*id),
+        _ => None,
     }
 }

@@ -233,3 +233,39 @@ components:
     assert!(!default_of("Named"));
     assert!(!default_of("Holder"));
 }
+
+#[test]
+fn a_topic_of_one_message_is_consumed_as_that_message() {
+    let ir = lower(
+        "asyncapi: 3.0.0
+info: {title: T, version: '1'}
+servers: {k: {host: 'localhost:9092', protocol: kafka}}
+channels:
+  alone: {address: alone, messages: {ping: {$ref: '#/components/messages/Ping'}}}
+  mixed: {address: mixed, messages: {ping: {$ref: '#/components/messages/Ping'}, pong: {$ref: '#/components/messages/Pong'}}}
+  twin-a: {address: twin-a, messages: {shared: {$ref: '#/components/messages/Shared'}}}
+  twin-b: {address: twin-b, messages: {shared: {$ref: '#/components/messages/Shared'}}}
+operations:
+  a: {action: receive, channel: {$ref: '#/channels/alone'}}
+  m: {action: receive, channel: {$ref: '#/channels/mixed'}}
+  ta: {action: receive, channel: {$ref: '#/channels/twin-a'}}
+  tb: {action: receive, channel: {$ref: '#/channels/twin-b'}}
+components:
+  messages:
+    Ping: {payload: {type: object, required: [kind], properties: {kind: {const: ping}}}}
+    Pong: {payload: {type: object, required: [kind], properties: {kind: {const: pong}}}}
+    Shared: {payload: {type: object, properties: {n: {type: integer}}}}
+",
+    );
+    let doc = &ir.documents[0];
+    let consumed = |topic: &str| {
+        let t = doc.kafka.iter().find(|t| t.name == topic).unwrap_or_else(|| panic!("no topic {topic}"));
+        let def = doc.type_def(t.consumed.expect("consumed"));
+        (def.name.clone(), matches!(def.kind, Kind::Union(_)))
+    };
+    let (alone, alone_union) = consumed("alone");
+    assert!(!alone_union, "one message: the struct itself, got {alone}");
+    assert!(consumed("mixed").1, "two messages: their union");
+    // One type consumed on two topics keeps a union per topic: each type names one topic.
+    assert!(consumed("twin-a").1 && consumed("twin-b").1);
+}

@@ -21,13 +21,17 @@ struct PlanStep {
     order: usize,
 }
 
-fn plan(doc: &IrDocument) -> Vec<PlanStep> {
+/// The session's messages, and the labels of the produced messages that have no example payload
+/// to send (the example says so when it runs).
+fn plan(doc: &IrDocument) -> (Vec<PlanStep>, Vec<String>) {
     let methods = send_methods(doc);
     let mut steps = Vec::new();
+    let mut skipped = Vec::new();
     for (t, names) in doc.kafka.iter().zip(&methods) {
         for ((mi, key), name) in t.produced.iter().zip(names) {
             let m = &doc.messages[*mi];
             if m.examples.iter().all(|e| e.payload.is_none()) {
+                skipped.push(m.name.clone().unwrap_or_else(|| m.key.clone()));
                 continue;
             }
             let order = doc
@@ -43,7 +47,7 @@ fn plan(doc: &IrDocument) -> Vec<PlanStep> {
         }
     }
     steps.sort_by_key(|s| s.order);
-    steps
+    (steps, skipped)
 }
 
 /// Whether `x-key-field` names a string property, which the session id can replace.
@@ -58,7 +62,7 @@ fn string_key_field(doc: &IrDocument, mi: usize, key: &KeySource) -> Option<Stri
 fn produce(doc: &IrDocument, crate_ident: &syn::Ident) -> TokenStream {
     let module = format_ident!("{}", doc.module);
     let prefix = quote!(#crate_ident::#module::);
-    let steps = plan(doc);
+    let (steps, skipped) = plan(doc);
     let last = steps.len().saturating_sub(1);
     let sends = steps.iter().enumerate().map(|(i, s)| {
         let m = &doc.messages[s.message];
@@ -114,6 +118,7 @@ fn produce(doc: &IrDocument, crate_ident: &syn::Ident) -> TokenStream {
             }
         }
     });
+    let sendable = proc_macro2::Literal::usize_unsuffixed(steps.len());
     let doc_line = format!(" Publishes simulated sessions of `{}` built from the spec's examples.", doc.spec.info.title);
     let default_brokers = super::kafka::default_brokers(doc).unwrap_or_else(|| "localhost:9092".into());
     quote! {
@@ -122,7 +127,10 @@ fn produce(doc: &IrDocument, crate_ident: &syn::Ident) -> TokenStream {
         //! Each session sends the document's messages in the order of its operations: the first
         //! and the last once, the others `--steps` times, all with one key (the session id).
         //!
-        //! Flags: `--brokers HOST:PORT` `--calls N` (sessions, default 1) `--steps N` (default 3)
+        //! Messages without an example payload in the spec are not sent; the example names them
+        //! when it starts, and exits 2 when no message has one.
+        //!
+        //! Flags: `--brokers HOST:PORT` `--sessions N` (default 1) `--steps N` (default 3)
         //! `--id-prefix TEXT` `--partitions N` `--replicas N` (override the bindings when creating
         //! topics) `--set KEY=VALUE` (librdkafka property, repeatable).
         //! Exits 1 when any record was not delivered, 2 on bad flags or when topics cannot be created.
@@ -131,7 +139,7 @@ fn produce(doc: &IrDocument, crate_ident: &syn::Ident) -> TokenStream {
 
         struct Options {
             brokers: ::std::string::String,
-            calls: usize,
+            sessions: usize,
             steps: usize,
             id_prefix: ::std::string::String,
             overrides: #crate_ident::#module::kafka::TopicOverrides,
@@ -145,7 +153,7 @@ fn produce(doc: &IrDocument, crate_ident: &syn::Ident) -> TokenStream {
             let millis = ::std::time::SystemTime::now().duration_since(::std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
             let mut options = Options {
                 brokers: #default_brokers.into(),
-                calls: 1,
+                sessions: 1,
                 steps: 3,
                 id_prefix: ::std::format!("sim-{millis}-"),
                 overrides: ::std::default::Default::default(),
@@ -156,7 +164,7 @@ fn produce(doc: &IrDocument, crate_ident: &syn::Ident) -> TokenStream {
                 let value = it.next().ok_or_else(|| ::std::format!("{flag} expects a value"))?;
                 match flag.as_str() {
                     "--brokers" => options.brokers = value.clone(),
-                    "--calls" => options.calls = number(flag, value)?,
+                    "--sessions" => options.sessions = number(flag, value)?,
                     "--steps" => options.steps = number(flag, value)?,
                     "--id-prefix" => options.id_prefix = value.clone(),
                     "--partitions" => options.overrides.partitions = ::std::option::Option::Some(number(flag, value)?),
@@ -199,6 +207,15 @@ fn produce(doc: &IrDocument, crate_ident: &syn::Ident) -> TokenStream {
                     return ::std::process::ExitCode::from(2);
                 }
             };
+            const WITHOUT_EXAMPLES: &[&str] = &[#(#skipped),*];
+            for label in WITHOUT_EXAMPLES {
+                eprintln!("`{label}` has no example payload in the spec: not sent");
+            }
+            const SENDABLE: usize = #sendable;
+            if SENDABLE == 0 {
+                eprintln!("error: no message of this document has an example payload to send");
+                return ::std::process::ExitCode::from(2);
+            }
             let mut config = #crate_ident::#module::kafka::KafkaConfig::new(options.brokers.clone());
             for (k, v) in &options.properties {
                 config = config.set(k.clone(), v.clone());
@@ -222,8 +239,8 @@ fn produce(doc: &IrDocument, crate_ident: &syn::Ident) -> TokenStream {
                 }
             };
             let started = ::std::time::Instant::now();
-            let tasks: ::std::vec::Vec<_> = (0..options.calls)
-                .map(|call| ::tokio::spawn(session(producer.clone(), ::std::format!("{}{call}", options.id_prefix), options.steps)))
+            let tasks: ::std::vec::Vec<_> = (0..options.sessions)
+                .map(|n| ::tokio::spawn(session(producer.clone(), ::std::format!("{}{n}", options.id_prefix), options.steps)))
                 .collect();
             let mut delivered = 0usize;
             let mut failed = 0usize;
@@ -242,7 +259,7 @@ fn produce(doc: &IrDocument, crate_ident: &syn::Ident) -> TokenStream {
                     }
                 }
             }
-            println!("{delivered} records delivered for {} calls in {:.2?}; {failed} not delivered", options.calls, started.elapsed());
+            println!("{delivered} records delivered for {} sessions in {:.2?}; {failed} not delivered", options.sessions, started.elapsed());
             if failed == 0 { ::std::process::ExitCode::SUCCESS } else { ::std::process::ExitCode::from(1) }
         }
     }

@@ -1,5 +1,6 @@
 //! Rust emitters: token streams built with `quote`, formatted with prettyplease.
 
+pub mod api_table;
 pub mod docs;
 pub mod examples;
 pub mod kafka;

@@ -125,8 +125,8 @@ fn emit_struct(doc: &IrDocument, name: &syn::Ident, docs: TokenStream, s: &Struc
                 quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")]),
             ),
             (false, true) => (
-                quote!(::std::option::Option<::std::option::Option<#inner>>),
-                quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none", deserialize_with = "crate::rt::double_option")]),
+                quote!(crate::rt::Nullable<#inner>),
+                quote!(#[serde(default, skip_serializing_if = "crate::rt::Nullable::is_absent")]),
             ),
         };
         quote! { #fdoc #rename #attr pub #ident: #ty, }
@@ -179,9 +179,8 @@ fn constructor(doc: &IrDocument, name: &syn::Ident, s: &Struct) -> Option<TokenS
     });
     let inits = s.fields.iter().map(|f| {
         let ident = format_ident!("{}", f.rust);
-        let value = if !f.required {
-            quote!(::std::option::Option::None)
-        } else if is_const(doc, f) {
+        // Optional fields start absent; constant tags hold their one value.
+        let value = if !f.required || is_const(doc, f) {
             quote!(::std::default::Default::default())
         } else {
             match (&f.ty, f.boxed, f.nullable) {

@@ -109,6 +109,18 @@ pub fn handler_methods(e: &Endpoint<'_>, u: &Union) -> Vec<(syn::Ident, Option<u
         .collect()
 }
 
+/// The typed send method of each variant a server's `Session` pushes.
+pub fn session_send_names(u: &Union) -> Vec<String> {
+    let mut scope = Scope::with_reserved(&["send", "send_wait", "send_frame", "encode", "id", "close", "is_closed"]);
+    u.variants.iter().map(|v| scope.claim(&format!("send_{}", v.rust.to_snake_case()))).collect()
+}
+
+/// The typed send method of each variant a `Client` sends.
+pub fn client_send_names(u: &Union) -> Vec<String> {
+    let mut scope = Scope::with_reserved(&["send", "close"]);
+    u.variants.iter().map(|v| scope.claim(&format!("send_{}", v.rust.to_snake_case()))).collect()
+}
+
 /// How to build the outgoing union's variant from a send method's argument.
 fn wrap(v: &crate::ir::UnionVariant, union_name: &syn::Ident, sup: &TokenStream) -> TokenStream {
     let variant = format_ident!("{}", v.rust);
@@ -148,10 +160,10 @@ fn error_constructor(e: &Endpoint<'_>, sup: &TokenStream) -> TokenStream {
                 match (f.required, f.nullable) {
                     (true, false) => quote!(#ident: reason.to_string(),),
                     (true, true) | (false, false) => quote!(#ident: ::std::option::Option::Some(reason.to_string()),),
-                    (false, true) => quote!(#ident: ::std::option::Option::Some(::std::option::Option::Some(reason.to_string())),),
+                    (false, true) => quote!(#ident: crate::rt::Nullable::Value(reason.to_string()),),
                 }
             } else {
-                quote!(#ident: ::std::option::Option::None,)
+                quote!(#ident: ::std::default::Default::default(),)
             }
         });
         let extra = match &st.extra {
@@ -215,9 +227,8 @@ fn server_items(e: &Endpoint<'_>, sup: &TokenStream) -> TokenStream {
     let (send_all, send_methods) = match union(doc, e.outgoing) {
         Some((name, u)) => {
             let name = format_ident!("{}", name);
-            let mut scope = Scope::with_reserved(&["send", "send_wait", "send_frame", "encode", "id", "close", "is_closed"]);
-            let methods = u.variants.iter().map(|v| {
-                let method = format_ident!("{}", scope.claim(&format!("send_{}", v.rust.to_snake_case())));
+            let methods = u.variants.iter().zip(session_send_names(u)).map(|(v, method)| {
+                let method = format_ident!("{}", method);
                 let t = ty_path(doc, &v.ty, false, sup);
                 let wrapped = wrap(v, &name, sup);
                 let note = format!(" Queues a `{}` message.", message(doc, &v.rust).map(|m| m.key.as_str()).unwrap_or_default());
@@ -353,9 +364,8 @@ fn client_items(e: &Endpoint<'_>, sup: &TokenStream) -> TokenStream {
     let (send_all, send_methods) = match union(doc, e.incoming) {
         Some((name, u)) => {
             let name = format_ident!("{}", name);
-            let mut scope = Scope::with_reserved(&["send", "close"]);
-            let methods = u.variants.iter().map(|v| {
-                let method = format_ident!("{}", scope.claim(&format!("send_{}", v.rust.to_snake_case())));
+            let methods = u.variants.iter().zip(client_send_names(u)).map(|(v, method)| {
+                let method = format_ident!("{}", method);
                 let t = ty_path(doc, &v.ty, false, sup);
                 let wrapped = wrap(v, &name, sup);
                 let note = format!(" Sends a `{}` message.", message(doc, &v.rust).map(|m| m.key.as_str()).unwrap_or_default());

@@ -1,0 +1,148 @@
+//! The generated crate's README table: each message, its Rust type and the method that sends,
+//! handles or reads it. Names come from the same functions the emitters use.
+
+use heck::ToSnakeCase;
+use serde::Serialize;
+
+use super::{kafka, models::ty_tokens, socket};
+use crate::ir::{IrDocument, Ty, Union};
+
+/// One message as a user of the crate meets it.
+#[derive(Debug, Serialize)]
+pub struct ApiRow {
+    /// The module, e.g. `agent_assist::server`.
+    pub module: String,
+    /// The message's key in the document.
+    pub message: String,
+    /// The Rust type carrying it.
+    pub rust_type: String,
+    /// The type's path from the crate root: `agent_assist::SoundInfo`, or `String`.
+    pub rust_path: String,
+    /// Whether the type has a valid `Default`.
+    pub has_default: bool,
+    /// Where it is handled or sent, e.g. `Session::send_sound_info`.
+    pub method: String,
+}
+
+/// The Rust type as a reader writes it (`SoundInfo`, `Vec<String>`), and its path from the
+/// crate root.
+fn type_text(doc: &IrDocument, ty: &Ty) -> (String, String) {
+    let text = ty_tokens(doc, ty, false).to_string().replace(' ', "");
+    let text = ["::std::string::", "::std::vec::", "::std::collections::", "::std::option::", "::serde_json::"]
+        .iter()
+        .fold(text, |t, prefix| t.replace(prefix, ""));
+    let path = match ty {
+        Ty::Named(_) => format!("{}::{text}", doc.module),
+        _ => text.clone(),
+    };
+    (text, path)
+}
+
+fn row(doc: &IrDocument, module: &str, message: String, ty: &Ty, method: String) -> ApiRow {
+    let (rust_type, rust_path) = type_text(doc, ty);
+    let has_default = matches!(ty, Ty::Named(id) if doc.derives[id.0].default);
+    ApiRow { module: module.to_string(), message, rust_type, rust_path, has_default, method }
+}
+
+fn variant_rows(doc: &IrDocument, module: &str, u: &Union, methods: Vec<String>) -> Vec<ApiRow> {
+    u.variants
+        .iter()
+        .zip(methods)
+        .map(|(v, method)| {
+            let message = socket::message(doc, &v.rust).map_or_else(|| v.rust.to_snake_case(), |m| m.key.clone());
+            row(doc, module, message, &v.ty, method)
+        })
+        .collect()
+}
+
+/// Every message of a document with its type and method: socket handlers and sends, then Kafka
+/// sends and consumers.
+pub fn rows(doc: &IrDocument) -> Vec<ApiRow> {
+    let mut rows = Vec::new();
+    for e in socket::endpoints(doc) {
+        let sub = e.module.as_ref().map(|m| format!("::{m}")).unwrap_or_default();
+        let server = format!("{}::server{sub}", doc.module);
+        let client = format!("{}::client{sub}", doc.module);
+        if let Some((_, u)) = socket::union(doc, e.incoming) {
+            let handlers = socket::handler_methods(&e, u).into_iter().map(|(m, _)| format!("Handler::{m}")).collect();
+            rows.extend(variant_rows(doc, &server, u, handlers));
+        }
+        if let Some((_, u)) = socket::union(doc, e.outgoing) {
+            let sends = socket::session_send_names(u).into_iter().map(|m| format!("Session::{m}")).collect();
+            rows.extend(variant_rows(doc, &server, u, sends));
+        }
+        if let Some((_, u)) = socket::union(doc, e.incoming) {
+            let sends = socket::client_send_names(u).into_iter().map(|m| format!("Client::{m}")).collect();
+            rows.extend(variant_rows(doc, &client, u, sends));
+        }
+    }
+    let module = format!("{}::kafka", doc.module);
+    let consumers = kafka::consumer_names(doc);
+    for ((topic, sends), consumer) in doc.kafka.iter().zip(kafka::send_methods(doc)).zip(consumers) {
+        for ((mi, _), send) in topic.produced.iter().zip(sends) {
+            let m = &doc.messages[*mi];
+            let Some(payload) = &m.payload else { continue };
+            rows.push(row(doc, &module, m.key.clone(), payload, format!("Producer::{send}")));
+        }
+        if let (Some(consumer), Some(id)) = (consumer, topic.consumed) {
+            rows.push(row(doc, &module, format!("topic `{}`", topic.name), &Ty::Named(id), format!("{consumer}::recv")));
+        }
+    }
+    rows
+}
+
+/// A method and the type it takes, for the README's quick start.
+#[derive(Debug, Serialize)]
+pub struct Call {
+    pub method: String,
+    pub rust_type: String,
+    pub rust_path: String,
+    pub has_default: bool,
+}
+
+/// What the README's quick start shows: the first socket server, client and Kafka module.
+#[derive(Debug, Default, Serialize)]
+pub struct QuickStart {
+    /// `(module, handlers, handlers left out)` of the first server.
+    pub server: Option<(String, Vec<Call>, usize)>,
+    /// A push from the server, if its socket pushes anything.
+    pub push: Option<Call>,
+    /// The first client's module and one of its sends.
+    pub client: Option<(String, Option<Call>)>,
+    /// The first Kafka module, one typed send and one consumer.
+    pub kafka: Option<(String, Option<Call>, Option<String>)>,
+}
+
+/// Handlers shown in the quick start's server before "and the others".
+const SHOWN_HANDLERS: usize = 3;
+
+/// The quick start, from the rows of every document.
+pub fn quick_start(rows: &[ApiRow]) -> QuickStart {
+    let call = |r: &ApiRow, prefix: &str| Call {
+        method: r.method.trim_start_matches(prefix).to_string(),
+        rust_type: r.rust_type.clone(),
+        rust_path: r.rust_path.clone(),
+        has_default: r.has_default,
+    };
+    let mut start = QuickStart::default();
+    if let Some(first) = rows.iter().find(|r| r.module.contains("::server") && (r.method.starts_with("Handler::") || r.method.starts_with("Session::"))) {
+        let module = first.module.clone();
+        let handlers: Vec<&ApiRow> = rows.iter().filter(|r| r.module == module && r.method.starts_with("Handler::")).collect();
+        let shown = handlers.iter().take(SHOWN_HANDLERS).map(|r| call(r, "Handler::")).collect();
+        start.push = rows.iter().find(|r| r.module == module && r.method.starts_with("Session::")).map(|r| call(r, "Session::"));
+        start.server = Some((module, shown, handlers.len().saturating_sub(SHOWN_HANDLERS)));
+    }
+    if let Some(first) = rows.iter().find(|r| r.module.contains("::client")) {
+        // A send the snippet can build with `Default`, when there is one.
+        let module = first.module.clone();
+        let send = rows.iter().find(|r| r.module == module && r.has_default).unwrap_or(first);
+        start.client = Some((module, Some(call(send, "Client::"))));
+    }
+    if let Some(first) = rows.iter().find(|r| r.module.ends_with("::kafka")) {
+        let module = first.module.clone();
+        let send = rows.iter().find(|r| r.module == module && r.method.starts_with("Producer::")).map(|r| call(r, "Producer::"));
+        let consumer = rows.iter().find(|r| r.module == module && r.method.ends_with("::recv")).map(|r| r.method.trim_end_matches("::recv").to_string());
+        start.kafka = Some((module, send, consumer));
+    }
+    start
+}

@@ -2,7 +2,7 @@
 
 //! Connects to a socket of the spec and prints the typed events.
 //!
-//! `cargo run --example tail -- --url ws://127.0.0.1:8080/PATH [--token TOKEN]`
+//! `cargo run --all-features --example tail -- --url ws://127.0.0.1:8080/PATH [--token TOKEN]`
 async fn tail_0(
     url: &str,
     token: &str,

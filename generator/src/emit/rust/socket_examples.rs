@@ -165,10 +165,10 @@ pub fn emit(ir: &Ir, crate_name: &str) -> Option<(TokenStream, TokenStream)> {
     let first_address = addresses[0].clone();
     let first_server = path(eps[0].doc, &eps[0], &crate_ident, "server");
     let mock_server = quote! {
-        //! Mock server: serves every socket of the spec on one port, plays each session a scripted
-        //! call made of the spec's message examples, and answers commands as the operations' replies say.
+        //! Mock server: serves every socket of the spec on one port, plays each session a script
+        //! made of the spec's message examples, and answers commands as the operations' replies say.
         //!
-        //! `cargo run --example mock-server -- [--listen 127.0.0.1:8080] [--token TOKEN] [--interval-ms 200]`
+        //! `cargo run --all-features --example mock-server -- [--listen 127.0.0.1:8080] [--token TOKEN] [--interval-ms 200]`
         #(#mocks)*
 
         fn flag(args: &[::std::string::String], name: &str) -> ::std::option::Option<::std::string::String> {
@@ -212,7 +212,7 @@ pub fn emit(ir: &Ir, crate_name: &str) -> Option<(TokenStream, TokenStream)> {
     let tail = quote! {
         //! Connects to a socket of the spec and prints the typed events.
         //!
-        //! `cargo run --example tail -- --url ws://127.0.0.1:8080/PATH [--token TOKEN]`
+        //! `cargo run --all-features --example tail -- --url ws://127.0.0.1:8080/PATH [--token TOKEN]`
         #(#tails)*
 
         fn flag(args: &[::std::string::String], name: &str) -> ::std::option::Option<::std::string::String> {

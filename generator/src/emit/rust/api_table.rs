@@ -146,3 +146,48 @@ pub fn quick_start(rows: &[ApiRow]) -> QuickStart {
     }
     start
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api_row(module: &str, method: &str, has_default: bool) -> ApiRow {
+        ApiRow {
+            module: module.into(),
+            message: "m".into(),
+            rust_type: "T".into(),
+            rust_path: "doc::T".into(),
+            has_default,
+            method: method.into(),
+        }
+    }
+
+    #[test]
+    fn the_quick_start_takes_the_first_server_client_and_kafka_module() {
+        let rows = vec![
+            api_row("doc::kafka", "Producer::send_a", false),
+            api_row("doc::kafka", "AConsumer::recv", false),
+            api_row("doc::server", "Handler::on_a", false),
+            api_row("doc::server", "Handler::on_b", false),
+            api_row("doc::server", "Handler::on_c", false),
+            api_row("doc::server", "Handler::on_d", false),
+            api_row("doc::server", "Session::send_x", false),
+            api_row("doc::client", "Client::send_a", false),
+            api_row("doc::client", "Client::send_b", true),
+        ];
+        let start = quick_start(&rows);
+        let (module, handlers, more) = start.server.expect("a server");
+        assert_eq!(module, "doc::server");
+        assert_eq!(handlers.iter().map(|h| h.method.as_str()).collect::<Vec<_>>(), ["on_a", "on_b", "on_c"]);
+        assert_eq!(more, 1);
+        assert_eq!(start.push.expect("a push").method, "send_x");
+        let (client, send) = start.client.expect("a client");
+        assert_eq!(client, "doc::client");
+        assert_eq!(send.expect("a send").method, "send_b", "a send the snippet can build with Default");
+        let (kafka, send, consumer) = start.kafka.expect("kafka");
+        assert_eq!(kafka, "doc::kafka");
+        assert_eq!(send.expect("a send").method, "send_a");
+        assert_eq!(consumer.as_deref(), Some("AConsumer"));
+        assert!(quick_start(&[]).server.is_none());
+    }
+}

@@ -45,6 +45,11 @@ if grep -q "asyncapi-runtime" "$work/vendored/fixture-numbers-and-formats-typed/
   echo "a vendored crate still depends on asyncapi-runtime" >&2
   exit 1
 fi
+# With neither flag, a crate generated from a checkout depends on its runtime/ by path (the
+# runtime is not on crates.io), so it builds wherever it is written.
+"$bin" generate tests/fixtures/valid/realistic-chat-websocket.yaml --out "$work/crates/fixture-default-runtime" --crate-name fixture-default-runtime >/dev/null
+grep -qF "path = \"$(cd runtime && pwd -P)\"" "$work/crates/fixture-default-runtime/Cargo.toml"
+members+=("\"crates/fixture-default-runtime\"")
 official=0
 for doc in "$ASYNCAPI_EXAMPLES_DIR"/*.yml "$ASYNCAPI_EXAMPLES_DIR"/*.yaml "$ASYNCAPI_EXAMPLES_DIR"/*.json; do
   grep -q '"asyncapi"\|^asyncapi:' "$doc" || continue

@@ -93,8 +93,9 @@ struct GenerateArgs {
     /// Copy the runtime's sources into the crate (src/runtime/) instead of depending on asyncapi-runtime.
     #[arg(long, conflicts_with = "runtime_path")]
     vendor_runtime: bool,
-    /// Depend on asyncapi-runtime at this path, relative to the output directory (default with no
-    /// SPEC: ../runtime; else the dependency is by version only).
+    /// Depend on asyncapi-runtime at this path, relative to the output directory. Default with no
+    /// SPEC: ../runtime; else the runtime/ of this checkout (absolute), or a vendored copy when the
+    /// binary runs away from its sources (the runtime is not on crates.io).
     #[arg(long, value_name = "PATH")]
     runtime_path: Option<String>,
 }
@@ -161,7 +162,8 @@ fn generator(args: &GenerateArgs) -> Result<(Generator, PathBuf), String> {
     let runtime = match (&args.runtime_path, args.vendor_runtime) {
         (_, true) => RuntimeSource::Vendored,
         (Some(path), false) => RuntimeSource::Dependency { path: Some(path.clone()) },
-        (None, false) => RuntimeSource::Dependency { path: default_job.then(|| String::from("../runtime")) },
+        (None, false) if default_job => RuntimeSource::Dependency { path: Some(String::from("../runtime")) },
+        (None, false) => RuntimeSource::default(),
     };
     let mut g = Generator::new(&specs)
         .crate_name(name)

@@ -4,12 +4,14 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use asyncapi_codegen::Generator;
+use asyncapi_codegen::{Generator, RuntimeSource};
 use workspace_tests::{fixture_name, fixtures, root};
 
 fn render(fixture: &PathBuf) -> BTreeMap<PathBuf, String> {
     Generator::new([fixture])
         .crate_name(format!("fixture-{}", fixture_name(fixture)))
+        // The runtime by version alone: snapshots that do not depend on where the checkout is.
+        .runtime(RuntimeSource::Dependency { path: None })
         .render()
         .unwrap_or_else(|e| panic!("{}: {e}", fixture.display()))
         .files

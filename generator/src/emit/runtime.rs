@@ -21,9 +21,18 @@ pub enum RuntimeSource {
     Vendored,
 }
 
+/// `asyncapi-runtime` is not on crates.io: a crate built elsewhere reaches it by path or carries it.
 impl Default for RuntimeSource {
+    /// A path dependency on the runtime beside this generator's sources when they are there (a
+    /// checkout of this repository), else the runtime vendored: either way the crate builds.
     fn default() -> Self {
-        RuntimeSource::Dependency { path: None }
+        let beside = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime");
+        match beside.canonicalize() {
+            Ok(dir) if dir.join("Cargo.toml").is_file() => {
+                RuntimeSource::Dependency { path: Some(dir.to_string_lossy().into_owned()) }
+            }
+            _ => RuntimeSource::Vendored,
+        }
     }
 }
 
@@ -220,6 +229,11 @@ mod tests {
         assert_eq!(vendored, on_disk, "every runtime source file is vendored");
         assert!(!files.values().any(|t| t.contains("asyncapi_runtime::")), "doc examples point at the vendored module");
         assert!(!files.values().any(|t| t.contains("```no_run")), "network examples are not built in every crate");
+        // In this repository the default is a path dependency on runtime/, which carries no copy.
+        match RuntimeSource::default() {
+            RuntimeSource::Dependency { path: Some(path) } => assert!(std::path::Path::new(&path).join("src/lib.rs").is_file(), "{path}"),
+            other => panic!("expected a path dependency on runtime/, got {other:?}"),
+        }
         assert!(RuntimeSource::default().files("my_api").is_empty());
     }
 

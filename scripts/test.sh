@@ -4,7 +4,8 @@
 #   2. drift check: generated/ must match asyncapi/ (`asyncapi-codegen check --strict`: no warnings either)
 #   3. `asyncapi-codegen validate --strict` on the spec set (examples match their schemas)
 #   4. clippy -D warnings over the workspace (generator, runtime, generated crate, tests), then the
-#      runtime with every feature (tls too) and the generated crate with its default features alone
+#      runtime with every feature (tls too) and the generated crate with its default features alone;
+#      the runtime's API docs build without warnings
 #   5. every fixture spec generated into a crate in both runtime modes, clippy-checked and tested
 #      (scripts/fixture-crates.sh)
 #   6. cargo test --workspace (unit, CLI, spec-set, error, golden, runtime, socket and Kafka tests; the
@@ -22,6 +23,8 @@ echo "== clippy"
 cargo clippy -q --workspace --all-targets -- -D warnings
 cargo clippy -q -p asyncapi-runtime --all-targets --all-features -- -D warnings
 cargo clippy -q -p agent-assist-api --all-targets -- -D warnings
+echo "== runtime docs"
+RUSTDOCFLAGS="-D warnings" cargo doc -q -p asyncapi-runtime --all-features --no-deps
 echo "== fixture crates"
 scripts/fixture-crates.sh
 echo "== cargo test"

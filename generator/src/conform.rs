@@ -82,10 +82,10 @@ impl Checker {
                     .map_err(|e| Diagnostic::new(Code::Unsupported, &doc.source, format!("message `{}`: its schema cannot be compiled: {e}", m.key)))?;
                 let mut channels = Vec::new();
                 for ci in &m.channels {
-                    let c = &doc.spec.channels[*ci];
+                    let c = &doc.outline.channels[*ci];
                     channels.push(c.key.clone());
                     channels.extend(c.address.clone());
-                    channels.extend(doc.spec.kafka_topic(c).map(str::to_string));
+                    channels.extend(c.topic.clone());
                 }
                 candidates.push(Candidate {
                     label: format!("{}:{}", doc.module, m.key),

@@ -73,13 +73,27 @@ fn declares_asyncapi(text: &str) -> bool {
     }) || (text.trim_start().starts_with('{') && text.contains("\"asyncapi\""))
 }
 
-/// Loads, reads and lowers documents into the IR.
-pub fn load_ir(inputs: &[PathBuf], load_options: &LoadOptions, ir_options: &IrOptions) -> Result<(load::SourceSet, Ir)> {
+/// Documents loaded: the sources, the typed model of each and the IR built from them (in the
+/// same order).
+pub struct Loaded {
+    pub set: load::SourceSet,
+    pub specs: Vec<spec::Document>,
+    pub ir: Ir,
+}
+
+/// Loads, reads and lowers documents into the IR, keeping the typed documents.
+pub fn load(inputs: &[PathBuf], load_options: &LoadOptions, ir_options: &IrOptions) -> Result<Loaded> {
     let paths = discover(inputs)?;
     let (mut set, roots) = load::SourceSet::load(&paths, load_options)?;
-    let docs = spec::read_documents(&mut set, &roots)?;
-    let ir = ir::build(&set, docs, ir_options)?;
-    Ok((set, ir))
+    let specs = spec::read_documents(&mut set, &roots)?;
+    let ir = ir::build(&set, &specs, ir_options)?;
+    Ok(Loaded { set, specs, ir })
+}
+
+/// Loads, reads and lowers documents into the IR.
+pub fn load_ir(inputs: &[PathBuf], load_options: &LoadOptions, ir_options: &IrOptions) -> Result<(load::SourceSet, Ir)> {
+    let loaded = load(inputs, load_options, ir_options)?;
+    Ok((loaded.set, loaded.ir))
 }
 
 /// What `validate` found in valid documents.
@@ -99,7 +113,7 @@ pub fn validate(inputs: &[PathBuf], load_options: &LoadOptions) -> Result<Valida
     let (mut set, roots) = load::SourceSet::load(&paths, load_options)?;
     let docs = spec::read_documents(&mut set, &roots)?;
     let documents = docs.len();
-    match ir::build(&set, docs, &IrOptions::default()) {
+    match ir::build(&set, &docs, &IrOptions::default()) {
         Ok(ir) => {
             let warnings = ir.warnings.into_iter().filter(|d| d.code != Code::NotEnforced).collect();
             Ok(Validation { documents, warnings })
@@ -225,8 +239,8 @@ impl Generator {
         let files = emit::crate_files::crate_files(&set, &ir, &self.crate_name, self.templates.as_deref(), &self.runtime)?;
         let summary = Summary {
             documents: ir.documents.len(),
-            channels: ir.documents.iter().map(|d| d.spec.channels.len()).sum(),
-            operations: ir.documents.iter().map(|d| d.spec.operations.len()).sum(),
+            channels: ir.documents.iter().map(|d| d.outline.channels.len()).sum(),
+            operations: ir.documents.iter().map(|d| d.outline.operations.len()).sum(),
             messages: ir.documents.iter().map(|d| d.messages.len()).sum(),
             types: ir.documents.iter().map(|d| d.types.len()).sum(),
             files: files.len(),

@@ -13,6 +13,8 @@ use crate::spec::{Action, Channel, Message};
 pub struct Side<'a> {
     pub set: &'a SourceSet,
     pub doc: &'a IrDocument,
+    /// The document `doc` was built from.
+    pub spec: &'a crate::spec::Document,
 }
 
 /// Collects changes for one pair of documents.
@@ -74,7 +76,7 @@ impl<'a> Comparer<'a> {
     }
 
     pub fn run(&mut self) {
-        let (old, new) = (&self.old.doc.spec, &self.new.doc.spec);
+        let (old, new) = (self.old.spec, self.new.spec);
         if old.info.description != new.info.description {
             self.docs("/info".into(), "description-changed", "document description changed".into(), "path:/info".into());
         }
@@ -106,7 +108,7 @@ impl<'a> Comparer<'a> {
             if oc.address != nc.address {
                 self.fixed(format!("{path}/address"), "address-changed", true, format!("address {} → {}", oc.address.as_deref().unwrap_or("(none)"), nc.address.as_deref().unwrap_or("(none)")));
             }
-            let topic = |c: &Channel| c.bindings.get("kafka").and_then(|k| k.get("topic")).cloned();
+            let topic = |c: &Channel| c.bindings.kafka_topic.as_ref().and_then(|k| k.topic.clone()).map(Value::String);
             if topic(oc) != topic(&nc) {
                 self.fixed(format!("{path}/bindings/kafka/topic"), "kafka-topic-changed", true, format!("Kafka topic {} → {}", show(topic(oc)), show(topic(&nc))));
             }
@@ -115,7 +117,7 @@ impl<'a> Comparer<'a> {
                 match nc.messages.iter().find(|m| m.key == om.key) {
                     None => self.fixed(mpath, "message-removed", true, format!("message `{}` no longer travels on `{}`", om.key, oc.key)),
                     Some(nm) => {
-                        let dir = direction(&self.new.doc.spec.operations, ni, &nm.key)
+                        let dir = direction(&self.new.spec.operations, ni, &nm.key)
                             .merge(direction(&old_ops, oi, &om.key));
                         self.message(&mpath, om, nm, dir);
                     }
@@ -160,7 +162,7 @@ impl<'a> Comparer<'a> {
         if examples(old) != examples(new) {
             self.docs(path.into(), "examples-changed", "message examples changed".into(), format!("path:{path}#examples"));
         }
-        let key = |m: &Message| m.bindings.get("kafka").and_then(|k| k.get("key")).map(strip_docs);
+        let key = |m: &Message| m.bindings.kafka_message.as_ref().and_then(|k| k.key.as_ref()).map(|k| strip_docs(&k.schema));
         if key(old) != key(new) {
             self.fixed(format!("{path}/bindings/kafka/key"), "kafka-key-changed", true, "the record key changed, so records of one entity may land on other partitions".into());
         }

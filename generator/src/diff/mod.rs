@@ -16,7 +16,7 @@ use compare::{Comparer, Side};
 pub use render::{json, markdown, text};
 
 use crate::diag::{Code, Diagnostic, Result};
-use crate::{load_ir, IrOptions, LoadOptions};
+use crate::{load, IrOptions, LoadOptions};
 
 /// Compatibility of one Kafka topic in schema-registry terms.
 #[derive(Debug, Clone, Serialize)]
@@ -91,16 +91,19 @@ fn inputs(raw: &[String], scratch: &Path, side: &str) -> Result<Vec<PathBuf>> {
 /// Compares two spec sets (files, directories or `REV:path`).
 pub fn diff(old: &[String], new: &[String], allow: &[Allowed]) -> Result<Report> {
     let scratch = tempfile::tempdir().map_err(|e| Diagnostic::new(Code::Io, ".", format!("cannot create a temp dir: {e}")))?;
-    let (old_set, old_ir) = load_ir(&inputs(old, scratch.path(), "old")?, &LoadOptions::default(), &IrOptions::default())?;
-    let (new_set, new_ir) = load_ir(&inputs(new, scratch.path(), "new")?, &LoadOptions::default(), &IrOptions::default())?;
+    let old_side = load(&inputs(old, scratch.path(), "old")?, &LoadOptions::default(), &IrOptions::default())?;
+    let new_side = load(&inputs(new, scratch.path(), "new")?, &LoadOptions::default(), &IrOptions::default())?;
+    let (old_set, old_ir) = (&old_side.set, &old_side.ir);
+    let (new_set, new_ir) = (&new_side.set, &new_side.ir);
     let mut changes = Vec::new();
     let single = old_ir.documents.len() == 1 && new_ir.documents.len() == 1;
     let file_name = |d: &crate::ir::IrDocument| d.source.file_name().map(|f| f.to_string_lossy().to_string()).unwrap_or_default();
-    for nd in &new_ir.documents {
-        let od = if single { old_ir.documents.first() } else { old_ir.documents.iter().find(|o| file_name(o) == file_name(nd)) };
-        match od {
-            Some(od) => {
-                let mut c = Comparer::new(Side { set: &old_set, doc: od }, Side { set: &new_set, doc: nd });
+    for (nd, ns) in new_ir.documents.iter().zip(&new_side.specs) {
+        let oi = if single { Some(0) } else { old_ir.documents.iter().position(|o| file_name(o) == file_name(nd)) };
+        match oi {
+            Some(oi) => {
+                let old = Side { set: old_set, doc: &old_ir.documents[oi], spec: &old_side.specs[oi] };
+                let mut c = Comparer::new(old, Side { set: new_set, doc: nd, spec: ns });
                 c.run();
                 changes.extend(compare::dedupe(c.changes));
             }
@@ -121,7 +124,7 @@ pub fn diff(old: &[String], new: &[String], allow: &[Allowed]) -> Result<Report>
             c.accepted_reason = Some(a.reason.clone());
         }
     }
-    let kafka = kafka_compatibility(&new_ir, &old_ir, &changes);
+    let kafka = kafka_compatibility(new_ir, old_ir, &changes);
     let count = |k: Classification| changes.iter().filter(|c| c.classification == k).count();
     let (breaking, compatible, docs) = (count(Classification::Breaking), count(Classification::Compatible), count(Classification::Docs));
     let summary = Summary {
@@ -149,7 +152,7 @@ fn document_change(d: &crate::ir::IrDocument, kind: &'static str, classification
         path: String::from("/"),
         kind,
         classification,
-        reason: format!("document `{}` ({})", d.spec.info.title, d.source.display()),
+        reason: format!("document `{}` ({})", d.outline.info.title, d.source.display()),
         also: Vec::new(),
         accepted: false,
         accepted_reason: None,
@@ -164,8 +167,8 @@ fn kafka_compatibility(new: &crate::ir::Ir, old: &crate::ir::Ir, changes: &[Chan
     let mut topics: BTreeMap<String, (String, String)> = BTreeMap::new();
     for ir in [new, old] {
         for d in &ir.documents {
-            for c in &d.spec.channels {
-                if let Some(topic) = d.spec.kafka_topic(c) {
+            for c in &d.outline.channels {
+                if let Some(topic) = &c.topic {
                     topics.entry(topic.to_string()).or_insert_with(|| (d.module.clone(), c.key.clone()));
                 }
             }

@@ -150,7 +150,7 @@ fn to_string(tokens: TokenStream, path: &str) -> Result<String> {
 }
 
 fn module_root(doc: &IrDocument, has_examples: bool, has_socket: bool, has_kafka: bool) -> TokenStream {
-    let info = &doc.spec.info;
+    let info = &doc.outline.info;
     let mut text = format!("{} (version {})", info.title, info.version);
     if let Some(d) = &info.description {
         text.push_str("\n\n");
@@ -196,15 +196,9 @@ fn module_root(doc: &IrDocument, has_examples: bool, has_socket: bool, has_kafka
 fn registry_schemas(set: &crate::load::SourceSet, ir: &Ir) -> Result<BTreeMap<PathBuf, String>> {
     let mut out = BTreeMap::new();
     for doc in &ir.documents {
-        for channel in &doc.spec.channels {
-            let Some(topic) = doc.spec.kafka_topic(channel).filter(|t| crate::ir::kafka::is_topic_name(t)) else {
-                continue;
-            };
-            let payloads: Vec<crate::load::Loc> = channel.messages.iter().filter_map(|m| m.payload.clone()).collect();
-            if payloads.is_empty() {
-                continue;
-            }
-            let schema = crate::bundle::registry_schema(set, &payloads);
+        for topic in doc.kafka.iter().filter(|t| !t.payloads.is_empty()) {
+            let schema = crate::bundle::registry_schema(set, &topic.payloads);
+            let topic = &topic.name;
             let mut text = serde_json::to_string_pretty(&schema)
                 .map_err(|e| Diagnostic::new(Code::InvalidValue, &doc.source, format!("topic `{topic}`: {e}")))?;
             text.push('\n');
@@ -226,7 +220,7 @@ pub fn crate_files(
     let mut files = super::docs::files(&env, set, ir, crate_name)?;
     files.extend(registry_schemas(set, ir)?);
     let modules: Vec<syn::Ident> = ir.documents.iter().map(|d| format_ident!("{}", d.module)).collect();
-    let titles: Vec<String> = ir.documents.iter().map(|d| format!(" `{}`: {}.", d.module, d.spec.info.title)).collect();
+    let titles: Vec<String> = ir.documents.iter().map(|d| format!(" `{}`: {}.", d.module, d.outline.info.title)).collect();
     let runtime_items = runtime.root_items();
     // A crate of one document is used through that document's items: `my_api::server`, not only
     // `my_api::my_api::server`.
@@ -290,10 +284,10 @@ pub fn crate_files(
     }
     let description = format!(
         "Typed bindings for {}",
-        ir.documents.iter().map(|d| d.spec.info.title.as_str()).collect::<Vec<_>>().join(", ")
+        ir.documents.iter().map(|d| d.outline.info.title.as_str()).collect::<Vec<_>>().join(", ")
     )
     .replace('"', "'");
-    let version = if ir.documents.len() == 1 { ir.documents[0].spec.info.version.clone() } else { String::from("0.1.0") };
+    let version = if ir.documents.len() == 1 { ir.documents[0].outline.info.version.clone() } else { String::from("0.1.0") };
     let version = if version.split('.').count() == 3 && version.split('.').all(|p| p.parse::<u64>().is_ok()) { version } else { String::from("0.1.0") };
     let (features, examples) = (features(ir, runtime), examples(ir));
     let vendored = *runtime == RuntimeSource::Vendored;
@@ -321,8 +315,8 @@ pub fn crate_files(
         .iter()
         .map(|d| DocRow {
             module: d.module.clone(),
-            title: d.spec.info.title.clone(),
-            version: d.spec.info.version.clone(),
+            title: d.outline.info.title.clone(),
+            version: d.outline.info.version.clone(),
             source: d.source.file_name().map(|f| f.to_string_lossy().to_string()).unwrap_or_default(),
             messages: d.messages.len(),
             types: d.types.len(),

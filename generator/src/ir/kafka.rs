@@ -1,12 +1,10 @@
 //! Kafka topics of a document: name, settings from the channel binding, and how each message's
 //! record key is made.
 
-use serde_json::Value;
-
 use super::types::{Kind, Ty, TypeDef};
 use super::{Connection, IrMessage, TypeId};
 use crate::diag::{Code, Diagnostic};
-use crate::load::SourceSet;
+use crate::load::{Loc, SourceSet};
 use crate::spec::{is_kafka_protocol, Document};
 
 #[derive(Debug, Clone)]
@@ -24,6 +22,8 @@ pub struct KafkaTopic {
     pub produced_type: Option<TypeId>,
     /// The union consumers decode.
     pub consumed: Option<TypeId>,
+    /// The payload schemas of every message on the topic, in channel order: its registry schema.
+    pub payloads: Vec<Loc>,
 }
 
 /// Where a message's record key comes from.
@@ -44,28 +44,35 @@ pub fn is_topic_name(name: &str) -> bool {
     !name.is_empty() && name.len() <= 249 && name != "." && name != ".." && name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
 }
 
-fn config_value(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        Value::Array(items) => Some(items.iter().filter_map(config_value).collect::<Vec<_>>().join(",")),
-        _ => None,
+/// How a typed send takes a message's headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HeaderMode {
+    /// The message has no headers schema.
+    #[default]
+    None,
+    /// A generated struct implementing `KafkaHeaders`.
+    Typed(TypeId),
+    /// Any other headers schema: the caller passes raw Kafka headers.
+    Raw,
+}
+
+pub(super) fn header_mode(types: &[TypeDef], headers: Option<&Ty>) -> HeaderMode {
+    match headers {
+        None => HeaderMode::None,
+        Some(ty) => match ty.direct_named().filter(|id| matches!(types[id.0].kind, Kind::Struct(_))) {
+            Some(id) if !matches!(ty, Ty::Nullable(_)) => HeaderMode::Typed(id),
+            _ => HeaderMode::Raw,
+        },
     }
 }
 
-fn small_int(v: Option<&Value>) -> Option<i32> {
-    v.and_then(Value::as_i64).and_then(|n| i32::try_from(n).ok()).filter(|n| *n > 0)
-}
-
 fn key_source(set: &SourceSet, types: &[TypeDef], m: &IrMessage) -> Result<KeySource, Diagnostic> {
-    let Some(key) = m.bindings.get("kafka").and_then(|k| k.get("key")) else {
+    let Some(key) = &m.kafka_key else {
         return Ok(KeySource::None);
     };
-    let at = m.loc.child("bindings").child("kafka").child("key");
-    if let Some(field) = key.get("x-key-field") {
-        let at = at.child("x-key-field");
-        let Some(wire) = field.as_str() else {
+    if let Some(field) = key.field() {
+        let at = key.loc.child("x-key-field");
+        let Ok(wire) = field else {
             return Err(set.diag(Code::WrongType, &at, "`x-key-field` must be the name of a payload property"));
         };
         let st = match m.payload.as_ref().and_then(Ty::direct_named).map(|id| &types[id.0].kind) {
@@ -80,11 +87,7 @@ fn key_source(set: &SourceSet, types: &[TypeDef], m: &IrMessage) -> Result<KeySo
             }
         };
     }
-    let single = key.get("const").and_then(Value::as_str).or_else(|| match key.get("enum").and_then(Value::as_array) {
-        Some(values) if values.len() == 1 => values[0].as_str(),
-        _ => None,
-    });
-    Ok(match single {
+    Ok(match key.single_value() {
         Some(value) => KeySource::Const(value.to_string()),
         None => KeySource::Explicit,
     })
@@ -100,12 +103,7 @@ pub fn topics(set: &SourceSet, doc: &Document, messages: &[IrMessage], connectio
     for (ci, conn) in connections.iter().enumerate() {
         let channel = &doc.channels[conn.channels[0]];
         let Some(name) = doc.kafka_topic(channel).filter(|t| is_topic_name(t)) else { continue };
-        let binding = channel.bindings.get("kafka");
-        let config = binding
-            .and_then(|b| b.get("topicConfiguration"))
-            .and_then(Value::as_object)
-            .map(|c| c.iter().filter_map(|(k, v)| Some((k.clone(), config_value(v)?))).collect())
-            .unwrap_or_default();
+        let binding = channel.bindings.kafka_topic.as_ref();
         // Producers send the document's `send` messages; a topic the document only receives from
         // is produced to with those.
         let (senders, produced_type) = if conn.sent.is_empty() { (&conn.received, conn.received_type) } else { (&conn.sent, conn.sent_type) };
@@ -119,9 +117,10 @@ pub fn topics(set: &SourceSet, doc: &Document, messages: &[IrMessage], connectio
         out.push(KafkaTopic {
             name: name.to_string(),
             connection: ci,
-            partitions: small_int(binding.and_then(|b| b.get("partitions"))),
-            replicas: small_int(binding.and_then(|b| b.get("replicas"))),
-            config,
+            partitions: binding.and_then(|b| b.partitions),
+            replicas: binding.and_then(|b| b.replicas),
+            config: binding.map(|b| b.configuration.clone()).unwrap_or_default(),
+            payloads: payloads(doc, conn),
             produced,
             produced_type,
             consumed: conn.received_type.or(conn.sent_type),
@@ -142,6 +141,19 @@ pub fn topics(set: &SourceSet, doc: &Document, messages: &[IrMessage], connectio
     } else {
         Err(errors)
     }
+}
+
+/// The payload schemas of the messages of a connection's channels, each once.
+fn payloads(doc: &Document, conn: &Connection) -> Vec<Loc> {
+    let mut out: Vec<Loc> = Vec::new();
+    for m in conn.channels.iter().flat_map(|c| &doc.channels[*c].messages) {
+        if let Some(p) = &m.payload {
+            if !out.contains(p) {
+                out.push(p.clone());
+            }
+        }
+    }
+    out
 }
 
 /// The struct a one-variant union wraps, when it is a plain (unboxed) named struct.

@@ -7,17 +7,17 @@ mod tests;
 pub mod graph;
 pub mod kafka;
 pub mod naming;
+pub mod outline;
 pub mod schema;
+pub mod sockets;
 pub mod types;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use serde_json::Value;
-
 use crate::diag::{Code, Errors, Result};
 use crate::load::{Loc, SourceSet};
-use crate::spec::{Document, Example, Role};
+use crate::spec::{self, Document, Example, Role};
 pub use graph::Derives;
 pub use schema::TypeOptions;
 pub use types::*;
@@ -44,13 +44,18 @@ pub struct IrDocument {
     /// Source file, as given.
     pub source: PathBuf,
     pub role: Role,
-    pub spec: Document,
+    /// Servers, channels and operations, for the docs.
+    pub outline: outline::Outline,
     pub types: Vec<TypeDef>,
     pub derives: Vec<Derives>,
     pub messages: Vec<IrMessage>,
     pub connections: Vec<Connection>,
+    /// WebSocket sockets, when the document has `ws`/`wss` servers.
+    pub sockets: Vec<sockets::Socket>,
     /// Kafka topics, when the document has Kafka servers.
     pub kafka: Vec<kafka::KafkaTopic>,
+    /// The bootstrap servers of the first Kafka server, variables at their defaults.
+    pub kafka_brokers: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -74,7 +79,12 @@ pub struct IrMessage {
     pub invalid_examples: Vec<Example>,
     /// Indexes of the channels that carry it.
     pub channels: Vec<usize>,
-    pub bindings: Value,
+    /// `x-rust-error-reply`, when given.
+    pub error_reply: Option<bool>,
+    /// The `kafka` binding's record key schema.
+    pub kafka_key: Option<crate::spec::bindings::KafkaKey>,
+    /// How a producer's send takes this message's headers.
+    pub kafka_headers: kafka::HeaderMode,
 }
 
 /// Channels that share one address share one connection.
@@ -131,7 +141,7 @@ fn is_json_schema_format(format: &str) -> bool {
 }
 
 /// Lowers read documents into the IR.
-pub fn build(set: &SourceSet, docs: Vec<Document>, options: &IrOptions) -> Result<Ir> {
+pub fn build(set: &SourceSet, docs: &[Document], options: &IrOptions) -> Result<Ir> {
     let mut errors = Vec::new();
     let mut modules = naming::Scope::with_reserved(&["rt", "runtime"]);
     let mut documents = Vec::new();
@@ -163,7 +173,7 @@ pub fn build(set: &SourceSet, docs: Vec<Document>, options: &IrOptions) -> Resul
     }
 }
 
-fn build_document(set: &SourceSet, doc: Document, module: String, source: PathBuf, role: Role, options: &IrOptions) -> Result<(IrDocument, Vec<crate::diag::Diagnostic>)> {
+fn build_document(set: &SourceSet, doc: &Document, module: String, source: PathBuf, role: Role, options: &IrOptions) -> Result<(IrDocument, Vec<crate::diag::Diagnostic>)> {
     let mut b = schema::SchemaBuilder::new(set, options.types);
     b.set_components(&doc.component_schemas);
     for (key, loc) in &doc.component_schemas {
@@ -221,13 +231,15 @@ fn build_document(set: &SourceSet, doc: Document, module: String, source: PathBu
                 examples: m.examples.clone(),
                 invalid_examples: m.invalid_examples.clone(),
                 channels: vec![ci],
-                bindings: m.bindings.clone(),
+                error_reply: m.error_reply,
+                kafka_key: m.bindings.kafka_message.as_ref().and_then(|k| k.key.clone()),
+                kafka_headers: kafka::HeaderMode::None,
             });
         }
     }
     b.warnings.extend(examples::check(set, &mut messages));
-    let connections = connections::build(set, &doc, role, &messages, &mut b);
-    let kafka = match kafka::topics(set, &doc, &messages, &connections, &b.types) {
+    let connections = connections::build(set, doc, role, &messages, &mut b);
+    let kafka = match kafka::topics(set, doc, &messages, &connections, &b.types) {
         Ok(topics) => topics,
         Err(errors) => {
             b.errors.extend(errors);
@@ -241,17 +253,24 @@ fn build_document(set: &SourceSet, doc: Document, module: String, source: PathBu
     }
     let mut types = b.types;
     graph::box_recursion(&mut types);
+    for m in &mut messages {
+        m.kafka_headers = kafka::header_mode(&types, m.headers.as_ref());
+    }
+    let sockets = sockets::build(&sockets::Context { set, doc, role, messages: &messages, connections: &connections, types: &types }).map_err(Errors)?;
     let derives = graph::derives(&types);
     let warnings = std::mem::take(&mut b.warnings);
+    let kafka_brokers = doc.servers.iter().find(|s| spec::is_kafka_protocol(&s.protocol)).and_then(|s| s.host_with_defaults(true));
     Ok((IrDocument {
         module,
         source,
         role,
-        spec: doc,
+        outline: outline::build(doc, &messages),
         types,
         derives,
         messages,
         connections,
+        sockets,
         kafka,
+        kafka_brokers,
     }, warnings))
 }

@@ -180,9 +180,10 @@ operations:
     let doc = &ir.documents[0];
     assert_eq!(doc.connections[0].received.len(), 2);
     assert!(doc.connections[0].sent.is_empty());
-    let (all, none) = (&doc.spec.operations[0], &doc.spec.operations[1]);
-    assert_eq!(all.message_keys(&doc.spec.channels[0]), ["a", "b"]);
-    assert!(none.message_keys(&doc.spec.channels[0]).is_empty());
+    let (all, none) = (&doc.outline.operations[0], &doc.outline.operations[1]);
+    let keys: Vec<&str> = all.messages.iter().map(|m| doc.messages[*m].key.as_str()).collect();
+    assert_eq!(keys, ["a", "b"]);
+    assert!(none.messages.is_empty());
 }
 
 #[test]
@@ -268,4 +269,150 @@ components:
     assert!(consumed("mixed").1, "two messages: their union");
     // One type consumed on two topics keeps a union per topic: each type names one topic.
     assert!(consumed("twin-a").1 && consumed("twin-b").1);
+}
+
+/// A socket document: the server receives `ping` and `getThing` (several messages on one
+/// operation), and sends `pong`, `thing` and the two error-like messages given.
+fn socket_doc(errors: &str) -> String {
+    format!(
+        "asyncapi: 3.0.0
+info: {{title: S, version: '1'}}
+servers:
+  s: {{host: 'localhost:1', protocol: ws}}
+channels:
+  sock:
+    address: /sock
+    bindings:
+      ws:
+        query: {{type: object, required: [token], properties: {{token: {{type: string}}, lang: {{type: string}}}}}}
+    messages:
+      ping: {{payload: {{type: object, required: [type], properties: {{type: {{const: ping}}}}}}}}
+      getThing: {{payload: {{type: object, required: [type], properties: {{type: {{const: get}}}}}}}}
+      getOther: {{payload: {{type: object, required: [type], properties: {{type: {{const: other}}}}}}}}
+      pong: {{payload: {{type: object, required: [type], properties: {{type: {{const: pong}}}}}}}}
+      thing: {{payload: {{type: object, required: [type], properties: {{type: {{const: thing}}}}}}}}
+{errors}
+operations:
+  receivePing:
+    action: receive
+    channel: {{$ref: '#/channels/sock'}}
+    messages: [{{$ref: '#/channels/sock/messages/ping'}}]
+    reply:
+      channel: {{$ref: '#/channels/sock'}}
+      messages: [{{$ref: '#/channels/sock/messages/pong'}}]
+  fetch:
+    action: receive
+    channel: {{$ref: '#/channels/sock'}}
+    messages: [{{$ref: '#/channels/sock/messages/getThing'}}, {{$ref: '#/channels/sock/messages/getOther'}}]
+  push:
+    action: send
+    channel: {{$ref: '#/channels/sock'}}
+"
+    )
+}
+
+const TWO_ERRORS: &str = "      failure: {payload: {type: object, required: [type], properties: {type: {const: failure}, detail: {type: string}}}}
+      error: {payload: {type: object, required: [type], properties: {type: {const: error}, message: {type: string}, code: {type: integer}}}}";
+
+#[test]
+fn sockets_name_handlers_after_operations_and_sends_after_messages() {
+    let ir = lower(&socket_doc(TWO_ERRORS));
+    let socket = &ir.documents[0].sockets[0];
+    let doc = &ir.documents[0];
+    assert_eq!(socket.address, "/sock");
+    assert_eq!(socket.required_query, ["token"]);
+    assert_eq!(socket.optional_query, ["lang"]);
+    let handlers: Vec<&str> = socket.handlers.iter().map(|h| h.method.as_str()).collect();
+    // `receive_` is dropped; an operation of several messages names one handler per message.
+    assert_eq!(handlers, ["on_ping", "on_fetch_get_thing", "on_fetch_get_other"]);
+    let replies: Vec<&str> = socket.handlers[0].replies.iter().map(|m| doc.messages[*m].key.as_str()).collect();
+    assert_eq!(replies, ["pong"]);
+    assert!(socket.handlers[1].replies.is_empty());
+    assert_eq!(socket.client_sends, ["send_ping", "send_get_thing", "send_get_other"]);
+    assert!(socket.session_sends.contains(&String::from("send_pong")));
+}
+
+#[test]
+fn the_error_reply_is_the_error_message_with_a_reason_field() {
+    let ir = lower(&socket_doc(TWO_ERRORS));
+    let doc = &ir.documents[0];
+    let socket = &doc.sockets[0];
+    let reply = socket.error_reply.as_ref().expect("an error reply");
+    let Kind::Union(u) = &doc.type_def(socket.outgoing.expect("outgoing")).kind else { panic!("outgoing is a union") };
+    let variant = &u.variants[reply.variant];
+    // `failure` does not say "error"; `error` does, and its `message` field takes the reason.
+    assert_eq!(variant.rust, "Error");
+    let Ty::Named(id) = &variant.ty else { panic!("a struct") };
+    let Kind::Struct(st) = &doc.type_def(*id).kind else { panic!("a struct") };
+    assert_eq!(st.fields[reply.field].wire, "message");
+}
+
+#[test]
+fn x_rust_error_reply_picks_or_excludes_the_error_message() {
+    let picked = TWO_ERRORS.replace("{payload: {type: object, required: [type], properties: {type: {const: failure}", "{x-rust-error-reply: true, payload: {type: object, required: [type], properties: {type: {const: failure}");
+    let ir = lower(&socket_doc(&picked));
+    let doc = &ir.documents[0];
+    let socket = &doc.sockets[0];
+    let reply = socket.error_reply.as_ref().expect("an error reply");
+    let Kind::Union(u) = &doc.type_def(socket.outgoing.expect("outgoing")).kind else { panic!("outgoing is a union") };
+    assert_eq!(u.variants[reply.variant].rust, "Failure");
+
+    let excluded = TWO_ERRORS.replace("{payload: {type: object, required: [type], properties: {type: {const: error}", "{x-rust-error-reply: false, payload: {type: object, required: [type], properties: {type: {const: error}");
+    let ir = lower(&socket_doc(&excluded));
+    assert_eq!(ir.documents[0].sockets[0].error_reply, None);
+}
+
+#[test]
+fn an_error_reply_that_cannot_carry_a_reason_is_a_located_error() {
+    let unusable = "      failure: {x-rust-error-reply: true, payload: {type: object, required: [type, code], properties: {type: {const: failure}, code: {type: integer}}}}";
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("doc.yaml");
+    std::fs::write(&path, socket_doc(unusable)).expect("written");
+    let err = crate::load_ir(&[path], &crate::LoadOptions::default(), &IrOptions::default()).expect_err("refused").to_string();
+    assert!(err.contains("x-rust-error-reply") && err.contains("doc.yaml:"), "{err}");
+}
+
+#[test]
+fn kafka_decisions_are_made_in_the_ir() {
+    let ir = lower(
+        "asyncapi: 3.0.0
+info: {title: K, version: '1'}
+servers:
+  k: {host: '{broker}:9092', protocol: kafka, variables: {broker: {default: kafka.internal}}}
+channels:
+  t:
+    address: orders
+    bindings: {kafka: {partitions: 6, topicConfiguration: {cleanup.policy: [compact, delete]}}}
+    messages:
+      typed: {payload: {type: object}, headers: {type: object, properties: {trace: {type: string}}}, bindings: {kafka: {key: {$ref: '#/components/schemas/Key'}}}}
+      raw: {payload: {type: object}, headers: {type: [object, 'null']}}
+operations:
+  produce: {action: send, channel: {$ref: '#/channels/t'}}
+components:
+  schemas:
+    Key: {type: string, const: tenant-a}
+",
+    );
+    let doc = &ir.documents[0];
+    assert_eq!(doc.kafka_brokers.as_deref(), Some("kafka.internal:9092"));
+    let topic = &doc.kafka[0];
+    assert_eq!(topic.partitions, Some(6));
+    assert_eq!(topic.config, [(String::from("cleanup.policy"), String::from("compact,delete"))]);
+    // The key schema behind a `$ref` is read: one allowed value.
+    assert_eq!(topic.produced[0].1, kafka::KeySource::Const(String::from("tenant-a")));
+    assert!(matches!(doc.messages[0].kafka_headers, kafka::HeaderMode::Typed(_)));
+    assert_eq!(doc.messages[1].kafka_headers, kafka::HeaderMode::Raw);
+}
+
+#[test]
+fn a_binding_of_the_wrong_type_is_a_located_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("doc.yaml");
+    std::fs::write(
+        &path,
+        "asyncapi: 3.0.0\ninfo: {title: K, version: '1'}\nservers:\n  k: {host: 'b:9092', protocol: kafka}\nchannels:\n  t:\n    address: orders\n    bindings: {kafka: {partitions: many}}\n",
+    )
+    .expect("written");
+    let err = crate::load_ir(&[path], &crate::LoadOptions::default(), &IrOptions::default()).expect_err("refused").to_string();
+    assert!(err.contains("doc.yaml:8") && err.contains("/channels/t/bindings/kafka/partitions") && err.contains("integer"), "{err}");
 }

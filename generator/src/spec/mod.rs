@@ -1,5 +1,6 @@
 //! The AsyncAPI 3.0 document model, read from the source set with located checks.
 
+pub mod bindings;
 mod node;
 mod read;
 
@@ -7,6 +8,7 @@ use serde_json::Value;
 
 use crate::load::{FileId, Loc};
 
+pub use bindings::Bindings;
 pub use read::read_documents;
 
 /// Which side of the connection a document describes.
@@ -54,7 +56,7 @@ impl Document {
     /// The Kafka topic a channel stands for: its `kafka` binding's `topic`, else its address when
     /// the document has a Kafka server.
     pub fn kafka_topic<'a>(&'a self, channel: &'a Channel) -> Option<&'a str> {
-        let bound = channel.bindings.get("kafka").and_then(|k| k.get("topic")).and_then(Value::as_str);
+        let bound = channel.bindings.kafka_topic.as_ref().and_then(|k| k.topic.as_deref());
         let kafka_server = self.servers.iter().any(|s| is_kafka_protocol(&s.protocol));
         bound.or_else(|| kafka_server.then_some(channel.address.as_deref()).flatten())
     }
@@ -79,7 +81,21 @@ pub struct Server {
     pub variables: Vec<ServerVariable>,
     /// Keys of the security schemes it accepts.
     pub security: Vec<String>,
-    pub bindings: Value,
+    pub bindings: Bindings,
+}
+
+impl Server {
+    /// The host with each `{variable}` at its default; with `complete`, `None` when a variable
+    /// in it has no default.
+    pub fn host_with_defaults(&self, complete: bool) -> Option<String> {
+        let mut host = self.host.clone();
+        for v in &self.variables {
+            if let Some(d) = &v.default {
+                host = host.replace(&format!("{{{}}}", v.name), d);
+            }
+        }
+        (!complete || !host.contains('{')).then_some(host)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -113,7 +129,7 @@ pub struct Channel {
     pub parameters: Vec<Parameter>,
     /// Server keys; empty means all servers.
     pub servers: Vec<String>,
-    pub bindings: Value,
+    pub bindings: Bindings,
 }
 
 #[derive(Debug, Clone)]
@@ -145,7 +161,9 @@ pub struct Message {
     pub examples: Vec<Example>,
     /// `x-invalid-examples`: payloads that must NOT decode (become negative tests).
     pub invalid_examples: Vec<Example>,
-    pub bindings: Value,
+    /// `x-rust-error-reply`: whether this message carries handler errors back to clients.
+    pub error_reply: Option<bool>,
+    pub bindings: Bindings,
 }
 
 #[derive(Debug, Clone)]
@@ -182,7 +200,7 @@ pub struct Operation {
     pub description: Option<String>,
     pub security: Vec<String>,
     pub reply: Option<Reply>,
-    pub bindings: Value,
+    pub bindings: Bindings,
 }
 
 impl Operation {

@@ -69,6 +69,33 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// An optional integer field that must be at least 1 and fit an `i32`.
+    pub fn positive_int(&mut self, loc: &Loc, map: &Map<String, Value>, key: &str) -> Option<i32> {
+        let value = map.get(key)?;
+        match value.as_i64().map(i32::try_from) {
+            Some(Ok(n)) if n > 0 => Some(n),
+            Some(_) => {
+                self.error(Code::InvalidValue, &loc.child(key), format!("`{key}` must be a whole number from 1 to {}, found {value}", i32::MAX));
+                None
+            }
+            None => {
+                self.wrong_type(&loc.child(key), "an integer", value);
+                None
+            }
+        }
+    }
+
+    /// An optional boolean field.
+    pub fn boolean(&mut self, loc: &Loc, map: &Map<String, Value>, key: &str) -> Option<bool> {
+        match map.get(key)? {
+            Value::Bool(b) => Some(*b),
+            other => {
+                self.wrong_type(&loc.child(key), "a boolean", other);
+                None
+            }
+        }
+    }
+
     /// A required string field.
     pub fn required_string(&mut self, loc: &Loc, map: &Map<String, Value>, key: &str, what: &str) -> Option<String> {
         if !map.contains_key(key) {

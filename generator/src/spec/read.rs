@@ -92,25 +92,6 @@ fn scalar_string(v: Option<&Value>) -> Option<String> {
     }
 }
 
-/// Bindings with `$ref`s at the top and protocol level followed.
-fn bindings(r: &mut Reader<'_>, loc: &Loc, map: &Map<String, Value>) -> Value {
-    if !map.contains_key("bindings") {
-        return Value::Null;
-    }
-    let Some((bl, bmap)) = r.object(&loc.child("bindings")) else { return Value::Null };
-    let mut out = Map::new();
-    for k in bmap.keys() {
-        let pl = bl.child(k);
-        match r.set.deref(&pl) {
-            Ok(t) => {
-                out.insert(k.clone(), r.set.get(&t).cloned().unwrap_or(Value::Null));
-            }
-            Err(d) => r.errors.push(d),
-        }
-    }
-    Value::Object(out)
-}
-
 fn read_document(r: &mut Reader<'_>, synthetic: &HashMap<Loc, Loc>, file: FileId) -> Option<Document> {
     let root = Loc::new(file, "");
     let Some(map) = r.set.get(&root).and_then(Value::as_object) else {
@@ -261,7 +242,7 @@ fn read_server(r: &mut Reader<'_>, key: String, loc: &Loc) -> Option<Server> {
         title: r.string(&sl, s, "title"),
         description: r.string(&sl, s, "description"),
         security: security_keys(r, &sl, s),
-        bindings: bindings(r, &sl, s),
+        bindings: bindings::read(r, &sl, s, bindings::Owner::Server),
         host,
         protocol,
         variables,
@@ -310,7 +291,7 @@ fn read_channel(r: &mut Reader<'_>, synthetic: &HashMap<Loc, Loc>, key: String, 
         title: r.string(&cl, c, "title"),
         summary: r.string(&cl, c, "summary"),
         description: r.string(&cl, c, "description"),
-        bindings: bindings(r, &cl, c),
+        bindings: bindings::read(r, &cl, c, bindings::Owner::Channel),
         loc: cl,
         address,
         messages,
@@ -357,7 +338,8 @@ fn read_message(r: &mut Reader<'_>, synthetic: &HashMap<Loc, Loc>, key: String, 
         description: r.string(&ml, m, "description"),
         content_type: r.string(&ml, m, "contentType"),
         schema_format: schema_format.or_else(|| m.get("schemaFormat").and_then(Value::as_str).map(str::to_string)),
-        bindings: bindings(r, &ml, m),
+        error_reply: r.boolean(&ml, m, "x-rust-error-reply"),
+        bindings: bindings::read(r, &ml, m, bindings::Owner::Message),
         loc: ml,
         payload,
         headers,
@@ -526,7 +508,7 @@ fn read_operation(
         summary: r.string(&ol, o, "summary"),
         description: r.string(&ol, o, "description"),
         security: security_keys(r, &ol, o),
-        bindings: bindings(r, &ol, o),
+        bindings: bindings::read(r, &ol, o, bindings::Owner::Operation),
         loc: ol,
         reply,
     })

@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::markdown::to_html;
 use crate::ir::{Extra, IrDocument, Kind, Tagging, Ty, TypeId};
 use crate::load::SourceSet;
+use crate::spec::bindings::KafkaKey;
 use crate::spec::{Action, Role};
 
 /// Markdown text with its HTML rendering.
@@ -225,11 +226,11 @@ fn anchors(doc: &IrDocument) -> std::collections::HashMap<(&'static str, String)
     let mut scope = crate::ir::naming::Scope::default();
     let mut out = std::collections::HashMap::new();
     let keys = doc
-        .spec
+        .outline
         .channels
         .iter()
         .map(|c| ("channel", c.key.clone()))
-        .chain(doc.spec.operations.iter().map(|o| ("operation", o.key.clone())))
+        .chain(doc.outline.operations.iter().map(|o| ("operation", o.key.clone())))
         .chain(doc.messages.iter().map(|m| ("message", m.key.clone())))
         .chain(doc.types.iter().map(|t| ("schema", t.name.clone())));
     for (kind, key) in keys {
@@ -433,25 +434,17 @@ impl<'a> Builder<'a> {
     }
 }
 
-fn strings_of(v: Option<&Value>) -> Vec<String> {
-    v.and_then(Value::as_array).map(|a| a.iter().map(scalar).collect()).unwrap_or_default()
-}
-
 /// Builds the docs page of one document.
 pub fn page(set: &SourceSet, doc: &IrDocument) -> Page {
     let b = Builder { set, doc, anchors: anchors(doc) };
-    let spec = &doc.spec;
+    let spec = &doc.outline;
     let channel_link = |i: usize| Link {
         label: spec.channels[i].key.clone(),
         anchor: b.anchor("channel", &spec.channels[i].key),
     };
-    let message_link = |channel: usize, key: &str| -> Link {
-        let loc = spec.channels[channel].messages.iter().find(|m| m.key == key).map(|m| m.loc.clone());
-        let m = doc.messages.iter().find(|m| Some(&m.loc) == loc.as_ref());
-        Link {
-            label: m.map(|m| m.key.clone()).unwrap_or_else(|| key.to_string()),
-            anchor: b.anchor("message", m.map(|m| m.key.as_str()).unwrap_or(key)),
-        }
+    let message_link = |m: usize| -> Link {
+        let key = &doc.messages[m].key;
+        Link { label: key.clone(), anchor: b.anchor("message", key) }
     };
     let protocol_of = |channel: usize| {
         doc.connections.iter().find(|c| c.channels.contains(&channel)).and_then(|c| c.protocol.clone())
@@ -498,41 +491,25 @@ pub fn page(set: &SourceSet, doc: &IrDocument) -> Page {
     let channels = spec
         .channels
         .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let ws = c.bindings.get("ws");
-            let query_schema = ws.and_then(|w| w.get("query"));
-            let required = strings_of(query_schema.and_then(|q| q.get("required")));
-            let query: Vec<QueryParamDoc> = query_schema
-                .and_then(|q| q.get("properties"))
-                .and_then(Value::as_object)
-                .map(|props| {
-                    props
-                        .iter()
-                        .map(|(name, p)| QueryParamDoc {
-                            name: name.clone(),
-                            required: required.contains(name),
-                            ty: p.get("type").map(scalar).unwrap_or_else(|| "string".into()),
-                            description: text(p.get("description").and_then(Value::as_str)),
-                            reconstructed: p.get("x-name-source").and_then(Value::as_str) == Some("reconstructed"),
-                        })
-                        .collect()
+        .map(|c| {
+            let query: Vec<QueryParamDoc> = c
+                .ws
+                .iter()
+                .flat_map(|w| &w.query)
+                .map(|q| QueryParamDoc {
+                    name: q.name.clone(),
+                    required: q.required,
+                    ty: q.ty.clone(),
+                    description: text(q.description.as_deref()),
+                    reconstructed: q.reconstructed,
                 })
-                .unwrap_or_default();
-            let example_url = example_url(spec, c, &query);
-            let kafka = c.bindings.get("kafka").map(|k| {
-                let key = c.messages.iter().find_map(|m| m.bindings.get("kafka").and_then(|b| b.get("key")).map(describe_key));
-                KafkaDoc {
-                    topic: k.get("topic").map(scalar).or_else(|| c.address.clone()).unwrap_or_default(),
-                    partitions: k.get("partitions").map(scalar),
-                    replicas: k.get("replicas").map(scalar),
-                    key,
-                    configuration: k
-                        .get("topicConfiguration")
-                        .and_then(Value::as_object)
-                        .map(|m| m.iter().map(|(k, v)| (k.clone(), scalar(v))).collect())
-                        .unwrap_or_default(),
-                }
+                .collect();
+            let kafka = c.kafka.as_ref().map(|k| KafkaDoc {
+                topic: k.topic.clone().unwrap_or_default(),
+                partitions: k.partitions.map(|n| n.to_string()),
+                replicas: k.replicas.map(|n| n.to_string()),
+                key: c.messages.iter().find_map(|m| doc.messages[*m].kafka_key.as_ref().map(KafkaKey::describe)),
+                configuration: k.configuration.clone(),
             });
             ChannelDoc {
                 key: c.key.clone(),
@@ -540,7 +517,7 @@ pub fn page(set: &SourceSet, doc: &IrDocument) -> Page {
                 address: c.address.clone(),
                 title: c.title.clone(),
                 description: text(c.description.as_deref().or(c.summary.as_deref())),
-                messages: c.messages.iter().map(|m| message_link(i, &m.key)).collect(),
+                messages: c.messages.iter().map(|m| message_link(*m)).collect(),
                 parameters: c
                     .parameters
                     .iter()
@@ -553,7 +530,7 @@ pub fn page(set: &SourceSet, doc: &IrDocument) -> Page {
                     })
                     .collect(),
                 query,
-                example_url,
+                example_url: c.example_url.clone(),
                 kafka,
             }
         })
@@ -563,7 +540,7 @@ pub fn page(set: &SourceSet, doc: &IrDocument) -> Page {
         .operations
         .iter()
         .map(|o| {
-            let messages: Vec<Link> = o.message_keys(&spec.channels[o.channel]).into_iter().map(|k| message_link(o.channel, k)).collect();
+            let messages: Vec<Link> = o.messages.iter().map(|m| message_link(*m)).collect();
             OperationDoc {
                 key: o.key.clone(),
                 anchor: b.anchor("operation", &o.key),
@@ -578,10 +555,7 @@ pub fn page(set: &SourceSet, doc: &IrDocument) -> Page {
                 description: text(o.description.as_deref()),
                 reply: o.reply.as_ref().map(|r| ReplyDoc {
                     channel: r.channel.map(channel_link),
-                    messages: match r.channel {
-                        Some(c) => r.messages.iter().map(|k| message_link(c, k)).collect(),
-                        None => Vec::new(),
-                    },
+                    messages: r.messages.iter().map(|m| message_link(*m)).collect(),
                 }),
             }
         })
@@ -590,20 +564,17 @@ pub fn page(set: &SourceSet, doc: &IrDocument) -> Page {
     let messages = doc
         .messages
         .iter()
-        .map(|m| {
+        .enumerate()
+        .map(|(mi, m)| {
             let mut directions = BTreeSet::new();
-            for o in &spec.operations {
-                let channel = &spec.channels[o.channel];
-                let uses = channel.messages.iter().any(|cm| cm.loc == m.loc && o.carries(&cm.key));
-                if uses {
-                    directions.insert(b.direction(o.action, protocol_of(o.channel).as_deref()));
-                }
+            for o in spec.operations.iter().filter(|o| o.messages.contains(&mi)) {
+                directions.insert(b.direction(o.action, protocol_of(o.channel).as_deref()));
             }
             let envelope = m.payload.as_ref().and_then(|p| b.envelope_line(p));
             let rust_type = m.payload.as_ref().map(|p| b.describe(p).0);
             let fields = m.payload.as_ref().map(|p| b.field_rows(p)).unwrap_or_default();
             let headers = m.headers.as_ref().map(|h| b.field_rows(h)).unwrap_or_default();
-            let kafka_key = m.bindings.get("kafka").and_then(|k| k.get("key")).map(describe_key);
+            let kafka_key = m.kafka_key.as_ref().map(KafkaKey::describe);
             let examples = m
                 .examples
                 .iter()
@@ -692,34 +663,4 @@ pub fn page(set: &SourceSet, doc: &IrDocument) -> Page {
         messages,
         schemas,
     }
-}
-
-fn describe_key(key: &Value) -> String {
-    let field = key.get("x-key-field").and_then(Value::as_str);
-    let ty = key.get("type").map(scalar).unwrap_or_else(|| "bytes".into());
-    match field {
-        Some(f) => format!("{ty} (the record's {f})"),
-        None => ty,
-    }
-}
-
-/// An example connection URL with the query parameters the `ws` binding declares.
-fn example_url(spec: &crate::spec::Document, channel: &crate::spec::Channel, query: &[QueryParamDoc]) -> Option<String> {
-    let server = spec.servers.iter().find(|s| channel.servers.is_empty() || channel.servers.contains(&s.key))?;
-    if !matches!(server.protocol.as_str(), "ws" | "wss" | "http" | "https") {
-        return None;
-    }
-    let mut host = server.host.clone();
-    for v in &server.variables {
-        if let Some(d) = &v.default {
-            host = host.replace(&format!("{{{}}}", v.name), d);
-        }
-    }
-    let path = format!("{}{}", server.pathname.clone().unwrap_or_default(), channel.address.clone().unwrap_or_default());
-    let params: Vec<String> = query
-        .iter()
-        .map(|q| format!("{}=<{}>", q.name, q.name.to_uppercase()))
-        .collect();
-    let query = if params.is_empty() { String::new() } else { format!("?{}", params.join("&")) };
-    Some(format!("{}://{host}{path}{query}", server.protocol))
 }

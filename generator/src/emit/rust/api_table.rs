@@ -64,15 +64,15 @@ pub fn rows(doc: &IrDocument) -> Vec<ApiRow> {
         let server = format!("{}::server{sub}", doc.module);
         let client = format!("{}::client{sub}", doc.module);
         if let Some((_, u)) = socket::union(doc, e.incoming) {
-            let handlers = socket::handler_methods(&e, u).into_iter().map(|(m, _)| format!("Handler::{m}")).collect();
+            let handlers = e.handlers.iter().map(|h| format!("Handler::{}", h.method)).collect();
             rows.extend(variant_rows(doc, &server, u, handlers));
         }
         if let Some((_, u)) = socket::union(doc, e.outgoing) {
-            let sends = socket::session_send_names(u).into_iter().map(|m| format!("Session::{m}")).collect();
+            let sends = e.session_sends.iter().map(|m| format!("Session::{m}")).collect();
             rows.extend(variant_rows(doc, &server, u, sends));
         }
         if let Some((_, u)) = socket::union(doc, e.incoming) {
-            let sends = socket::client_send_names(u).into_iter().map(|m| format!("Client::{m}")).collect();
+            let sends = e.client_sends.iter().map(|m| format!("Client::{m}")).collect();
             rows.extend(variant_rows(doc, &client, u, sends));
         }
     }

@@ -81,7 +81,7 @@ pub fn emit(doc: &IrDocument) -> Option<TokenStream> {
     let mut seen = std::collections::BTreeSet::new();
     for (mi, m) in doc.messages.iter().enumerate() {
         let produced = doc.kafka.iter().any(|t| t.produced.iter().any(|(p, _)| *p == mi));
-        let kafka_headers_typed = produced && super::kafka::typed_headers(doc, m).is_some();
+        let kafka_headers_typed = produced && super::kafka::typed_headers(m).is_some();
         for (i, ex) in m.examples.iter().enumerate() {
             let label = ex.name.clone().unwrap_or_else(|| format!("example {}", i + 1));
             let base = format!("{}_{}", m.rust.to_snake_case(), crate::ir::naming::field_name(&label));

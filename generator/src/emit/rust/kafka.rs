@@ -7,44 +7,14 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::models::ty_path;
-use crate::ir::kafka::{KafkaTopic, KeySource};
+use crate::ir::kafka::{HeaderMode, KafkaTopic, KeySource};
 use crate::ir::naming::{type_name, Scope};
 use crate::ir::{IrDocument, IrMessage, Kind, Tagging, Ty, TypeId};
-use crate::spec::is_kafka_protocol;
-
-/// The bootstrap servers of the document's first Kafka server, variables at their defaults.
-pub fn default_brokers(doc: &IrDocument) -> Option<String> {
-    let server = doc.spec.servers.iter().find(|s| is_kafka_protocol(&s.protocol))?;
-    let mut host = server.host.clone();
-    for v in &server.variables {
-        host = host.replace(&format!("{{{}}}", v.name), v.default.as_deref()?);
-    }
-    (!host.contains('{')).then_some(host)
-}
-
-/// How a typed send passes headers on.
-enum HeadersParam {
-    None,
-    /// A generated struct implementing `KafkaHeaders`.
-    Typed(TypeId),
-    /// Any other headers schema: the caller passes raw Kafka headers.
-    Raw,
-}
-
-fn headers_param(doc: &IrDocument, m: &IrMessage) -> HeadersParam {
-    match &m.headers {
-        None => HeadersParam::None,
-        Some(ty) => match ty.direct_named().filter(|id| matches!(doc.type_def(*id).kind, Kind::Struct(_))) {
-            Some(id) if !matches!(ty, Ty::Nullable(_)) => HeadersParam::Typed(id),
-            _ => HeadersParam::Raw,
-        },
-    }
-}
 
 /// The generated headers struct of a message, when its sends take typed headers.
-pub fn typed_headers(doc: &IrDocument, m: &IrMessage) -> Option<TypeId> {
-    match headers_param(doc, m) {
-        HeadersParam::Typed(id) => Some(id),
+pub fn typed_headers(m: &IrMessage) -> Option<TypeId> {
+    match m.kafka_headers {
+        HeaderMode::Typed(id) => Some(id),
         _ => None,
     }
 }
@@ -116,9 +86,9 @@ fn send_method(doc: &IrDocument, topic: &KafkaTopic, mi: usize, key: &KeySource,
     let topic_name = &topic.name;
     let key_value = key_expr(key);
     let key_param = (*key == KeySource::Explicit).then(|| quote!(key: impl ::std::convert::Into<::std::string::String>,));
-    let (headers_param, headers_value) = match headers_param(doc, m) {
-        HeadersParam::None => (None, quote!(crate::rt::kafka::Headers::new())),
-        HeadersParam::Typed(id) => {
+    let (headers_param, headers_value) = match m.kafka_headers {
+        HeaderMode::None => (None, quote!(crate::rt::kafka::Headers::new())),
+        HeaderMode::Typed(id) => {
             let h = ty_path(doc, &Ty::Named(id), false, &prefix);
             (
                 Some(quote!(headers: &#h,)),
@@ -130,7 +100,7 @@ fn send_method(doc: &IrDocument, topic: &KafkaTopic, mi: usize, key: &KeySource,
                 }),
             )
         }
-        HeadersParam::Raw => (Some(quote!(headers: crate::rt::kafka::Headers,)), quote!(headers)),
+        HeaderMode::Raw => (Some(quote!(headers: crate::rt::kafka::Headers,)), quote!(headers)),
     };
     let label = m.name.as_deref().unwrap_or(&m.key);
     let summary = format!(" Sends `{label}` to `{topic_name}` and waits for the broker's confirmation.");
@@ -189,7 +159,7 @@ fn headers_impls(doc: &IrDocument) -> Vec<TokenStream> {
     let mut out = Vec::new();
     for t in &doc.kafka {
         for (mi, _) in &t.produced {
-            let HeadersParam::Typed(id) = headers_param(doc, &doc.messages[*mi]) else { continue };
+            let HeaderMode::Typed(id) = doc.messages[*mi].kafka_headers else { continue };
             if !seen.insert(id) {
                 continue;
             }
@@ -295,7 +265,7 @@ pub fn emit(doc: &IrDocument) -> Option<TokenStream> {
             };
         }
     });
-    let brokers = default_brokers(doc).map(|b| {
+    let brokers = doc.kafka_brokers.as_ref().map(|b| {
         quote! {
             /// Bootstrap servers of the document's Kafka server, with its variables at their defaults.
             pub const DEFAULT_BROKERS: &str = #b;

@@ -34,15 +34,7 @@ fn plan(doc: &IrDocument) -> (Vec<PlanStep>, Vec<String>) {
                 skipped.push(m.name.clone().unwrap_or_else(|| m.key.clone()));
                 continue;
             }
-            let order = doc
-                .spec
-                .operations
-                .iter()
-                .position(|op| {
-                    let channel = &doc.spec.channels[op.channel];
-                    channel.messages.iter().any(|cm| cm.loc == m.loc && op.carries(&cm.key))
-                })
-                .unwrap_or(usize::MAX);
+            let order = doc.outline.first_operation_of(*mi).unwrap_or(usize::MAX);
             steps.push(PlanStep { message: *mi, method: name.clone(), key: key.clone(), order });
         }
     }
@@ -78,7 +70,7 @@ fn produce(doc: &IrDocument, crate_ident: &syn::Ident) -> TokenStream {
         let count = if i == 0 || i == last { quote!(1) } else { quote!(steps) };
         let key_arg = (s.key == KeySource::Explicit).then(|| quote!(id.clone(),));
         let (headers_decl, headers_arg) = match &m.headers {
-            Some(hty) if super::kafka::typed_headers(doc, m).is_some() => {
+            Some(hty) if super::kafka::typed_headers(m).is_some() => {
                 let h = ty_path(doc, hty, false, &prefix);
                 (
                     quote! {
@@ -119,8 +111,8 @@ fn produce(doc: &IrDocument, crate_ident: &syn::Ident) -> TokenStream {
         }
     });
     let sendable = proc_macro2::Literal::usize_unsuffixed(steps.len());
-    let doc_line = format!(" Publishes simulated sessions of `{}` built from the spec's examples.", doc.spec.info.title);
-    let default_brokers = super::kafka::default_brokers(doc).unwrap_or_else(|| "localhost:9092".into());
+    let doc_line = format!(" Publishes simulated sessions of `{}` built from the spec's examples.", doc.outline.info.title);
+    let default_brokers = doc.kafka_brokers.clone().unwrap_or_else(|| "localhost:9092".into());
     quote! {
         #![doc = #doc_line]
         //!
@@ -273,8 +265,8 @@ fn consume(doc: &IrDocument, crate_ident: &syn::Ident) -> TokenStream {
             ::tokio::spawn(read::<#crate_ident::#module::#union>(config.clone(), options.clone(), printed.clone()))
         })
     });
-    let doc_line = format!(" Prints the typed records of every topic of `{}`.", doc.spec.info.title);
-    let default_brokers = super::kafka::default_brokers(doc).unwrap_or_else(|| "localhost:9092".into());
+    let doc_line = format!(" Prints the typed records of every topic of `{}`.", doc.outline.info.title);
+    let default_brokers = doc.kafka_brokers.clone().unwrap_or_else(|| "localhost:9092".into());
     let default_group = format!("consume-{}", doc.module.replace('_', "-"));
     quote! {
         #![doc = #doc_line]

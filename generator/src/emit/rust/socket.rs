@@ -1,61 +1,31 @@
 //! WebSocket servers and clients per document: handler traits, typed sessions, routes,
 //! typed clients. The shared machinery is in the runtime crate (`asyncapi-runtime`).
 
-use heck::ToSnakeCase;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use serde_json::Value;
 
 use super::models::ty_path;
-use crate::ir::naming::Scope;
-use crate::ir::{Connection, Extra, IrDocument, IrMessage, Kind, Tagging, Ty, TypeId, Union};
-use crate::spec::{Action, Role};
+use crate::ir::sockets::Socket;
+use crate::ir::{Extra, IrDocument, IrMessage, Kind, Tagging, Ty, TypeId, Union};
 
-/// One WebSocket connection (a socket address) of a document, seen from the server.
+/// A socket of a document, with the identifiers the emitters print.
 pub struct Endpoint<'a> {
     pub doc: &'a IrDocument,
-    pub conn: &'a Connection,
-    /// Submodule name when the document has several sockets.
+    pub socket: &'a Socket,
+    /// Submodule when the document has several sockets.
     pub module: Option<syn::Ident>,
-    /// Messages the server receives / sends, with the union over each.
-    pub incoming: Option<TypeId>,
-    pub outgoing: Option<TypeId>,
-    pub required_query: Vec<String>,
-    pub optional_query: Vec<String>,
+}
+
+impl std::ops::Deref for Endpoint<'_> {
+    type Target = Socket;
+    fn deref(&self) -> &Socket {
+        self.socket
+    }
 }
 
 /// The socket endpoints of a document (none when it has no `ws`/`wss` server).
 pub fn endpoints(doc: &IrDocument) -> Vec<Endpoint<'_>> {
-    let sockets: Vec<&Connection> = doc.connections.iter().filter(|c| c.is_socket()).collect();
-    let several = sockets.len() > 1;
-    let mut names = Scope::default();
-    sockets
-        .into_iter()
-        .map(|conn| {
-            let (incoming, outgoing) = match doc.role {
-                Role::Server => (conn.received_type, conn.sent_type),
-                Role::Client => (conn.sent_type, conn.received_type),
-            };
-            let query = conn.channels.iter().find_map(|c| doc.spec.channels[*c].bindings.get("ws").and_then(|w| w.get("query")).cloned());
-            let required: Vec<String> = query
-                .as_ref()
-                .and_then(|q| q.get("required"))
-                .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
-                .unwrap_or_default();
-            let optional: Vec<String> = query
-                .as_ref()
-                .and_then(|q| q.get("properties"))
-                .and_then(Value::as_object)
-                .map(|p| p.keys().filter(|k| !required.contains(k)).cloned().collect())
-                .unwrap_or_default();
-            let module = several.then(|| {
-                let base = if conn.name.is_empty() { String::from("socket") } else { conn.name.to_snake_case() };
-                format_ident!("{}", names.claim(&crate::ir::naming::field_name(&base)))
-            });
-            Endpoint { doc, conn, module, incoming, outgoing, required_query: required, optional_query: optional }
-        })
-        .collect()
+    doc.sockets.iter().map(|socket| Endpoint { doc, socket, module: socket.module.as_ref().map(|m| format_ident!("{}", m)) }).collect()
 }
 
 pub fn union(doc: &IrDocument, id: Option<TypeId>) -> Option<(&str, &Union)> {
@@ -70,57 +40,6 @@ pub fn message<'a>(doc: &'a IrDocument, rust: &str) -> Option<&'a IrMessage> {
     doc.messages.iter().find(|m| m.rust == rust)
 }
 
-/// The handler method for each incoming variant, named after the operation that receives it,
-/// with that operation's index.
-pub fn handler_methods(e: &Endpoint<'_>, u: &Union) -> Vec<(syn::Ident, Option<usize>)> {
-    let doc = e.doc;
-    let receive = match doc.role {
-        Role::Server => Action::Receive,
-        Role::Client => Action::Send,
-    };
-    let mut scope = Scope::with_reserved(&["on_connect", "on_close", "authenticate"]);
-    u.variants
-        .iter()
-        .map(|v| {
-            let m = message(doc, &v.rust);
-            let op_index = m.and_then(|m| {
-                doc.spec.operations.iter().position(|o| {
-                    o.action == receive
-                        && e.conn.channels.contains(&o.channel)
-                        && doc.spec.channels[o.channel].messages.iter().any(|cm| cm.loc == m.loc && o.carries(&cm.key))
-                })
-            });
-            let op = op_index.map(|i| &doc.spec.operations[i]);
-            let base = match op {
-                Some(o) => {
-                    let key = o.key.to_snake_case();
-                    let stripped = ["receive_", "send_", "on_", "handle_"].iter().find_map(|p| key.strip_prefix(p)).unwrap_or(&key).to_string();
-                    // An operation carrying several messages gets one handler per message, named after both.
-                    if o.message_keys(&doc.spec.channels[o.channel]).len() > 1 {
-                        format!("{stripped}_{}", v.rust.to_snake_case())
-                    } else {
-                        stripped
-                    }
-                }
-                None => v.rust.to_snake_case(),
-            };
-            (format_ident!("{}", scope.claim(&crate::ir::naming::field_name(&format!("on_{base}")))), op_index)
-        })
-        .collect()
-}
-
-/// The typed send method of each variant a server's `Session` pushes.
-pub fn session_send_names(u: &Union) -> Vec<String> {
-    let mut scope = Scope::with_reserved(&["send", "send_wait", "send_frame", "encode", "id", "close", "is_closed"]);
-    u.variants.iter().map(|v| scope.claim(&format!("send_{}", v.rust.to_snake_case()))).collect()
-}
-
-/// The typed send method of each variant a `Client` sends.
-pub fn client_send_names(u: &Union) -> Vec<String> {
-    let mut scope = Scope::with_reserved(&["send", "close"]);
-    u.variants.iter().map(|v| scope.claim(&format!("send_{}", v.rust.to_snake_case()))).collect()
-}
-
 /// How to build the outgoing union's variant from a send method's argument.
 fn wrap(v: &crate::ir::UnionVariant, union_name: &syn::Ident, sup: &TokenStream) -> TokenStream {
     let variant = format_ident!("{}", v.rust);
@@ -131,60 +50,45 @@ fn wrap(v: &crate::ir::UnionVariant, union_name: &syn::Ident, sup: &TokenStream)
     }
 }
 
-/// A variant of the outgoing union that carries an error text: the spec's error channel.
+/// The reply a handler error is answered with: the spec's error message, reason filled in.
 fn error_constructor(e: &Endpoint<'_>, sup: &TokenStream) -> TokenStream {
     let doc = e.doc;
-    let Some((name, u)) = union(doc, e.outgoing) else { return quote!(::std::option::Option::None) };
+    let (Some(reply), Some((name, u))) = (&e.error_reply, union(doc, e.outgoing)) else { return quote!(::std::option::Option::None) };
     let union_ident = format_ident!("{}", name);
-    for v in &u.variants {
-        let Some(m) = message(doc, &v.rust) else { continue };
-        let label = format!("{} {}", m.key, m.name.clone().unwrap_or_default()).to_lowercase();
-        if !label.contains("error") {
-            continue;
-        }
-        // The struct the reason goes into: the envelope's content, or the payload itself.
-        let Ty::Named(id) = &v.ty else { continue };
-        let def = &doc.types[id.0];
-        let Kind::Struct(st) = &def.kind else { continue };
-        let Some(field) = st.fields.iter().find(|f| f.wire == "message" && f.ty == Ty::String).or_else(|| st.fields.iter().find(|f| f.ty == Ty::String)) else {
-            continue;
-        };
-        let others_optional = st.fields.iter().all(|f| f.wire == field.wire || !f.required);
-        if !others_optional {
-            continue;
-        }
-        let struct_ident = format_ident!("{}", def.name);
-        let inits = st.fields.iter().map(|f| {
-            let ident = format_ident!("{}", f.rust);
-            if f.wire == field.wire {
-                match (f.required, f.nullable) {
-                    (true, false) => quote!(#ident: reason.to_string(),),
-                    (true, true) | (false, false) => quote!(#ident: ::std::option::Option::Some(reason.to_string()),),
-                    (false, true) => quote!(#ident: crate::rt::Nullable::Value(reason.to_string()),),
-                }
-            } else {
-                quote!(#ident: ::std::default::Default::default(),)
+    let v = &u.variants[reply.variant];
+    let Ty::Named(id) = &v.ty else { return quote!(::std::option::Option::None) };
+    let def = &doc.types[id.0];
+    let Kind::Struct(st) = &def.kind else { return quote!(::std::option::Option::None) };
+    let struct_ident = format_ident!("{}", def.name);
+    let inits = st.fields.iter().enumerate().map(|(i, f)| {
+        let ident = format_ident!("{}", f.rust);
+        if i == reply.field {
+            match (f.required, f.nullable) {
+                (true, false) => quote!(#ident: reason.to_string(),),
+                (true, true) | (false, false) => quote!(#ident: ::std::option::Option::Some(reason.to_string()),),
+                (false, true) => quote!(#ident: crate::rt::Nullable::Value(reason.to_string()),),
             }
-        });
-        let extra = match &st.extra {
-            Extra::Keep { field, .. } => {
-                let ident = format_ident!("{}", field);
-                quote!(#ident: ::std::default::Default::default(),)
-            }
-            _ => quote!(),
-        };
-        let value = quote!(#sup #struct_ident { #(#inits)* #extra });
-        let message = if v.boxed { quote!(::std::boxed::Box::new(#value)) } else { value };
-        let variant = format_ident!("{}", v.rust);
-        return quote! {
-            ::serde_json::to_string(&#sup #union_ident::#variant(#message)).ok()
-        };
+        } else {
+            quote!(#ident: ::std::default::Default::default(),)
+        }
+    });
+    let extra = match &st.extra {
+        Extra::Keep { field, .. } => {
+            let ident = format_ident!("{}", field);
+            quote!(#ident: ::std::default::Default::default(),)
+        }
+        _ => quote!(),
+    };
+    let value = quote!(#sup #struct_ident { #(#inits)* #extra });
+    let message = if v.boxed { quote!(::std::boxed::Box::new(#value)) } else { value };
+    let variant = format_ident!("{}", v.rust);
+    quote! {
+        ::serde_json::to_string(&#sup #union_ident::#variant(#message)).ok()
     }
-    quote!(::std::option::Option::None)
 }
 
 pub fn address(e: &Endpoint<'_>) -> String {
-    e.conn.address.clone().unwrap_or_else(|| String::from("/"))
+    e.address.clone()
 }
 
 /// The `server` module items of one endpoint.
@@ -197,7 +101,7 @@ fn server_items(e: &Endpoint<'_>, sup: &TokenStream) -> TokenStream {
         Some((n, u)) => (Some(format_ident!("{}", n)), Some(u)),
         None => (None, None),
     };
-    let methods: Vec<syn::Ident> = incoming.map(|u| handler_methods(e, u)).unwrap_or_default().into_iter().map(|(m, _)| m).collect();
+    let methods: Vec<syn::Ident> = e.handlers.iter().map(|h| format_ident!("{}", h.method)).collect();
     let method_decls = incoming.into_iter().flat_map(|u| u.variants.iter().zip(&methods)).map(|(v, method)| {
         let t = ty_path(doc, &v.ty, v.boxed, sup);
         let what = message(doc, &v.rust).map(|m| m.key.clone()).unwrap_or_default();
@@ -227,7 +131,7 @@ fn server_items(e: &Endpoint<'_>, sup: &TokenStream) -> TokenStream {
     let (send_all, send_methods) = match union(doc, e.outgoing) {
         Some((name, u)) => {
             let name = format_ident!("{}", name);
-            let methods = u.variants.iter().zip(session_send_names(u)).map(|(v, method)| {
+            let methods = u.variants.iter().zip(&e.session_sends).map(|(v, method)| {
                 let method = format_ident!("{}", method);
                 let t = ty_path(doc, &v.ty, false, sup);
                 let wrapped = wrap(v, &name, sup);
@@ -364,7 +268,7 @@ fn client_items(e: &Endpoint<'_>, sup: &TokenStream) -> TokenStream {
     let (send_all, send_methods) = match union(doc, e.incoming) {
         Some((name, u)) => {
             let name = format_ident!("{}", name);
-            let methods = u.variants.iter().zip(client_send_names(u)).map(|(v, method)| {
+            let methods = u.variants.iter().zip(&e.client_sends).map(|(v, method)| {
                 let method = format_ident!("{}", method);
                 let t = ty_path(doc, &v.ty, false, sup);
                 let wrapped = wrap(v, &name, sup);

@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::socket::{address, endpoints, handler_methods, message, union, Endpoint};
+use super::socket::{address, endpoints, message, union, Endpoint};
 use crate::ir::{Ir, IrDocument};
 
 /// The server's outgoing examples as JSON: each message's first example in document order, then the others.
@@ -60,16 +60,10 @@ fn mock(e: &Endpoint<'_>, index: usize, crate_ident: &syn::Ident) -> TokenStream
         }
     });
     let handlers = union(doc, e.incoming).map(|(_, u)| {
-        let methods = handler_methods(e, u);
-        let items = u.variants.iter().zip(methods).map(|(v, (method, op))| {
+        let items = u.variants.iter().zip(&e.handlers).map(|(v, handler)| {
+            let method = format_ident!("{}", handler.method);
             let t = super::models::ty_path(doc, &v.ty, v.boxed, &quote!(#crate_ident::#module::));
-            let reply = op
-                .and_then(|i| doc.spec.operations[i].reply.as_ref())
-                .and_then(|r| Some((r.channel?, r.messages.first()?.clone())))
-                .and_then(|(c, key)| {
-                    let loc = &doc.spec.channels[c].messages.iter().find(|m| m.key == key)?.loc;
-                    doc.messages.iter().find(|m| &m.loc == loc)?.examples.first()?.payload.as_ref().map(|p| p.to_string())
-                });
+            let reply = handler.replies.first().and_then(|r| doc.messages[*r].examples.first()?.payload.as_ref().map(|p| p.to_string()));
             let body = match (reply, &outgoing) {
                 (Some(json), Some(o)) => quote! {
                     if let ::std::result::Result::Ok(reply) = ::serde_json::from_str::<#crate_ident::#module::#o>(#json) {

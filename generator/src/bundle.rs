@@ -73,7 +73,7 @@ impl Bundler<'_> {
         let me = self.set.deref(holder).ok();
         let targets: Vec<Option<Loc>> = (0..count).map(|i| self.set.deref(&at.index(i)).ok()).collect();
         let bases: Vec<bool> =
-            targets.iter().map(|t| t.as_ref().zip(me.as_ref()).is_some_and(|(t, me)| crate::ir::schema::lists_subtype(self.set, t, me))).collect();
+            targets.iter().map(|t| t.as_ref().zip(me.as_ref()).is_some_and(|(t, me)| crate::keywords::lists_subtype(self.set, t, me))).collect();
         let has_union = |t: &Option<Loc>| {
             t.as_ref().and_then(|t| self.set.get(t)).is_some_and(|v| v.get("oneOf").is_some() || v.get("anyOf").is_some())
         };
@@ -87,7 +87,7 @@ impl Bundler<'_> {
                 _ => items.push(self.walk(&item)),
             }
             if let (Some(t), Some(me), false) = (target, &me, own_union) {
-                tags.extend(crate::ir::schema::subtype_tag(self.set, t, me));
+                tags.extend(crate::keywords::subtype_tag(self.set, t, me));
             }
         }
         for (property, tag) in tags {

@@ -20,6 +20,7 @@ pub mod diag;
 pub mod diff;
 pub mod emit;
 pub mod ir;
+mod keywords;
 pub mod load;
 pub mod spec;
 pub mod write;

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
+use crate::keywords::{all_of_members, declared_types, open_enum, union_members, MergedObject};
 use crate::load::{Loc, SourceSet};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -169,16 +170,8 @@ impl<'a> Shaper<'a> {
     }
 
     fn object_node(&mut self, loc: &Loc, s: &'a Map<String, Value>) -> Node {
-        let mut nullable = s.get("nullable") == Some(&Value::Bool(true));
-        let types: Vec<&str> = match s.get("type") {
-            Some(Value::String(t)) => vec![t.as_str()],
-            Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
-            _ => Vec::new(),
-        };
-        if types.contains(&"null") {
-            nullable = true;
-        }
-        let types: Vec<&str> = types.into_iter().filter(|t| *t != "null").collect();
+        let (types, null_type) = declared_types(s);
+        let mut nullable = null_type || s.get("nullable") == Some(&Value::Bool(true));
         let limits: Limits = LIMIT_KEYWORDS.iter().filter_map(|k| s.get(*k).map(|v| (k.to_string(), v.clone()))).collect();
         let format = s.get("format").and_then(Value::as_str).map(str::to_string);
         let kind = if let Some(c) = s.get("const") {
@@ -196,24 +189,25 @@ impl<'a> Shaper<'a> {
             } else {
                 NodeKind::String { format, enumeration, limits }
             }
-        } else if let Some((key, items)) = ["oneOf", "anyOf"].iter().find_map(|k| s.get(*k).and_then(Value::as_array).map(|a| (*k, a))) {
-            let mut members: Vec<Node> = Vec::new();
-            for i in 0..items.len() {
-                let m = self.node(&loc.child(key).index(i));
-                if matches!(m.kind, NodeKind::Any) && self.is_null_schema(&loc.child(key).index(i)) {
-                    nullable = true;
-                } else {
-                    members.push(m);
-                }
-            }
-            match open_enum(&members) {
-                Some(kind) => kind,
-                None if members.len() == 1 => {
+        } else if let Some(key) = ["oneOf", "anyOf"].into_iter().find(|k| s.get(*k).is_some_and(Value::is_array)) {
+            let (raw, null_member) = union_members(self.set, &loc.child(key));
+            nullable |= null_member;
+            if let Some((values, at)) = open_enum(&raw) {
+                let (format, limits) = match self.node(&raw[at].0).kind {
+                    NodeKind::String { format, limits, .. } => (format, limits),
+                    _ => (None, Limits::new()),
+                };
+                let values = values.iter().filter_map(Value::as_str).map(str::to_string).collect();
+                NodeKind::String { format, enumeration: Some(Enumeration { values, open: true }), limits }
+            } else {
+                let mut members: Vec<Node> = raw.iter().map(|(l, _)| self.node(l)).collect();
+                if members.len() == 1 {
                     let m = members.remove(0);
                     nullable |= m.nullable;
                     m.kind
+                } else {
+                    NodeKind::Union(members)
                 }
-                None => NodeKind::Union(members),
             }
         } else if s.contains_key("allOf") {
             self.all_of(loc)
@@ -234,11 +228,6 @@ impl<'a> Shaper<'a> {
         Node { kind, nullable, description: None, title: None, origin: String::new() }
     }
 
-    fn is_null_schema(&self, loc: &Loc) -> bool {
-        let Ok(t) = self.set.deref(loc) else { return false };
-        matches!(self.set.get(&t), Some(Value::Object(o)) if o.get("type") == Some(&Value::String("null".into())))
-    }
-
     fn typed(&mut self, loc: &Loc, s: &'a Map<String, Value>, t: &str, format: Option<String>, limits: Limits) -> NodeKind {
         match t {
             "boolean" => NodeKind::Boolean,
@@ -255,20 +244,9 @@ impl<'a> Shaper<'a> {
                 NodeKind::Array { items: Box::new(items), limits }
             }
             "object" => {
-                let required: BTreeSet<&str> = s.get("required").and_then(Value::as_array).map(|r| r.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
-                let mut props = BTreeMap::new();
-                if let Some(Value::Object(p)) = s.get("properties") {
-                    for k in p.keys() {
-                        let n = self.node(&loc.child("properties").child(k));
-                        props.insert(k.clone(), (n, required.contains(k.as_str())));
-                    }
-                }
-                let additional = match s.get("additionalProperties") {
-                    None | Some(Value::Bool(true)) => Additional::Open,
-                    Some(Value::Bool(false)) => Additional::Closed,
-                    Some(_) => Additional::Schema(Box::new(self.node(&loc.child("additionalProperties")))),
-                };
-                NodeKind::Object { props, additional }
+                let mut object = MergedObject::default();
+                object.add(self.set, loc);
+                self.object_kind(object)
             }
             _ => NodeKind::Any,
         }
@@ -276,33 +254,20 @@ impl<'a> Shaper<'a> {
 
     /// `allOf`: the members' properties and requirements merged into one object.
     fn all_of(&mut self, loc: &Loc) -> NodeKind {
-        let mut props: BTreeMap<String, (Node, bool)> = BTreeMap::new();
-        let mut required: BTreeSet<String> = BTreeSet::new();
-        let mut additional = Additional::Open;
-        let mut pending = vec![loc.clone()];
-        let mut first = true;
-        while let Some(l) = pending.pop() {
-            let Ok(t) = self.set.deref(&l) else { continue };
-            let set: &'a SourceSet = self.set;
-            let Some(Value::Object(o)) = set.get(&t) else { continue };
-            if let Some(Value::Array(members)) = o.get("allOf") {
-                pending.extend((0..members.len()).rev().map(|i| t.child("allOf").index(i)));
-            }
-            if !first || !o.contains_key("allOf") || o.contains_key("properties") {
-                let member = self.typed(&t, o, "object", None, Limits::new());
-                if let NodeKind::Object { props: p, additional: a } = member {
-                    props.extend(p);
-                    if a != Additional::Open {
-                        additional = a;
-                    }
-                }
-            }
-            required.extend(o.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).map(str::to_string));
-            first = false;
+        let mut object = MergedObject::default();
+        for member in all_of_members(self.set, loc).0 {
+            object.add(self.set, &member);
         }
-        for (k, (_, req)) in props.iter_mut() {
-            *req = required.contains(k);
-        }
+        self.object_kind(object)
+    }
+
+    fn object_kind(&mut self, object: MergedObject) -> NodeKind {
+        let props = object.props.iter().map(|(k, l)| (k.clone(), (self.node(l), object.is_required(k)))).collect();
+        let additional = match &object.additional {
+            None | Some((_, Value::Bool(true))) => Additional::Open,
+            Some((_, Value::Bool(false))) => Additional::Closed,
+            Some((l, _)) => Additional::Schema(Box::new(self.node(l))),
+        };
         NodeKind::Object { props, additional }
     }
 }
@@ -311,20 +276,28 @@ fn any() -> Node {
     Node { kind: NodeKind::Any, nullable: false, description: None, title: None, origin: String::new() }
 }
 
-/// `anyOf: [{enum: [...]}, {type: string}]`: a string with an open enumeration.
-fn open_enum(members: &[Node]) -> Option<NodeKind> {
-    if members.len() != 2 {
-        return None;
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_all_of_cycle_is_folded_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("doc.yaml");
+        std::fs::write(
+            &path,
+            "components:
+  schemas:
+    A: {allOf: [{$ref: '#/components/schemas/B'}], properties: {a: {type: string}}, required: [a]}
+    B: {allOf: [{$ref: '#/components/schemas/A'}], properties: {b: {type: integer}}}
+",
+        )
+        .expect("written");
+        let (set, roots) = SourceSet::load(&[path], &crate::load::LoadOptions::default()).expect("loads");
+        let node = Shaper::new(&set).node(&Loc::new(roots[0], "/components/schemas/A"));
+        let NodeKind::Object { props, additional } = node.kind else { panic!("an object: {node:?}") };
+        assert_eq!(props.keys().collect::<Vec<_>>(), ["a", "b"]);
+        assert!(props["a"].1 && !props["b"].1);
+        assert_eq!(additional, Additional::Open);
     }
-    let plain = |n: &Node| matches!(&n.kind, NodeKind::String { enumeration: None, .. });
-    let enumerated = |n: &Node| match &n.kind {
-        NodeKind::String { enumeration: Some(e), format, limits } => Some((e.values.clone(), format.clone(), limits.clone())),
-        _ => None,
-    };
-    let (values, format, limits) = match (enumerated(&members[0]), enumerated(&members[1])) {
-        (Some(v), None) if plain(&members[1]) => v,
-        (None, Some(v)) if plain(&members[0]) => v,
-        _ => return None,
-    };
-    Some(NodeKind::String { format, enumeration: Some(Enumeration { values, open: true }), limits })
 }

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 use super::naming::{field_name, type_name, Scope};
 use super::types::*;
 use crate::diag::{Code, Diagnostic};
+use crate::keywords::{all_of_members, declared_types, discriminator, lists_subtype, open_enum, ref_name, union_members, Discriminator, MergedObject};
 use crate::load::{Loc, SourceSet};
 
 /// Options that change how formats map to Rust.
@@ -43,41 +44,16 @@ const NOT_ENFORCED: &[&str] = &[
     "propertyNames",
 ];
 
-/// A schema's `discriminator`: the property, and explicit tag values by target schema.
-#[derive(Debug, Clone)]
-struct Discriminator {
-    property: String,
-    /// `(tag, target)` from `mapping`, targets after `$ref`s.
-    mapping: Vec<(String, Loc)>,
-}
-
 /// An `allOf` (or a lone schema) folded into one object shape.
 #[derive(Debug, Default)]
 struct Merged {
-    props: Vec<(String, Loc)>,
-    required: Vec<Value>,
-    additional: Option<(Loc, Value)>,
+    object: MergedObject,
     /// The first `oneOf`/`anyOf` that is not a base's list of its own subtypes: the array's location.
     union: Option<Loc>,
     /// The first `discriminator` met (own or a member's).
     discriminator: Option<Discriminator>,
     /// Discriminator values this schema must carry as a subtype of a discriminated base.
     subtype_tags: Vec<(String, String)>,
-}
-
-fn as_obj(v: &Value) -> Option<&Map<String, Value>> {
-    v.as_object()
-}
-
-/// The name a `$ref` target suggests: its last pointer segment, for definition-like places.
-fn ref_name(target: &Loc) -> Option<String> {
-    let segs: Vec<&str> = target.pointer.split('/').skip(1).collect();
-    let last = segs.last()?;
-    let parent = if segs.len() >= 2 { segs[segs.len() - 2] } else { "" };
-    let defining = segs.len() == 1
-        || matches!(parent, "schemas" | "definitions" | "$defs" | "messages")
-        || last.chars().next().is_some_and(|c| c.is_ascii_uppercase());
-    defining.then(|| crate::diag::unescape_segment(last))
 }
 
 impl<'a> SchemaBuilder<'a> {
@@ -267,14 +243,14 @@ impl<'a> SchemaBuilder<'a> {
             return (self.composite(loc, s, hint, doc), nullable);
         }
         for key in ["oneOf", "anyOf"] {
-            if let Some(Value::Array(items)) = s.get(key) {
-                let (ty, n) = self.union(loc, key, items, hint, doc);
+            if s.get(key).is_some_and(Value::is_array) {
+                let (ty, n) = self.union(loc, key, hint, doc);
                 return (ty, n || nullable);
             }
         }
         let objectish = s.contains_key("properties") || s.contains_key("additionalProperties") || s.contains_key("required");
         match types.as_slice() {
-            [] if objectish => (self.object(loc, s, hint, doc), nullable),
+            [] if objectish => (self.object(loc, hint, doc), nullable),
             [] => (Ty::Any, nullable),
             [t] => (self.single(loc, s, t, hint, doc), nullable),
             many => {
@@ -324,7 +300,7 @@ impl<'a> SchemaBuilder<'a> {
                 };
                 Ty::Vec(Box::new(item))
             }
-            "object" => self.object(loc, s, hint, doc),
+            "object" => self.object(loc, hint, doc),
             "null" => Ty::Any,
             other => {
                 let msg = format!("unknown schema type `{other}`");
@@ -380,25 +356,9 @@ impl<'a> SchemaBuilder<'a> {
     }
 
     /// `oneOf` / `anyOf`: open enums, nullable wrappers, then tagged or untagged unions.
-    fn union(&mut self, loc: &Loc, key: &str, items: &[Value], hint: &str, doc: Option<String>) -> (Ty, bool) {
-        let at = loc.child(key);
-        let mut members = Vec::new();
-        let mut nullable = false;
-        for i in 0..items.len() {
-            let l = at.index(i);
-            let set: &'a SourceSet = self.set;
-            let resolved = set.deref(&l).ok().and_then(|t| set.get(&t));
-            if let Some(Value::Object(o)) = &resolved {
-                let is_null = o.get("type") == Some(&Value::String("null".into())) && o.len() == 1
-                    || o.get("const") == Some(&Value::Null) && o.len() == 1;
-                if is_null {
-                    nullable = true;
-                    continue;
-                }
-            }
-            members.push((l, resolved));
-        }
-        if let Some(values) = open_enum_values(&members) {
+    fn union(&mut self, loc: &Loc, key: &str, hint: &str, doc: Option<String>) -> (Ty, bool) {
+        let (mut members, nullable) = union_members(self.set, &loc.child(key));
+        if let Some((values, _)) = open_enum(&members) {
             return self.enum_type(loc, values, hint, doc, true, nullable);
         }
         if members.len() == 1 {
@@ -424,16 +384,11 @@ impl<'a> SchemaBuilder<'a> {
                 boxed: false,
             });
             let target = self.set.deref(l).ok();
-            tags.push(discriminator.as_ref().zip(target).and_then(|(d, t)| Self::tag_for(d, &t)));
+            tags.push(discriminator.as_ref().zip(target).and_then(|(d, t)| d.tag_for(&t)));
         }
         let tagging = self.tagging(&mut variants, discriminator.as_ref(), tags);
         self.types[id.0].kind = Kind::Union(Union { tagging, variants });
         (Ty::Named(id), nullable)
-    }
-
-    /// The discriminator value of the subtype at `sub`: its `mapping` key, else its schema name.
-    fn tag_for(d: &Discriminator, sub: &Loc) -> Option<String> {
-        d.mapping.iter().find(|(_, t)| t == sub).map(|(tag, _)| tag.clone()).or_else(|| ref_name(sub))
     }
 
     /// The name a `$ref` at `loc` suggests, if it is one.
@@ -445,38 +400,15 @@ impl<'a> SchemaBuilder<'a> {
     /// Folds the schema at `loc` and its `allOf` members (recursively) into one object shape.
     fn merge(&mut self, loc: &Loc) -> Merged {
         let mut m = Merged::default();
-        let me = match self.set.deref(loc) {
-            Ok(t) => t,
-            Err(d) => {
-                self.errors.push(d);
-                return m;
-            }
-        };
-        let mut stack = vec![(me.clone(), true)];
-        let mut visited: Vec<Loc> = Vec::new();
-        while let Some((l, own)) = stack.pop() {
-            let t = match self.set.deref(&l) {
-                Ok(t) => t,
-                Err(d) => {
-                    self.errors.push(d);
-                    continue;
-                }
-            };
-            // `allOf` cycles (A allOf B, B allOf A) add nothing the first visit did not.
-            if visited.contains(&t) {
-                continue;
-            }
-            visited.push(t.clone());
-            let set: &'a SourceSet = self.set;
-            let Some(o) = set.get(&t).and_then(as_obj) else { continue };
-            if let Some(Value::Array(members)) = o.get("allOf") {
-                for i in (0..members.len()).rev() {
-                    stack.push((t.child("allOf").index(i), false));
-                }
-            }
-            let discriminator = discriminator(self.set, &t);
+        let (members, errors) = all_of_members(self.set, loc);
+        self.errors.extend(errors);
+        let Some(me) = members.first().cloned() else { return m };
+        for (i, t) in members.iter().enumerate() {
+            let own = i == 0;
+            let Some(o) = self.set.get(t).and_then(Value::as_object) else { continue };
+            let discriminator = discriminator(self.set, t);
             // A base listing its subtypes contributes its fields to each subtype, not its union.
-            let is_base_of_me = !own && lists_subtype(self.set, &t, &me);
+            let is_base_of_me = !own && lists_subtype(self.set, t, &me);
             if !is_base_of_me {
                 for kw in ["oneOf", "anyOf"] {
                     if o.get(kw).is_some_and(Value::is_array) {
@@ -489,31 +421,14 @@ impl<'a> SchemaBuilder<'a> {
                 }
             }
             if let (false, Some(d)) = (own, &discriminator) {
-                if let Some(tag) = Self::tag_for(d, &me) {
+                if let Some(tag) = d.tag_for(&me) {
                     m.subtype_tags.push((d.property.clone(), tag));
                 }
             }
             if m.discriminator.is_none() {
                 m.discriminator = discriminator;
             }
-            if let Some(Value::Object(p)) = o.get("properties") {
-                for k in p.keys() {
-                    m.props.retain(|(n, _)| n != k);
-                    m.props.push((k.clone(), t.child("properties").child(k)));
-                }
-            }
-            if let Some(Value::Array(r)) = o.get("required") {
-                for v in r {
-                    if !m.required.contains(v) {
-                        m.required.push(v.clone());
-                    }
-                }
-            }
-            if let Some(a) = o.get("additionalProperties") {
-                if m.additional.as_ref().is_none_or(|(_, v)| *v != Value::Bool(false)) {
-                    m.additional = Some((t.child("additionalProperties"), a.clone()));
-                }
-            }
+            m.object.add(self.set, t);
         }
         m
     }
@@ -553,7 +468,7 @@ impl<'a> SchemaBuilder<'a> {
                     let wanted = ref_name(sub).map(|n| type_name(&n)).unwrap_or_else(|| format!("{hint}Variant"));
                     let ty = self.ty(sub, &wanted);
                     variants.push(UnionVariant { rust: scope.claim(&self.variant_name(&ty, &wanted)), ty, tag: None, boxed: false });
-                    tags.push(Self::tag_for(&d, sub));
+                    tags.push(d.tag_for(sub));
                 }
                 let tagging = self.tagging(&mut variants, Some(&d), tags);
                 self.types[id.0].kind = Kind::Union(Union { tagging, variants });
@@ -562,7 +477,7 @@ impl<'a> SchemaBuilder<'a> {
         }
         let id = self.new_type(hint, Some(loc.clone()), doc);
         let name = self.types[id.0].name.clone();
-        let kind = self.struct_kind(&name, &merged.required, &merged.props, merged.additional, &merged.subtype_tags);
+        let kind = self.struct_kind(&name, &merged.object.required, &merged.object.props, merged.object.additional, &merged.subtype_tags);
         self.types[id.0].kind = kind;
         Ty::Named(id)
     }
@@ -577,22 +492,22 @@ impl<'a> SchemaBuilder<'a> {
         for i in 0..count {
             let member = union_loc.index(i);
             let Ok(target) = self.set.deref(&member) else { continue };
-            let tag = base.discriminator.as_ref().and_then(|d| Self::tag_for(d, &target));
+            let tag = base.discriminator.as_ref().and_then(|d| d.tag_for(&target));
             let referenced = self.ref_hint(&member);
             let wanted = referenced.clone().unwrap_or_else(|| format!("{hint}Variant{}", i + 1));
             let own = self.merge(&member);
-            let covers = base.props.iter().all(|(n, _)| own.props.iter().any(|(o, _)| o == n));
+            let covers = base.object.props.iter().all(|(n, _)| own.object.props.iter().any(|(o, _)| o == n));
             let ty = if covers || own.union.is_some() {
                 self.ty(&member, &wanted)
             } else {
-                let mut props = base.props.clone();
-                for (n, l) in &own.props {
+                let mut props = base.object.props.clone();
+                for (n, l) in &own.object.props {
                     props.retain(|(p, _)| p != n);
                     props.push((n.clone(), l.clone()));
                 }
-                let mut required = base.required.clone();
-                required.extend(own.required.iter().filter(|r| !base.required.contains(r)).cloned());
-                let additional = own.additional.or_else(|| base.additional.clone());
+                let mut required = base.object.required.clone();
+                required.extend(own.object.required.iter().filter(|r| !base.object.required.contains(r)).cloned());
+                let additional = own.object.additional.or_else(|| base.object.additional.clone());
                 let overrides: Vec<(String, String)> =
                     base.discriminator.iter().zip(&tag).map(|(d, t)| (d.property.clone(), t.clone())).collect();
                 let doc = self.description(&target);
@@ -642,12 +557,10 @@ impl<'a> SchemaBuilder<'a> {
     }
 
     /// An object schema: a struct, or a map when it declares no properties.
-    fn object(&mut self, loc: &Loc, s: &Map<String, Value>, hint: &str, doc: Option<String>) -> Ty {
-        let prop_locs: Vec<(String, Loc)> = match s.get("properties") {
-            Some(Value::Object(p)) => p.keys().map(|k| (k.clone(), loc.child("properties").child(k))).collect(),
-            _ => Vec::new(),
-        };
-        let additional = s.get("additionalProperties").map(|a| (loc.child("additionalProperties"), a.clone()));
+    fn object(&mut self, loc: &Loc, hint: &str, doc: Option<String>) -> Ty {
+        let mut object = MergedObject::default();
+        object.add(self.set, loc);
+        let MergedObject { props: prop_locs, required, additional } = object;
         if prop_locs.is_empty() {
             match &additional {
                 Some((_, Value::Bool(false))) => {}
@@ -661,15 +574,13 @@ impl<'a> SchemaBuilder<'a> {
         }
         let id = self.new_type(hint, Some(loc.clone()), doc);
         let name = self.types[id.0].name.clone();
-        let required = s.get("required").and_then(Value::as_array).cloned().unwrap_or_default();
         let kind = self.struct_kind(&name, &required, &prop_locs, additional, &[]);
         self.types[id.0].kind = kind;
         Ty::Named(id)
     }
 
     /// A struct of `props`; `tags` fixes discriminator properties of a subtype to their value.
-    fn struct_kind(&mut self, name: &str, required: &[Value], props: &[(String, Loc)], additional: Option<(Loc, Value)>, tags: &[(String, String)]) -> Kind {
-        let required: Vec<&str> = required.iter().filter_map(Value::as_str).collect();
+    fn struct_kind(&mut self, name: &str, required: &[String], props: &[(String, Loc)], additional: Option<(Loc, Value)>, tags: &[(String, String)]) -> Kind {
         let mut scope = Scope::default();
         let mut fields = Vec::new();
         for (wire, ploc) in props {
@@ -692,7 +603,7 @@ impl<'a> SchemaBuilder<'a> {
                 rust: scope.claim(&field_name(wire)),
                 wire: wire.clone(),
                 ty,
-                required: fixed.is_some() || required.contains(&wire.as_str()),
+                required: fixed.is_some() || required.iter().any(|r| r == wire),
                 nullable,
                 doc: target.as_ref().and_then(|t| self.description(t)),
                 default: pnode.and_then(|p| p.get("default")).cloned(),
@@ -720,79 +631,6 @@ impl<'a> SchemaBuilder<'a> {
             }
         };
         Kind::Struct(Struct { fields, extra })
-    }
-}
-
-/// The `discriminator` of the schema at `t` (string or `{propertyName, mapping}` form).
-fn discriminator(set: &SourceSet, t: &Loc) -> Option<Discriminator> {
-    let d = set.get(t)?.get("discriminator")?;
-    let property = match d {
-        Value::String(p) => p.clone(),
-        Value::Object(o) => o.get("propertyName")?.as_str()?.to_string(),
-        _ => return None,
-    };
-    let mut mapping = Vec::new();
-    if let Some(Value::Object(m)) = d.get("mapping") {
-        let at = t.child("discriminator").child("mapping");
-        for (tag, target) in m {
-            let Some(target) = target.as_str() else { continue };
-            let reference = if target.contains('#') || target.contains('/') { target.to_string() } else { format!("#/components/schemas/{target}") };
-            if let Ok(resolved) = set.resolve_ref(&at.child(tag), &reference).and_then(|r| set.deref(&r)) {
-                mapping.push((tag.clone(), resolved));
-            }
-        }
-    }
-    Some(Discriminator { property, mapping })
-}
-
-/// Whether the schema at `t` lists the schema at `me` among its `oneOf`/`anyOf` members: a base
-/// listing its subtypes, which contributes its fields to them but not its union again.
-pub(crate) fn lists_subtype(set: &SourceSet, t: &Loc, me: &Loc) -> bool {
-    let Some(Value::Object(o)) = set.get(t) else { return false };
-    ["oneOf", "anyOf"].iter().any(|kw| match o.get(*kw) {
-        Some(Value::Array(items)) => (0..items.len()).any(|i| set.deref(&t.child(kw).index(i)).ok().as_ref() == Some(me)),
-        _ => false,
-    })
-}
-
-/// The property and value a subtype at `sub` of the discriminated base at `base` must carry.
-pub(crate) fn subtype_tag(set: &SourceSet, base: &Loc, sub: &Loc) -> Option<(String, String)> {
-    let d = discriminator(set, base)?;
-    let tag = SchemaBuilder::tag_for(&d, sub)?;
-    Some((d.property, tag))
-}
-
-/// `type` as a list of names, with `null` split off.
-fn declared_types(s: &Map<String, Value>) -> (Vec<String>, bool) {
-    match s.get("type") {
-        Some(Value::String(t)) if t == "null" => (Vec::new(), true),
-        Some(Value::String(t)) => (vec![t.clone()], false),
-        Some(Value::Array(a)) => {
-            let names: Vec<String> = a.iter().filter_map(Value::as_str).map(str::to_string).collect();
-            let nullable = names.iter().any(|n| n == "null");
-            (names.into_iter().filter(|n| n != "null").collect(), nullable)
-        }
-        _ => (Vec::new(), false),
-    }
-}
-
-/// `anyOf: [{enum: [...]}, {type: string}]` (either order): the enum's values.
-fn open_enum_values<'v>(members: &[(Loc, Option<&'v Value>)]) -> Option<&'v [Value]> {
-    if members.len() != 2 {
-        return None;
-    }
-    let objs: Vec<&'v Map<String, Value>> = members.iter().filter_map(|(_, v)| v.as_ref()?.as_object()).collect();
-    if objs.len() != 2 {
-        return None;
-    }
-    let is_plain_string = |o: &Map<String, Value>| {
-        o.get("type") == Some(&Value::String("string".into())) && !o.contains_key("enum") && !o.contains_key("const")
-    };
-    let enum_of = |o: &'v Map<String, Value>| o.get("enum").and_then(Value::as_array).filter(|a| a.iter().all(Value::is_string)).map(Vec::as_slice);
-    match (enum_of(objs[0]), enum_of(objs[1])) {
-        (Some(values), None) if is_plain_string(objs[1]) => Some(values),
-        (None, Some(values)) if is_plain_string(objs[0]) => Some(values),
-        _ => None,
     }
 }
 

@@ -5,7 +5,7 @@
 #   3. `asyncapi-codegen validate --strict` on the spec set (examples match their schemas)
 #   4. clippy -D warnings over the workspace (generator, runtime, generated crate, tests), then the
 #      runtime with every feature (tls too) and the generated crate with its default features alone;
-#      the runtime's API docs build without warnings
+#      the runtime's and the generator library's API docs build without warnings
 #   5. every fixture spec generated into a crate in both runtime modes, clippy-checked and tested
 #      (scripts/fixture-crates.sh)
 #   6. cargo test --workspace (unit, CLI, spec-set, error, golden, runtime, socket and Kafka tests; the
@@ -23,8 +23,9 @@ echo "== clippy"
 cargo clippy -q --workspace --all-targets -- -D warnings
 cargo clippy -q -p asyncapi-runtime --all-targets --all-features -- -D warnings
 cargo clippy -q -p agent-assist-api --all-targets -- -D warnings
-echo "== runtime docs"
+echo "== API docs"
 RUSTDOCFLAGS="-D warnings" cargo doc -q -p asyncapi-runtime --all-features --no-deps
+RUSTDOCFLAGS="-D warnings" cargo doc -q -p asyncapi-codegen --no-deps
 echo "== fixture crates"
 scripts/fixture-crates.sh
 echo "== cargo test"

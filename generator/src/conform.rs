@@ -25,6 +25,7 @@ struct Candidate {
 /// Why one line does not conform.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Failure {
+    /// 1-based line (or record) number in the input.
     pub line: usize,
     /// The message it was checked against, when one was identified.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -34,25 +35,34 @@ pub struct Failure {
     /// `missing-required`, `unknown-field`, `wrong-type`, `closed-enum`, `const-mismatch`,
     /// `unknown-message`, `unknown-channel`, `invalid-json`, `constraint`.
     pub reason: &'static str,
+    /// What is wrong, for a person.
     pub detail: String,
 }
 
+/// Lines checked against one message, and how many conformed.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Counts {
+    /// Lines checked.
     pub lines: usize,
+    /// Of those, lines that conformed.
     pub conforming: usize,
 }
 
+/// What `conform` found in a capture.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Report {
+    /// Lines (or records) read.
     pub lines: usize,
+    /// Of those, lines that conformed.
     pub conforming: usize,
     /// Per message (`module:message`, or `(unidentified)`).
     pub messages: BTreeMap<String, Counts>,
+    /// Every failure, in input order.
     pub failures: Vec<Failure>,
 }
 
 impl Report {
+    /// Whether every line conformed.
     pub fn conforms(&self) -> bool {
         self.failures.is_empty()
     }
@@ -66,6 +76,7 @@ pub struct Checker {
 }
 
 impl Checker {
+    /// Compiles every message payload of the documents named by `spec` (files or directories).
     pub fn new(spec: &[PathBuf]) -> Result<Checker> {
         let (set, ir) = load_ir(spec, &LoadOptions::default(), &IrOptions::default())?;
         let mut candidates = Vec::new();

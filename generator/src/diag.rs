@@ -6,18 +6,31 @@ use std::path::PathBuf;
 /// What went wrong, as a stable machine-readable code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Code {
+    /// A file or directory cannot be read or written.
     Io,
+    /// The file is not valid YAML or JSON.
     YamlSyntax,
+    /// A `$ref` whose target does not exist.
     UnresolvedRef,
+    /// A `$ref` to a URL: documents are read from files only.
     RemoteRef,
+    /// `$ref`s that point at each other without reaching a value.
     RefCycle,
+    /// A field of the wrong JSON type.
     WrongType,
+    /// A field of the right type with a value the spec does not allow.
     InvalidValue,
+    /// A required field is absent.
     MissingField,
+    /// An operation names a channel the document does not have.
     UnknownChannel,
+    /// An operation names a message that its channel does not carry.
     MessageNotInChannel,
+    /// Valid AsyncAPI the generator cannot express (e.g. a non-JSON-Schema payload).
     Unsupported,
+    /// An `asyncapi` version other than 3.x.
     UnsupportedVersion,
+    /// The command line or the inputs given are not usable.
     Usage,
     /// A schema constraint the Rust type does not enforce (warning).
     NotEnforced,
@@ -54,24 +67,31 @@ impl Code {
 /// Whether a diagnostic stops the run. Warnings become errors under `--strict`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Severity {
+    /// Stops the run.
     Error,
+    /// Reported; the run goes on.
     Warning,
 }
 
 /// One located problem in the input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// What went wrong.
     pub code: Code,
+    /// Whether it stops the run.
     pub severity: Severity,
+    /// The file it is in, as given or as reached through `$ref`s.
     pub file: PathBuf,
     /// 1-based line, when known.
     pub line: Option<usize>,
     /// JSON pointer of the offending node inside `file`.
     pub pointer: String,
+    /// What is wrong, for a person.
     pub message: String,
 }
 
 impl Diagnostic {
+    /// An error about a whole file (no line or pointer yet).
     pub fn new(code: Code, file: impl Into<PathBuf>, message: impl Into<String>) -> Self {
         Diagnostic {
             code,
@@ -95,10 +115,12 @@ impl Diagnostic {
         self
     }
 
+    /// Whether it is a warning.
     pub fn is_warning(&self) -> bool {
         self.severity == Severity::Warning
     }
 
+    /// The same diagnostic at a JSON pointer and line.
     pub fn at(mut self, pointer: impl Into<String>, line: Option<usize>) -> Self {
         self.pointer = pointer.into();
         self.line = line;
@@ -125,9 +147,13 @@ impl fmt::Display for Diagnostic {
 
 /// One or more diagnostics; the error type of every fallible stage.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Errors(pub Vec<Diagnostic>);
+pub struct Errors(
+    /// Every diagnostic, in the order found; never empty.
+    pub Vec<Diagnostic>,
+);
 
 impl Errors {
+    /// The first diagnostic (there is always one).
     pub fn first(&self) -> &Diagnostic {
         &self.0[0]
     }
@@ -153,6 +179,7 @@ impl fmt::Display for Errors {
 
 impl std::error::Error for Errors {}
 
+/// The result of every fallible stage.
 pub type Result<T, E = Errors> = std::result::Result<T, E>;
 
 /// Escapes one JSON pointer segment (RFC 6901).

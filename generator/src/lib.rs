@@ -12,25 +12,46 @@
 //!     .expect("specs are valid");
 //! asyncapi_codegen::write::write_atomic("generated".as_ref(), &files.files).expect("written");
 //! ```
+#![warn(missing_docs)]
 
-pub mod bundle;
+// The library API: `Generator` and its options, rendered files, diagnostics, writing and
+// drift checks, and the `validate`, `diff` and `conform` commands.
 pub mod conform;
-pub mod conform_wire;
 pub mod diag;
 pub mod diff;
-pub mod emit;
-pub mod ir;
-mod keywords;
-pub mod load;
-pub mod spec;
 pub mod write;
+
+// The pipeline's stages: not API (the few types the API names are re-exported below, documented).
+pub(crate) mod bundle;
+pub(crate) mod conform_wire;
+#[allow(missing_docs)]
+pub(crate) mod emit;
+#[allow(missing_docs)]
+pub(crate) mod ir;
+pub(crate) mod keywords;
+#[allow(missing_docs)]
+pub(crate) mod load;
+#[allow(missing_docs)]
+pub(crate) mod spec;
+
+/// Not API: what this workspace's own tests and benches reach inside the pipeline. It changes
+/// without notice.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::emit::crate_files::environment;
+    pub use crate::emit::docs::{context, files as docs_files};
+    pub use crate::ir::{Ir, IrOptions};
+    pub use crate::load::{Loc, SourceSet};
+    pub use crate::load_ir;
+}
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use diag::{Code, Diagnostic, Errors, Result};
 pub use emit::runtime::RuntimeSource;
-pub use ir::{Ir, IrOptions, TypeOptions};
+pub use ir::TypeOptions;
+use ir::{Ir, IrOptions};
 pub use load::LoadOptions;
 pub use spec::Role;
 
@@ -76,14 +97,14 @@ fn declares_asyncapi(text: &str) -> bool {
 
 /// Documents loaded: the sources, the typed model of each and the IR built from them (in the
 /// same order).
-pub struct Loaded {
+pub(crate) struct Loaded {
     pub set: load::SourceSet,
     pub specs: Vec<spec::Document>,
     pub ir: Ir,
 }
 
 /// Loads, reads and lowers documents into the IR, keeping the typed documents.
-pub fn load(inputs: &[PathBuf], load_options: &LoadOptions, ir_options: &IrOptions) -> Result<Loaded> {
+pub(crate) fn load(inputs: &[PathBuf], load_options: &LoadOptions, ir_options: &IrOptions) -> Result<Loaded> {
     let paths = discover(inputs)?;
     let (mut set, roots) = load::SourceSet::load(&paths, load_options)?;
     let specs = spec::read_documents(&mut set, &roots)?;
@@ -92,6 +113,7 @@ pub fn load(inputs: &[PathBuf], load_options: &LoadOptions, ir_options: &IrOptio
 }
 
 /// Loads, reads and lowers documents into the IR.
+#[doc(hidden)]
 pub fn load_ir(inputs: &[PathBuf], load_options: &LoadOptions, ir_options: &IrOptions) -> Result<(load::SourceSet, Ir)> {
     let loaded = load(inputs, load_options, ir_options)?;
     Ok((loaded.set, loaded.ir))
@@ -100,6 +122,7 @@ pub fn load_ir(inputs: &[PathBuf], load_options: &LoadOptions, ir_options: &IrOp
 /// What `validate` found in valid documents.
 #[derive(Debug, Clone, Default)]
 pub struct Validation {
+    /// Documents read.
     pub documents: usize,
     /// Examples that contradict their schemas, messages no property tells apart.
     pub warnings: Vec<Diagnostic>,
@@ -142,18 +165,26 @@ pub fn strict(warnings: &[Diagnostic]) -> Result<()> {
 /// Counts for the one-screen summary.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Summary {
+    /// Documents read.
     pub documents: usize,
+    /// Channels over all documents.
     pub channels: usize,
+    /// Operations over all documents.
     pub operations: usize,
+    /// Messages over all documents.
     pub messages: usize,
+    /// Rust types generated.
     pub types: usize,
+    /// Files rendered.
     pub files: usize,
 }
 
 /// Everything a run produces, in memory.
 #[derive(Debug, Clone)]
 pub struct Rendered {
+    /// Every file of the crate, by path relative to its root.
     pub files: BTreeMap<PathBuf, String>,
+    /// Counts for a one-screen summary.
     pub summary: Summary,
     /// Located warnings: constraints the Rust types do not enforce, examples that contradict
     /// their schemas, messages decoded by order.
@@ -173,6 +204,7 @@ pub struct Generator {
 }
 
 impl Generator {
+    /// A generator for the documents named by files and directories (see [`discover`]).
     pub fn new<I, P>(inputs: I) -> Self
     where
         I: IntoIterator<Item = P>,
@@ -195,6 +227,7 @@ impl Generator {
         self
     }
 
+    /// The generated package's name (default `asyncapi-generated`).
     pub fn crate_name(mut self, name: impl Into<String>) -> Self {
         self.crate_name = name.into();
         self

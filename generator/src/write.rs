@@ -11,8 +11,11 @@ const KEEP: &[&str] = &["target", "Cargo.lock"];
 /// What a write changed.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct WriteStats {
+    /// Files created or replaced.
     pub written: usize,
+    /// Files already up to date.
     pub unchanged: usize,
+    /// Files removed because the generator no longer writes them.
     pub removed: usize,
 }
 
@@ -92,14 +95,18 @@ pub fn write_atomic(out: &Path, files: &BTreeMap<PathBuf, String>) -> io::Result
 /// Differences between the generated files and the directory on disk.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Drift {
+    /// Generated files missing on disk.
     pub added: Vec<PathBuf>,
+    /// Files on disk the generator no longer writes.
     pub removed: Vec<PathBuf>,
+    /// Files whose contents differ.
     pub changed: Vec<PathBuf>,
     /// Unified diff of every difference, on-disk → generated.
     pub diff: String,
 }
 
 impl Drift {
+    /// Whether disk and generated files agree.
     pub fn is_empty(&self) -> bool {
         self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty()
     }

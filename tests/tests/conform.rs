@@ -4,7 +4,8 @@
 use std::io::Cursor;
 
 use asyncapi_codegen::conform::{run, Checker, Framing, Report};
-use asyncapi_codegen::load::{LoadOptions, SourceSet};
+use asyncapi_codegen::__private::SourceSet;
+use asyncapi_codegen::LoadOptions;
 use serde_json::{json, Value};
 use workspace_tests::root;
 
@@ -21,7 +22,7 @@ fn example_lines() -> Vec<String> {
     let mut out = Vec::new();
     for name in ["agent-assist.yaml", "agent-vb.yaml", "agent-assist-cdr.yaml"] {
         let (set, ids) = SourceSet::load(&[root().join("asyncapi").join(name)], &LoadOptions::default()).unwrap();
-        let doc = set.get(&asyncapi_codegen::load::Loc::new(ids[0], "")).unwrap().clone();
+        let doc = set.get(&asyncapi_codegen::__private::Loc::new(ids[0], "")).unwrap().clone();
         for (_, channel) in doc["channels"].as_object().unwrap() {
             let address = channel["address"].as_str().unwrap().to_string();
             for (_, mref) in channel["messages"].as_object().unwrap() {

@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use asyncapi_codegen::emit::docs::context;
-use asyncapi_codegen::{load_ir, IrOptions, LoadOptions};
+use asyncapi_codegen::__private::{context, load_ir, IrOptions};
+use asyncapi_codegen::LoadOptions;
 use serde_json::json;
 use workspace_tests::{fixtures, root};
 

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use agent_assist_api::agent_vb::server::{AuthError, CloseCode, Credentials, HandlerError, SendError, ServerConfig, Shutdown};
 use agent_assist_api::{agent_assist, agent_vb};
-use asyncapi_codegen::load::{Loc, LoadOptions, SourceSet};
+use asyncapi_codegen::__private::{Loc, SourceSet};
+use asyncapi_codegen::LoadOptions;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
 use tokio::sync::mpsc;

@@ -4,7 +4,8 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use asyncapi_codegen::load::{Loc, LoadOptions, SourceSet};
+use asyncapi_codegen::__private::{Loc, SourceSet};
+use asyncapi_codegen::LoadOptions;
 use serde_json::Value;
 use workspace_tests::root;
 

@@ -21,29 +21,39 @@ use crate::{load, IrOptions, LoadOptions};
 /// Compatibility of one Kafka topic in schema-registry terms.
 #[derive(Debug, Clone, Serialize)]
 pub struct TopicCompatibility {
+    /// The topic name.
     pub topic: String,
     /// New readers can read old records.
     pub backward: bool,
     /// Old readers can read new records.
     pub forward: bool,
+    /// Both.
     pub full: bool,
 }
 
+/// Counts and verdicts over all changes.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
+    /// Breaking changes, accepted ones included.
     pub breaking: usize,
+    /// Compatible changes.
     pub compatible: usize,
+    /// Documentation-only changes.
     pub docs: usize,
     /// Breaking changes accepted by the allow-list (still listed).
     pub accepted: usize,
     /// Suggested version bump: `major`, `minor`, `patch` or `none`.
     pub bump: &'static str,
+    /// Per Kafka topic, in schema-registry terms.
     pub kafka: Vec<TopicCompatibility>,
 }
 
+/// What `diff` found.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    /// Every change, most severe first.
     pub changes: Vec<Change>,
+    /// Counts and verdicts.
     pub summary: Summary,
 }
 
@@ -57,9 +67,12 @@ impl Report {
 /// One accepted break: a path (and optionally a kind), with the reason it is acceptable.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Allowed {
+    /// The change's path.
     pub path: String,
+    /// The change's kind; any kind at that path when absent.
     #[serde(default)]
     pub kind: Option<String>,
+    /// Why the break is acceptable.
     pub reason: String,
 }
 

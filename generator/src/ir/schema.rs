@@ -14,7 +14,9 @@ use crate::load::{Loc, SourceSet};
 /// Options that change how formats map to Rust.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TypeOptions {
+    /// `format: date-time` → `chrono::DateTime<Utc>` (else `String`).
     pub chrono: bool,
+    /// `format: uuid` → `uuid::Uuid` (else `String`).
     pub uuid: bool,
 }
 
@@ -84,11 +86,6 @@ impl<'a> SchemaBuilder<'a> {
 
     fn error(&mut self, code: Code, loc: &Loc, message: impl Into<String>) {
         self.errors.push(self.set.diag(code, loc, message));
-    }
-
-    /// Reserves a type name (for types emitted outside the schema graph).
-    pub fn claim_name(&mut self, wanted: &str) -> String {
-        self.names.claim(wanted)
     }
 
     fn new_type(&mut self, wanted: &str, loc: Option<Loc>, doc: Option<String>) -> TypeId {

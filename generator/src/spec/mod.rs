@@ -31,8 +31,6 @@ pub enum Action {
 #[derive(Debug, Clone)]
 pub struct Document {
     pub file: FileId,
-    pub asyncapi: String,
-    pub id: Option<String>,
     /// Rust module name requested with `x-rust-module`.
     pub module: Option<String>,
     /// Role requested with `x-rust-role`.
@@ -157,19 +155,12 @@ pub struct Message {
     pub schema_format: Option<String>,
     pub payload: Option<Loc>,
     pub headers: Option<Loc>,
-    pub correlation_id: Option<CorrelationId>,
     pub examples: Vec<Example>,
     /// `x-invalid-examples`: payloads that must NOT decode (become negative tests).
     pub invalid_examples: Vec<Example>,
     /// `x-rust-error-reply`: whether this message carries handler errors back to clients.
     pub error_reply: Option<bool>,
     pub bindings: Bindings,
-}
-
-#[derive(Debug, Clone)]
-pub struct CorrelationId {
-    pub location: String,
-    pub description: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -188,7 +179,6 @@ pub struct Example {
 #[derive(Debug, Clone)]
 pub struct Operation {
     pub key: String,
-    pub loc: Loc,
     pub action: Action,
     /// Index into the document's channels.
     pub channel: usize,
@@ -198,9 +188,7 @@ pub struct Operation {
     pub title: Option<String>,
     pub summary: Option<String>,
     pub description: Option<String>,
-    pub security: Vec<String>,
     pub reply: Option<Reply>,
-    pub bindings: Bindings,
 }
 
 impl Operation {
@@ -223,5 +211,4 @@ pub struct Reply {
     /// Index into the document's channels.
     pub channel: Option<usize>,
     pub messages: Vec<String>,
-    pub address: Option<String>,
 }

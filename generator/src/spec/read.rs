@@ -158,10 +158,10 @@ fn read_document(r: &mut Reader<'_>, synthetic: &HashMap<Loc, Loc>, file: FileId
             operations.push(op);
         }
     }
+    // Checked for its type; the model does not keep it.
+    r.string(&root, map, "id");
     Some(Document {
         file,
-        asyncapi,
-        id: r.string(&root, map, "id"),
         module,
         role,
         info,
@@ -320,13 +320,13 @@ fn read_message(r: &mut Reader<'_>, synthetic: &HashMap<Loc, Loc>, key: String, 
     let m = r.set.get(&ml)?.as_object()?;
     let (payload, schema_format) = payload_schema(r, &ml, m, "payload");
     let (headers, _) = payload_schema(r, &ml, m, "headers");
-    let correlation_id = match m.get("correlationId") {
-        None => None,
-        Some(_) => r.object(&ml.child("correlationId")).map(|(cl, c)| CorrelationId {
-            location: r.required_string(&cl, c, "location", "a correlation id").unwrap_or_default(),
-            description: r.string(&cl, c, "description"),
-        }),
-    };
+    // A correlation id is checked (it needs a `location`); the model does not keep it.
+    if m.contains_key("correlationId") {
+        if let Some((cl, c)) = r.object(&ml.child("correlationId")) {
+            r.required_string(&cl, c, "location", "a correlation id");
+            r.string(&cl, c, "description");
+        }
+    }
     let examples = read_examples(r, &ml, m, "examples");
     let invalid_examples = read_examples(r, &ml, m, "x-invalid-examples");
     Some(Message {
@@ -343,7 +343,6 @@ fn read_message(r: &mut Reader<'_>, synthetic: &HashMap<Loc, Loc>, key: String, 
         loc: ml,
         payload,
         headers,
-        correlation_id,
         examples,
         invalid_examples,
     })
@@ -488,17 +487,18 @@ fn read_operation(
                 Some(c) => message_keys(r, &channels[c], &rl, rm),
                 None => Vec::new(),
             };
-            let address = match rm.get("address") {
-                Some(_) => r.object(&rl.child("address")).and_then(|(al, a)| r.string(&al, a, "location")),
-                None => None,
-            };
-            Some(Reply {
-                channel: reply_channel,
-                messages,
-                address,
-            })
+            // A dynamic reply address is checked; replies are told apart by their messages.
+            if rm.contains_key("address") {
+                if let Some((al, a)) = r.object(&rl.child("address")) {
+                    r.string(&al, a, "location");
+                }
+            }
+            Some(Reply { channel: reply_channel, messages })
         }
     };
+    // Checked: security keys must name schemes, bindings must resolve.
+    security_keys(r, &ol, o);
+    bindings::read(r, &ol, o, bindings::Owner::Operation);
     Some(Operation {
         key,
         action,
@@ -507,9 +507,6 @@ fn read_operation(
         title: r.string(&ol, o, "title"),
         summary: r.string(&ol, o, "summary"),
         description: r.string(&ol, o, "description"),
-        security: security_keys(r, &ol, o),
-        bindings: bindings::read(r, &ol, o, bindings::Owner::Operation),
-        loc: ol,
         reply,
     })
 }

@@ -215,6 +215,6 @@ fn reason_field(types: &[TypeDef], ty: &Ty) -> Option<usize> {
     let Ty::Named(id) = ty else { return None };
     let Kind::Struct(st) = &types[id.0].kind else { return None };
     let field = st.fields.iter().position(|f| f.wire == "message" && f.ty == Ty::String).or_else(|| st.fields.iter().position(|f| f.ty == Ty::String))?;
-    let fillable = |f: &super::Field| !f.required || matches!(f.ty, Ty::Named(id) if matches!(types[id.0].kind, Kind::Const { .. }));
+    let fillable = |f: &super::Field| !f.required || f.is_const(types);
     st.fields.iter().enumerate().all(|(i, f)| i == field || fillable(f)).then_some(field)
 }

@@ -416,3 +416,35 @@ fn a_binding_of_the_wrong_type_is_a_located_error() {
     let err = crate::load_ir(&[path], &crate::LoadOptions::default(), &IrOptions::default()).expect_err("refused").to_string();
     assert!(err.contains("doc.yaml:8") && err.contains("/channels/t/bindings/kafka/partitions") && err.contains("integer"), "{err}");
 }
+
+#[test]
+fn field_representation_follows_required_and_nullable() {
+    let ir = lower(
+        "asyncapi: 3.0.0
+info: {title: F, version: '1'}
+channels:
+  c:
+    address: c
+    messages:
+      m:
+        payload:
+          type: object
+          required: [plain, requiredNull, tag]
+          properties:
+            plain: {type: string}
+            requiredNull: {type: [string, 'null']}
+            optional: {type: integer}
+            optionalNull: {oneOf: [{type: integer}, {type: 'null'}]}
+            tag: {const: m}
+",
+    );
+    let doc = &ir.documents[0];
+    let def = named(doc, "MPayload");
+    let repr = |wire: &str| field(def, wire).repr();
+    assert_eq!(repr("plain"), FieldRepr::Plain);
+    assert_eq!(repr("requiredNull"), FieldRepr::RequiredNullable);
+    assert_eq!(repr("optional"), FieldRepr::Optional);
+    assert_eq!(repr("optionalNull"), FieldRepr::TriState);
+    assert!(field(def, "tag").is_const(&doc.types));
+    assert!(!field(def, "plain").is_const(&doc.types));
+}

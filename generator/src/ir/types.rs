@@ -105,6 +105,36 @@ pub struct Field {
     pub loc: Loc,
 }
 
+/// How a field holds its value: what absence and `null` become.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldRepr {
+    /// Required, not nullable: `T`.
+    Plain,
+    /// Required and nullable: `Option<T>`; `null` is `None`, absence is an error.
+    RequiredNullable,
+    /// Optional: `Option<T>`; absent is `None`, and `None` is not encoded.
+    Optional,
+    /// Optional and nullable: `Nullable<T>`, telling absent, `null` and a value apart.
+    TriState,
+}
+
+impl Field {
+    /// How the field holds its value.
+    pub fn repr(&self) -> FieldRepr {
+        match (self.required, self.nullable) {
+            (true, false) => FieldRepr::Plain,
+            (true, true) => FieldRepr::RequiredNullable,
+            (false, false) => FieldRepr::Optional,
+            (false, true) => FieldRepr::TriState,
+        }
+    }
+
+    /// Whether its type is a `const`: a value constructors and `Default` fill in.
+    pub fn is_const(&self, types: &[TypeDef]) -> bool {
+        matches!(self.ty, Ty::Named(id) if matches!(types[id.0].kind, Kind::Const { .. }))
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Union {
     pub tagging: Tagging,

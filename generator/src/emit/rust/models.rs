@@ -5,7 +5,7 @@ use quote::{format_ident, quote};
 use serde_json::Value;
 
 use super::docs;
-use crate::ir::{Derives, EnumVariant, Extra, Field, IrDocument, Kind, Struct, Tagging, Ty, TypeDef, Union};
+use crate::ir::{Derives, EnumVariant, Extra, Field, FieldRepr, IrDocument, Kind, Struct, Tagging, Ty, TypeDef, Union};
 
 /// The Rust type of a type expression; `boxed` boxes the named type it mentions directly.
 pub fn ty_tokens(doc: &IrDocument, ty: &Ty, boxed: bool) -> TokenStream {
@@ -114,17 +114,17 @@ fn emit_struct(doc: &IrDocument, name: &syn::Ident, docs: TokenStream, s: &Struc
         let wire = &f.wire;
         let rename = (f.rust != f.wire).then(|| quote!(#[serde(rename = #wire)]));
         let inner = ty_tokens(doc, &f.ty, f.boxed);
-        let (ty, attr) = match (f.required, f.nullable) {
-            (true, false) => (inner, quote!()),
-            (true, true) => (
+        let (ty, attr) = match f.repr() {
+            FieldRepr::Plain => (inner, quote!()),
+            FieldRepr::RequiredNullable => (
                 quote!(::std::option::Option<#inner>),
                 quote!(#[serde(deserialize_with = "crate::rt::required_nullable")]),
             ),
-            (false, false) => (
+            FieldRepr::Optional => (
                 quote!(::std::option::Option<#inner>),
                 quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")]),
             ),
-            (false, true) => (
+            FieldRepr::TriState => (
                 quote!(crate::rt::Nullable<#inner>),
                 quote!(#[serde(default, skip_serializing_if = "crate::rt::Nullable::is_absent")]),
             ),
@@ -156,15 +156,10 @@ fn emit_struct(doc: &IrDocument, name: &syn::Ident, docs: TokenStream, s: &Struc
     }
 }
 
-/// Whether a field's type is a `const`: a tag the constructor and `Default` fill in.
-fn is_const(doc: &IrDocument, f: &Field) -> bool {
-    matches!(f.ty, Ty::Named(id) if matches!(doc.type_def(id).kind, Kind::Const { .. }))
-}
-
 /// `new(required fields)`: optional fields `None`, const tags filled in. None when no field is
 /// required (then `Default` builds the struct).
 fn constructor(doc: &IrDocument, name: &syn::Ident, s: &Struct) -> Option<TokenStream> {
-    let params: Vec<&Field> = s.fields.iter().filter(|f| f.required && !is_const(doc, f)).collect();
+    let params: Vec<&Field> = s.fields.iter().filter(|f| f.required && !f.is_const(&doc.types)).collect();
     if params.is_empty() {
         return None;
     }
@@ -180,7 +175,7 @@ fn constructor(doc: &IrDocument, name: &syn::Ident, s: &Struct) -> Option<TokenS
     let inits = s.fields.iter().map(|f| {
         let ident = format_ident!("{}", f.rust);
         // Optional fields start absent; constant tags hold their one value.
-        let value = if !f.required || is_const(doc, f) {
+        let value = if !f.required || f.is_const(&doc.types) {
             quote!(::std::default::Default::default())
         } else {
             match (&f.ty, f.boxed, f.nullable) {

@@ -6,7 +6,7 @@ use quote::{format_ident, quote};
 
 use super::models::ty_path;
 use crate::ir::sockets::Socket;
-use crate::ir::{Extra, IrDocument, IrMessage, Kind, Tagging, Ty, TypeId, Union};
+use crate::ir::{Extra, FieldRepr, IrDocument, IrMessage, Kind, Tagging, Ty, TypeId, Union};
 
 /// A socket of a document, with the identifiers the emitters print.
 pub struct Endpoint<'a> {
@@ -63,10 +63,10 @@ fn error_constructor(e: &Endpoint<'_>, sup: &TokenStream) -> TokenStream {
     let inits = st.fields.iter().enumerate().map(|(i, f)| {
         let ident = format_ident!("{}", f.rust);
         if i == reply.field {
-            match (f.required, f.nullable) {
-                (true, false) => quote!(#ident: reason.to_string(),),
-                (true, true) | (false, false) => quote!(#ident: ::std::option::Option::Some(reason.to_string()),),
-                (false, true) => quote!(#ident: crate::rt::Nullable::Value(reason.to_string()),),
+            match f.repr() {
+                FieldRepr::Plain => quote!(#ident: reason.to_string(),),
+                FieldRepr::RequiredNullable | FieldRepr::Optional => quote!(#ident: ::std::option::Option::Some(reason.to_string()),),
+                FieldRepr::TriState => quote!(#ident: crate::rt::Nullable::Value(reason.to_string()),),
             }
         } else {
             quote!(#ident: ::std::default::Default::default(),)

@@ -9,46 +9,45 @@
 //! Flags: `--brokers HOST:PORT` `--group ID` `--subscribe` (join the group instead of
 //! reading every partition) `--from earliest|latest` `--max N` (stop after N records)
 //! `--idle-ms N` (stop after N ms without records) `--set KEY=VALUE`.
+use std::env;
+use std::fmt::Debug;
+use std::process;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 use agent_assist_api::cdr::kafka::{
     ConsumeError, KafkaConfig, StartFrom, TopicConsumer, TopicMessage,
 };
 #[derive(Clone)]
 struct Options {
-    brokers: ::std::string::String,
-    group: ::std::string::String,
+    brokers: String,
+    group: String,
     subscribe: bool,
     start: StartFrom,
-    max: ::std::option::Option<usize>,
-    idle: ::std::option::Option<::std::time::Duration>,
-    properties: ::std::vec::Vec<(::std::string::String, ::std::string::String)>,
+    max: Option<usize>,
+    idle: Option<Duration>,
+    properties: Vec<(String, String)>,
 }
-fn parse(
-    args: &[::std::string::String],
-) -> ::std::result::Result<Options, ::std::string::String> {
-    fn number(
-        flag: &str,
-        value: &str,
-    ) -> ::std::result::Result<u64, ::std::string::String> {
-        value
-            .parse()
-            .map_err(|_| ::std::format!("{flag} expects a number, got `{value}`"))
+fn parse(args: &[String]) -> Result<Options, String> {
+    fn number(flag: &str, value: &str) -> Result<u64, String> {
+        value.parse().map_err(|_| format!("{flag} expects a number, got `{value}`"))
     }
     let mut options = Options {
         brokers: "localhost:9092".into(),
         group: "consume-cdr".into(),
         subscribe: false,
         start: StartFrom::Earliest,
-        max: ::std::option::Option::None,
-        idle: ::std::option::Option::None,
-        properties: ::std::vec::Vec::new(),
+        max: None,
+        idle: None,
+        properties: Vec::new(),
     };
     let mut it = args.iter();
-    while let ::std::option::Option::Some(flag) = it.next() {
+    while let Some(flag) = it.next() {
         if flag == "--subscribe" {
             options.subscribe = true;
             continue;
         }
-        let value = it.next().ok_or_else(|| ::std::format!("{flag} expects a value"))?;
+        let value = it.next().ok_or_else(|| format!("{flag} expects a value"))?;
         match flag.as_str() {
             "--brokers" => options.brokers = value.clone(),
             "--group" => options.group = value.clone(),
@@ -57,108 +56,94 @@ fn parse(
                     "earliest" => StartFrom::Earliest,
                     "latest" => StartFrom::Latest,
                     other => {
-                        return ::std::result::Result::Err(
-                            ::std::format!(
-                                "--from expects earliest or latest, got `{other}`"
-                            ),
+                        return Err(
+                            format!("--from expects earliest or latest, got `{other}`"),
                         );
                     }
                 };
             }
-            "--max" => {
-                options.max = ::std::option::Option::Some(number(flag, value)? as usize);
-            }
+            "--max" => options.max = Some(number(flag, value)? as usize),
             "--idle-ms" => {
-                options.idle = ::std::option::Option::Some(
-                    ::std::time::Duration::from_millis(number(flag, value)?),
-                );
+                options.idle = Some(Duration::from_millis(number(flag, value)?));
             }
             "--set" => {
                 let (k, v) = value
                     .split_once('=')
-                    .ok_or_else(|| {
-                        ::std::format!("--set expects KEY=VALUE, got `{value}`")
-                    })?;
+                    .ok_or_else(|| format!("--set expects KEY=VALUE, got `{value}`"))?;
                 options.properties.push((k.to_string(), v.to_string()));
             }
-            other => {
-                return ::std::result::Result::Err(
-                    ::std::format!("unknown flag `{other}`"),
-                );
-            }
+            other => return Err(format!("unknown flag `{other}`")),
         }
     }
-    ::std::result::Result::Ok(options)
+    Ok(options)
 }
-type Printed = ::std::sync::Arc<::tokio::sync::Mutex<usize>>;
+type Printed = Arc<::tokio::sync::Mutex<usize>>;
 /// Reads one topic until `--idle-ms` passes without a record; stops the process at `--max`.
-async fn read<M: TopicMessage + ::std::fmt::Debug + Send + 'static>(
+async fn read<M: TopicMessage + Debug + Send + 'static>(
     config: KafkaConfig,
     options: Options,
     printed: Printed,
-) -> ::std::result::Result<(), ::std::string::String> {
+) -> Result<(), String> {
     let consumer = if options.subscribe {
         TopicConsumer::<M>::subscribe(&config, &options.group, options.start)
     } else {
         TopicConsumer::<M>::assign(&config, &options.group, options.start)
     }
-        .map_err(|e| ::std::format!("{}: {e}", M::TOPIC))?;
+        .map_err(|e| format!("{}: {e}", M::TOPIC))?;
     loop {
         let next = match options.idle {
-            ::std::option::Option::Some(idle) => {
+            Some(idle) => {
                 match ::tokio::time::timeout(idle, consumer.recv()).await {
-                    ::std::result::Result::Ok(next) => next,
-                    ::std::result::Result::Err(_) => return ::std::result::Result::Ok(()),
+                    Ok(next) => next,
+                    Err(_) => return Ok(()),
                 }
             }
-            ::std::option::Option::None => consumer.recv().await,
+            None => consumer.recv().await,
         };
         if matches!(next, ::std::result::Result::Err(ConsumeError::Kafka(_))) {
-            if let ::std::result::Result::Err(e) = next {
+            if let Err(e) = next {
                 eprintln!("{}: {e}", M::TOPIC);
             }
             continue;
         }
         let mut count = printed.lock().await;
         if options.max.is_some_and(|max| *count >= max) {
-            ::std::process::exit(0);
+            process::exit(0);
         }
         let position = match next {
-            ::std::result::Result::Ok(record) => {
+            Ok(record) => {
                 println!(
                     "{} key={} {:?}", record.position, record.key_str().unwrap_or("-"),
                     record.message
                 );
                 record.position
             }
-            ::std::result::Result::Err(ConsumeError::Decode(e)) => {
+            Err(ConsumeError::Decode(e)) => {
                 eprintln!(
                     "{e}; raw value: {:?}", e.payload.as_deref()
                     .map(::std::string::String::from_utf8_lossy)
                 );
                 e.position
             }
-            ::std::result::Result::Err(ConsumeError::Kafka(_)) => continue,
+            Err(ConsumeError::Kafka(_)) => continue,
         };
-        if let ::std::result::Result::Err(e) = consumer.commit(&position).await {
+        if let Err(e) = consumer.commit(&position).await {
             eprintln!("commit {position}: {e}");
         }
         *count += 1;
         if options.max.is_some_and(|max| *count >= max) {
-            ::std::process::exit(0);
+            process::exit(0);
         }
     }
 }
 #[::tokio::main]
-async fn main() -> ::std::process::ExitCode {
-    let args: ::std::vec::Vec<::std::string::String> = ::std::env::args()
-        .skip(1)
-        .collect();
+async fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
     let options = match parse(&args) {
-        ::std::result::Result::Ok(o) => o,
-        ::std::result::Result::Err(e) => {
+        Ok(o) => o,
+        Err(e) => {
             eprintln!("error: {e}");
-            return ::std::process::ExitCode::from(2);
+            return ExitCode::from(2);
         }
     };
     let mut config = KafkaConfig::new(options.brokers.clone());
@@ -166,23 +151,23 @@ async fn main() -> ::std::process::ExitCode {
         config = config.set(k.clone(), v.clone());
     }
     let printed = Printed::default();
-    let tasks = ::std::vec![
+    let tasks = vec![
         ::tokio::spawn(read:: < agent_assist_api::cdr::AgentAssistSummaryMessage >
         (config.clone(), options.clone(), printed.clone())), ::tokio::spawn(read:: <
         agent_assist_api::cdr::AgentAssistStep > (config.clone(), options.clone(),
         printed.clone()))
     ];
-    let mut status = ::std::process::ExitCode::SUCCESS;
+    let mut status = ExitCode::SUCCESS;
     for task in tasks {
         match task.await {
-            ::std::result::Result::Ok(::std::result::Result::Ok(())) => {}
-            ::std::result::Result::Ok(::std::result::Result::Err(e)) => {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
                 eprintln!("error: {e}");
-                status = ::std::process::ExitCode::from(2);
+                status = ExitCode::from(2);
             }
-            ::std::result::Result::Err(e) => {
+            Err(e) => {
                 eprintln!("error: {e}");
-                status = ::std::process::ExitCode::from(2);
+                status = ExitCode::from(2);
             }
         }
     }

@@ -4,7 +4,13 @@
 //! made of the spec's message examples, and answers commands as the operations' replies say.
 //!
 //! `cargo run --all-features --example mock-server -- [--listen 127.0.0.1:8080] [--token TOKEN] [--interval-ms 200]`
+use std::env;
+use std::process;
+use std::sync::Arc;
+use std::time::Duration;
 mod mock_0 {
+    use std::future::Future;
+    use std::time::Duration;
     use agent_assist_api::agent_assist::server::{
         AuthError, Credentials, Handler, HandlerError, Session,
     };
@@ -29,34 +35,25 @@ mod mock_0 {
         "{\"topic\":\"tts_detection\",\"data\":{\"label\":\"SPOOFED\",\"global_post\":0.91}}",
     ];
     pub struct Mock {
-        pub token: ::std::string::String,
-        pub interval: ::std::time::Duration,
+        pub token: String,
+        pub interval: Duration,
     }
     impl Handler for Mock {
         type Auth = ();
         fn authenticate(
             &self,
             credentials: &Credentials,
-        ) -> impl ::std::future::Future<
-            Output = ::std::result::Result<(), AuthError>,
-        > + Send {
-            let ok = credentials.get("token")
-                == ::std::option::Option::Some(self.token.as_str());
+        ) -> impl Future<Output = Result<(), AuthError>> + Send {
+            let ok = credentials.get("token") == Some(self.token.as_str());
             async move {
-                if ok {
-                    ::std::result::Result::Ok(())
-                } else {
-                    ::std::result::Result::Err(
-                        AuthError::new("invalid or missing token"),
-                    )
-                }
+                if ok { Ok(()) } else { Err(AuthError::new("invalid or missing token")) }
             }
         }
         fn on_connect(
             &self,
             session: &Session,
             _auth: (),
-        ) -> impl ::std::future::Future<Output = ()> + Send {
+        ) -> impl Future<Output = ()> + Send {
             println!("session {} connected to {}", session.id(), ADDRESS);
             let session = session.clone();
             let interval = self.interval;
@@ -66,12 +63,12 @@ mod mock_0 {
                     match ::serde_json::from_str::<
                         agent_assist_api::agent_assist::ServerMessage,
                     >(text) {
-                        ::std::result::Result::Ok(message) => {
+                        Ok(message) => {
                             if session.send(message).is_err() {
                                 return;
                             }
                         }
-                        ::std::result::Result::Err(e) => {
+                        Err(e) => {
                             eprintln!("mock-server: script message does not decode: {e}")
                         }
                     }
@@ -83,50 +80,46 @@ mod mock_0 {
             &self,
             session: &Session,
             message: agent_assist_api::agent_assist::GetDialogPayload,
-        ) -> impl ::std::future::Future<
-            Output = ::std::result::Result<(), HandlerError>,
-        > + Send {
+        ) -> impl Future<Output = Result<(), HandlerError>> + Send {
             println!("session {}: {:?}", session.id(), message);
-            if let ::std::result::Result::Ok(reply) = ::serde_json::from_str::<
+            if let Ok(reply) = ::serde_json::from_str::<
                 agent_assist_api::agent_assist::ServerMessage,
             >(
                 "{\"topic\":\"dialog_info\",\"data\":{\"latestSeqId\":2,\"utterances\":[{\"seqId\":1,\"participantType\":\"AGENT\",\"utterance\":\"hello how can I help you\",\"startTime\":1762950502560,\"endTime\":1762950506422,\"isFinal\":true},{\"seqId\":2,\"participantType\":\"USER\",\"utterance\":\"I lost my credit card\",\"startTime\":1762950507010,\"endTime\":1762950509180,\"isFinal\":true}],\"agentPartialUtterance\":null,\"userPartialUtterance\":\"and I need a new\"}}",
             ) {
                 let _ = session.send(reply);
             }
-            async { ::std::result::Result::Ok(()) }
+            async { Ok(()) }
         }
         fn on_get_businessflow_instances(
             &self,
             session: &Session,
             message: agent_assist_api::agent_assist::GetBusinessflowInstancesPayload,
-        ) -> impl ::std::future::Future<
-            Output = ::std::result::Result<(), HandlerError>,
-        > + Send {
+        ) -> impl Future<Output = Result<(), HandlerError>> + Send {
             println!("session {}: {:?}", session.id(), message);
-            if let ::std::result::Result::Ok(reply) = ::serde_json::from_str::<
+            if let Ok(reply) = ::serde_json::from_str::<
                 agent_assist_api::agent_assist::ServerMessage,
             >(
                 "{\"topic\":\"business_flow\",\"data\":{\"flow_instance_id\":\"c9c28431-1577-4052-8762-04032e50bdab\",\"flow_instance_status\":\"RUNNING\",\"intent\":\"Verification\",\"entity_instances\":[{\"entity_id\":\"1\",\"entity\":\"AccountNumber\",\"value\":\"12345678\",\"prompt\":\"Ask the caller for their account number.\"},{\"entity_id\":\"2\",\"entity\":\"DateOfBirth\",\"prompt\":\"Ask the caller for their date of birth.\"}]}}",
             ) {
                 let _ = session.send(reply);
             }
-            async { ::std::result::Result::Ok(()) }
+            async { Ok(()) }
         }
         fn on_command_request(
             &self,
             session: &Session,
             message: agent_assist_api::agent_assist::CommandRequestPayload,
-        ) -> impl ::std::future::Future<
-            Output = ::std::result::Result<(), HandlerError>,
-        > + Send {
+        ) -> impl Future<Output = Result<(), HandlerError>> + Send {
             println!("session {}: {:?}", session.id(), message);
             let _ = session;
-            async { ::std::result::Result::Ok(()) }
+            async { Ok(()) }
         }
     }
 }
 mod mock_1 {
+    use std::future::Future;
+    use std::time::Duration;
     use agent_assist_api::agent_vb::server::{
         AuthError, Credentials, Handler, HandlerError, Session,
     };
@@ -145,34 +138,25 @@ mod mock_1 {
         "{\"topic\":\"status\",\"data\":\"ERR_CODE_03\"}",
     ];
     pub struct Mock {
-        pub token: ::std::string::String,
-        pub interval: ::std::time::Duration,
+        pub token: String,
+        pub interval: Duration,
     }
     impl Handler for Mock {
         type Auth = ();
         fn authenticate(
             &self,
             credentials: &Credentials,
-        ) -> impl ::std::future::Future<
-            Output = ::std::result::Result<(), AuthError>,
-        > + Send {
-            let ok = credentials.get("token")
-                == ::std::option::Option::Some(self.token.as_str());
+        ) -> impl Future<Output = Result<(), AuthError>> + Send {
+            let ok = credentials.get("token") == Some(self.token.as_str());
             async move {
-                if ok {
-                    ::std::result::Result::Ok(())
-                } else {
-                    ::std::result::Result::Err(
-                        AuthError::new("invalid or missing token"),
-                    )
-                }
+                if ok { Ok(()) } else { Err(AuthError::new("invalid or missing token")) }
             }
         }
         fn on_connect(
             &self,
             session: &Session,
             _auth: (),
-        ) -> impl ::std::future::Future<Output = ()> + Send {
+        ) -> impl Future<Output = ()> + Send {
             println!("session {} connected to {}", session.id(), ADDRESS);
             let session = session.clone();
             let interval = self.interval;
@@ -182,12 +166,12 @@ mod mock_1 {
                     match ::serde_json::from_str::<
                         agent_assist_api::agent_vb::ServerMessage,
                     >(text) {
-                        ::std::result::Result::Ok(message) => {
+                        Ok(message) => {
                             if session.send(message).is_err() {
                                 return;
                             }
                         }
-                        ::std::result::Result::Err(e) => {
+                        Err(e) => {
                             eprintln!("mock-server: script message does not decode: {e}")
                         }
                     }
@@ -199,48 +183,41 @@ mod mock_1 {
             &self,
             session: &Session,
             message: agent_assist_api::agent_vb::GetVerificationPayload,
-        ) -> impl ::std::future::Future<
-            Output = ::std::result::Result<(), HandlerError>,
-        > + Send {
+        ) -> impl Future<Output = Result<(), HandlerError>> + Send {
             println!("session {}: {:?}", session.id(), message);
-            if let ::std::result::Result::Ok(reply) = ::serde_json::from_str::<
+            if let Ok(reply) = ::serde_json::from_str::<
                 agent_assist_api::agent_vb::ServerMessage,
             >(
                 "{\"topic\":\"verification\",\"data\":{\"result_type\":\"NORMAL\",\"bio_user_id\":\"user1\",\"bio_result\":\"TRUE_HIGH\",\"bio_score\":0.93,\"score_llr\":5.21,\"speech_duration\":8420,\"error_type\":null}}",
             ) {
                 let _ = session.send(reply);
             }
-            async { ::std::result::Result::Ok(()) }
+            async { Ok(()) }
         }
         fn on_get_echo(
             &self,
             session: &Session,
             message: agent_assist_api::agent_vb::GetEchoPayload,
-        ) -> impl ::std::future::Future<
-            Output = ::std::result::Result<(), HandlerError>,
-        > + Send {
+        ) -> impl Future<Output = Result<(), HandlerError>> + Send {
             println!("session {}: {:?}", session.id(), message);
-            if let ::std::result::Result::Ok(reply) = ::serde_json::from_str::<
+            if let Ok(reply) = ::serde_json::from_str::<
                 agent_assist_api::agent_vb::ServerMessage,
             >("{\"topic\":\"debug\",\"data\":\"echo: GET_ECHO\"}") {
                 let _ = session.send(reply);
             }
-            async { ::std::result::Result::Ok(()) }
+            async { Ok(()) }
         }
     }
 }
-fn flag(
-    args: &[::std::string::String],
-    name: &str,
-) -> ::std::option::Option<::std::string::String> {
+fn flag(args: &[String], name: &str) -> Option<String> {
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
 }
 #[::tokio::main]
 async fn main() {
-    let args: ::std::vec::Vec<::std::string::String> = ::std::env::args().collect();
+    let args: Vec<String> = env::args().collect();
     let listen = flag(&args, "--listen").unwrap_or_else(|| "127.0.0.1:8080".into());
     let token = flag(&args, "--token").unwrap_or_else(|| "demo-token".into());
-    let interval = ::std::time::Duration::from_millis(
+    let interval = Duration::from_millis(
         flag(&args, "--interval-ms").and_then(|v| v.parse().ok()).unwrap_or(200),
     );
     let config = agent_assist_api::agent_assist::server::ServerConfig::default();
@@ -248,7 +225,7 @@ async fn main() {
     let router = agent_assist_api::agent_assist::server::Router::new()
         .merge(
             agent_assist_api::agent_assist::server::router(
-                ::std::sync::Arc::new(mock_0::Mock {
+                Arc::new(mock_0::Mock {
                     token: token.clone(),
                     interval,
                 }),
@@ -258,7 +235,7 @@ async fn main() {
         )
         .merge(
             agent_assist_api::agent_vb::server::router(
-                ::std::sync::Arc::new(mock_1::Mock {
+                Arc::new(mock_1::Mock {
                     token: token.clone(),
                     interval,
                 }),
@@ -267,10 +244,10 @@ async fn main() {
             ),
         );
     let listener = match ::tokio::net::TcpListener::bind(&listen).await {
-        ::std::result::Result::Ok(l) => l,
-        ::std::result::Result::Err(e) => {
+        Ok(l) => l,
+        Err(e) => {
             eprintln!("mock-server: cannot listen on {listen}: {e}");
-            ::std::process::exit(2);
+            process::exit(2);
         }
     };
     println!(
@@ -282,7 +259,7 @@ async fn main() {
         let _ = ::tokio::signal::ctrl_c().await;
         stop.trigger();
     });
-    if let ::std::result::Result::Err(e) = agent_assist_api::agent_assist::server::serve(
+    if let Err(e) = agent_assist_api::agent_assist::server::serve(
             listener,
             router,
             shutdown,
@@ -290,6 +267,6 @@ async fn main() {
         .await
     {
         eprintln!("mock-server: {e}");
-        ::std::process::exit(1);
+        process::exit(1);
     }
 }

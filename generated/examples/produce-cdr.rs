@@ -12,88 +12,70 @@
 //! `--id-prefix TEXT` `--partitions N` `--replicas N` (override the bindings when creating
 //! topics) `--set KEY=VALUE` (librdkafka property, repeatable).
 //! Exits 1 when any record was not delivered, 2 on bad flags or when topics cannot be created.
+use std::env;
+use std::process::ExitCode;
+use std::str::FromStr;
+use std::time::Instant;
+use std::time::SystemTime;
+use std::time::UNIX_EPOCH;
 use agent_assist_api::cdr::kafka as topics;
 struct Options {
-    brokers: ::std::string::String,
+    brokers: String,
     sessions: usize,
     steps: usize,
-    id_prefix: ::std::string::String,
+    id_prefix: String,
     overrides: agent_assist_api::cdr::kafka::TopicOverrides,
-    properties: ::std::vec::Vec<(::std::string::String, ::std::string::String)>,
+    properties: Vec<(String, String)>,
 }
-fn parse(
-    args: &[::std::string::String],
-) -> ::std::result::Result<Options, ::std::string::String> {
-    fn number<T: ::std::str::FromStr>(
-        flag: &str,
-        value: &str,
-    ) -> ::std::result::Result<T, ::std::string::String> {
-        value
-            .parse()
-            .map_err(|_| ::std::format!("{flag} expects a number, got `{value}`"))
+fn parse(args: &[String]) -> Result<Options, String> {
+    fn number<T: FromStr>(flag: &str, value: &str) -> Result<T, String> {
+        value.parse().map_err(|_| format!("{flag} expects a number, got `{value}`"))
     }
-    let millis = ::std::time::SystemTime::now()
-        .duration_since(::std::time::UNIX_EPOCH)
+    let millis = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis())
         .unwrap_or(0);
     let mut options = Options {
         brokers: "localhost:9092".into(),
         sessions: 1,
         steps: 3,
-        id_prefix: ::std::format!("sim-{millis}-"),
-        overrides: ::std::default::Default::default(),
-        properties: ::std::vec::Vec::new(),
+        id_prefix: format!("sim-{millis}-"),
+        overrides: Default::default(),
+        properties: Vec::new(),
     };
     let mut it = args.iter();
-    while let ::std::option::Option::Some(flag) = it.next() {
-        let value = it.next().ok_or_else(|| ::std::format!("{flag} expects a value"))?;
+    while let Some(flag) = it.next() {
+        let value = it.next().ok_or_else(|| format!("{flag} expects a value"))?;
         match flag.as_str() {
             "--brokers" => options.brokers = value.clone(),
             "--sessions" => options.sessions = number(flag, value)?,
             "--steps" => options.steps = number(flag, value)?,
             "--id-prefix" => options.id_prefix = value.clone(),
-            "--partitions" => {
-                options.overrides.partitions = ::std::option::Option::Some(
-                    number(flag, value)?,
-                );
-            }
-            "--replicas" => {
-                options.overrides.replicas = ::std::option::Option::Some(
-                    number(flag, value)?,
-                );
-            }
+            "--partitions" => options.overrides.partitions = Some(number(flag, value)?),
+            "--replicas" => options.overrides.replicas = Some(number(flag, value)?),
             "--set" => {
                 let (k, v) = value
                     .split_once('=')
-                    .ok_or_else(|| {
-                        ::std::format!("--set expects KEY=VALUE, got `{value}`")
-                    })?;
+                    .ok_or_else(|| format!("--set expects KEY=VALUE, got `{value}`"))?;
                 options.properties.push((k.to_string(), v.to_string()));
             }
-            other => {
-                return ::std::result::Result::Err(
-                    ::std::format!("unknown flag `{other}`"),
-                );
-            }
+            other => return Err(format!("unknown flag `{other}`")),
         }
     }
-    ::std::result::Result::Ok(options)
+    Ok(options)
 }
 /// Example `n` (cycling), with the key property set to the session id.
 fn example<T: ::serde::de::DeserializeOwned>(
     examples: &[&str],
     n: usize,
-    key_field: ::std::option::Option<&str>,
+    key_field: Option<&str>,
     id: &str,
-) -> ::std::result::Result<T, ::std::string::String> {
+) -> Result<T, String> {
     let mut value: ::serde_json::Value = ::serde_json::from_str(
             examples[n % examples.len()],
         )
         .map_err(|e| e.to_string())?;
-    if let (::std::option::Option::Some(field), ::std::option::Option::Some(object)) = (
-        key_field,
-        value.as_object_mut(),
-    ) {
+    if let (Some(field), Some(object)) = (key_field, value.as_object_mut()) {
         object.insert(field.to_string(), ::serde_json::Value::String(id.to_string()));
     }
     ::serde_json::from_value(value).map_err(|e| e.to_string())
@@ -101,11 +83,11 @@ fn example<T: ::serde::de::DeserializeOwned>(
 /// Sends one session; returns the number delivered and a line per failure.
 async fn session(
     producer: topics::Producer,
-    id: ::std::string::String,
+    id: String,
     steps: usize,
-) -> (usize, ::std::vec::Vec<::std::string::String>) {
+) -> (usize, Vec<String>) {
     let mut delivered = 0usize;
-    let mut failures = ::std::vec::Vec::new();
+    let mut failures = Vec::new();
     let _ = steps;
     {
         const EXAMPLES: &[&str] = &[
@@ -117,14 +99,14 @@ async fn session(
             let record: agent_assist_api::cdr::AgentAssistStart = match example(
                 EXAMPLES,
                 n,
-                ::std::option::Option::Some("dialog_id"),
+                Some("dialog_id"),
                 &id,
             ) {
-                ::std::result::Result::Ok(record) => record,
-                ::std::result::Result::Err(e) => {
+                Ok(record) => record,
+                Err(e) => {
                     failures
                         .push(
-                            ::std::format!(
+                            format!(
                                 "{id}: `{}` example does not decode: {e}",
                                 "agent_assist_start"
                             ),
@@ -133,10 +115,8 @@ async fn session(
                 }
             };
             match producer.send_agent_assist_start(record).await {
-                ::std::result::Result::Ok(_) => delivered += 1,
-                ::std::result::Result::Err(e) => {
-                    failures.push(::std::format!("{id}: {e}: {:?}", e.record))
-                }
+                Ok(_) => delivered += 1,
+                Err(e) => failures.push(format!("{id}: {e}: {:?}", e.record)),
             }
         }
     }
@@ -150,14 +130,14 @@ async fn session(
             let record: agent_assist_api::cdr::AgentAssistStep = match example(
                 EXAMPLES,
                 n,
-                ::std::option::Option::Some("dialog_id"),
+                Some("dialog_id"),
                 &id,
             ) {
-                ::std::result::Result::Ok(record) => record,
-                ::std::result::Result::Err(e) => {
+                Ok(record) => record,
+                Err(e) => {
                     failures
                         .push(
-                            ::std::format!(
+                            format!(
                                 "{id}: `{}` example does not decode: {e}",
                                 "agent_assist_step"
                             ),
@@ -166,10 +146,8 @@ async fn session(
                 }
             };
             match producer.send_agent_assist_step(record).await {
-                ::std::result::Result::Ok(_) => delivered += 1,
-                ::std::result::Result::Err(e) => {
-                    failures.push(::std::format!("{id}: {e}: {:?}", e.record))
-                }
+                Ok(_) => delivered += 1,
+                Err(e) => failures.push(format!("{id}: {e}: {:?}", e.record)),
             }
         }
     }
@@ -183,14 +161,14 @@ async fn session(
             let record: agent_assist_api::cdr::AgentAssistEnd = match example(
                 EXAMPLES,
                 n,
-                ::std::option::Option::Some("dialog_id"),
+                Some("dialog_id"),
                 &id,
             ) {
-                ::std::result::Result::Ok(record) => record,
-                ::std::result::Result::Err(e) => {
+                Ok(record) => record,
+                Err(e) => {
                     failures
                         .push(
-                            ::std::format!(
+                            format!(
                                 "{id}: `{}` example does not decode: {e}",
                                 "agent_assist_end"
                             ),
@@ -199,25 +177,21 @@ async fn session(
                 }
             };
             match producer.send_agent_assist_end(record).await {
-                ::std::result::Result::Ok(_) => delivered += 1,
-                ::std::result::Result::Err(e) => {
-                    failures.push(::std::format!("{id}: {e}: {:?}", e.record))
-                }
+                Ok(_) => delivered += 1,
+                Err(e) => failures.push(format!("{id}: {e}: {:?}", e.record)),
             }
         }
     }
     (delivered, failures)
 }
 #[::tokio::main]
-async fn main() -> ::std::process::ExitCode {
-    let args: ::std::vec::Vec<::std::string::String> = ::std::env::args()
-        .skip(1)
-        .collect();
+async fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
     let options = match parse(&args) {
-        ::std::result::Result::Ok(o) => o,
-        ::std::result::Result::Err(e) => {
+        Ok(o) => o,
+        Err(e) => {
             eprintln!("error: {e}");
-            return ::std::process::ExitCode::from(2);
+            return ExitCode::from(2);
         }
     };
     const WITHOUT_EXAMPLES: &[&str] = &[];
@@ -227,7 +201,7 @@ async fn main() -> ::std::process::ExitCode {
     const SENDABLE: usize = 3;
     if SENDABLE == 0 {
         eprintln!("error: no message of this document has an example payload to send");
-        return ::std::process::ExitCode::from(2);
+        return ExitCode::from(2);
     }
     let mut config = agent_assist_api::cdr::kafka::KafkaConfig::new(
         options.brokers.clone(),
@@ -236,45 +210,41 @@ async fn main() -> ::std::process::ExitCode {
         config = config.set(k.clone(), v.clone());
     }
     match topics::ensure_topics_with(&config, options.overrides).await {
-        ::std::result::Result::Ok(statuses) => {
+        Ok(statuses) => {
             for s in statuses {
                 eprintln!("{s:?}");
             }
         }
-        ::std::result::Result::Err(e) => {
+        Err(e) => {
             eprintln!("error: {e}");
-            return ::std::process::ExitCode::from(2);
+            return ExitCode::from(2);
         }
     }
     let producer = match topics::Producer::new(&config) {
-        ::std::result::Result::Ok(p) => p,
-        ::std::result::Result::Err(e) => {
+        Ok(p) => p,
+        Err(e) => {
             eprintln!("error: {e}");
-            return ::std::process::ExitCode::from(2);
+            return ExitCode::from(2);
         }
     };
-    let started = ::std::time::Instant::now();
-    let tasks: ::std::vec::Vec<_> = (0..options.sessions)
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..options.sessions)
         .map(|n| ::tokio::spawn(
-            session(
-                producer.clone(),
-                ::std::format!("{}{n}", options.id_prefix),
-                options.steps,
-            ),
+            session(producer.clone(), format!("{}{n}", options.id_prefix), options.steps),
         ))
         .collect();
     let mut delivered = 0usize;
     let mut failed = 0usize;
     for task in tasks {
         match task.await {
-            ::std::result::Result::Ok((d, failures)) => {
+            Ok((d, failures)) => {
                 delivered += d;
                 failed += failures.len();
                 for f in failures {
                     eprintln!("not delivered: {f}");
                 }
             }
-            ::std::result::Result::Err(e) => {
+            Err(e) => {
                 eprintln!("a session task failed: {e}");
                 failed += 1;
             }
@@ -284,9 +254,5 @@ async fn main() -> ::std::process::ExitCode {
         "{delivered} records delivered for {} sessions in {:.2?}; {failed} not delivered",
         options.sessions, started.elapsed()
     );
-    if failed == 0 {
-        ::std::process::ExitCode::SUCCESS
-    } else {
-        ::std::process::ExitCode::from(1)
-    }
+    if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) }
 }

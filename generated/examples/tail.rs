@@ -3,10 +3,10 @@
 //! Connects to a socket of the spec and prints the typed events.
 //!
 //! `cargo run --all-features --example tail -- --url ws://127.0.0.1:8080/PATH [--token TOKEN]`
-async fn tail_0(
-    url: &str,
-    token: &str,
-) -> ::std::result::Result<(), ::std::string::String> {
+use std::env;
+use std::io;
+use std::process;
+async fn tail_0(url: &str, token: &str) -> Result<(), String> {
     let credentials = agent_assist_api::agent_assist::client::Credentials::new()
         .with("token", token);
     let (_client, mut events) = agent_assist_api::agent_assist::client::connect(
@@ -15,23 +15,20 @@ async fn tail_0(
         )
         .await
         .map_err(|e| e.to_string())?;
-    use ::std::io::Write;
-    let mut out = ::std::io::stdout();
-    while let ::std::option::Option::Some(event) = events.next().await {
+    use std::io::Write;
+    let mut out = io::stdout();
+    while let Some(event) = events.next().await {
         let written = match event {
-            ::std::result::Result::Ok(message) => writeln!(out, "{message:?}"),
-            ::std::result::Result::Err(e) => writeln!(out, "error: {e}"),
+            Ok(message) => writeln!(out, "{message:?}"),
+            Err(e) => writeln!(out, "error: {e}"),
         };
         if written.and_then(|()| out.flush()).is_err() {
             break;
         }
     }
-    ::std::result::Result::Ok(())
+    Ok(())
 }
-async fn tail_1(
-    url: &str,
-    token: &str,
-) -> ::std::result::Result<(), ::std::string::String> {
+async fn tail_1(url: &str, token: &str) -> Result<(), String> {
     let credentials = agent_assist_api::agent_vb::client::Credentials::new()
         .with("token", token);
     let (_client, mut events) = agent_assist_api::agent_vb::client::connect(
@@ -40,33 +37,27 @@ async fn tail_1(
         )
         .await
         .map_err(|e| e.to_string())?;
-    use ::std::io::Write;
-    let mut out = ::std::io::stdout();
-    while let ::std::option::Option::Some(event) = events.next().await {
+    use std::io::Write;
+    let mut out = io::stdout();
+    while let Some(event) = events.next().await {
         let written = match event {
-            ::std::result::Result::Ok(message) => writeln!(out, "{message:?}"),
-            ::std::result::Result::Err(e) => writeln!(out, "error: {e}"),
+            Ok(message) => writeln!(out, "{message:?}"),
+            Err(e) => writeln!(out, "error: {e}"),
         };
         if written.and_then(|()| out.flush()).is_err() {
             break;
         }
     }
-    ::std::result::Result::Ok(())
+    Ok(())
 }
-fn flag(
-    args: &[::std::string::String],
-    name: &str,
-) -> ::std::option::Option<::std::string::String> {
+fn flag(args: &[String], name: &str) -> Option<String> {
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
 }
-async fn run(
-    url: ::std::string::String,
-    token: ::std::string::String,
-) -> ::std::result::Result<(), ::std::string::String> {
+async fn run(url: String, token: String) -> Result<(), String> {
     let path = url
         .splitn(4, '/')
         .nth(3)
-        .map(|p| ::std::format!("/{}", p.split('?').next().unwrap_or_default()))
+        .map(|p| format!("/{}", p.split('?').next().unwrap_or_default()))
         .unwrap_or_default();
     if path == "/agent-assist/ws" {
         return tail_0(&url, &token).await;
@@ -74,8 +65,8 @@ async fn run(
     if path == "/agent-vb-mw/ws/agent-vb" {
         return tail_1(&url, &token).await;
     }
-    ::std::result::Result::Err(
-        ::std::format!(
+    Err(
+        format!(
             "no socket of the spec at path `{path}`; known: {}", ["/agent-assist/ws",
             "/agent-vb-mw/ws/agent-vb"].join(", ")
         ),
@@ -83,12 +74,12 @@ async fn run(
 }
 #[::tokio::main]
 async fn main() {
-    let args: ::std::vec::Vec<::std::string::String> = ::std::env::args().collect();
+    let args: Vec<String> = env::args().collect();
     let url = flag(&args, "--url")
-        .unwrap_or_else(|| ::std::format!("ws://127.0.0.1:8080{}", "/agent-assist/ws"));
+        .unwrap_or_else(|| format!("ws://127.0.0.1:8080{}", "/agent-assist/ws"));
     let token = flag(&args, "--token").unwrap_or_else(|| "demo-token".into());
-    if let ::std::result::Result::Err(e) = run(url, token).await {
+    if let Err(e) = run(url, token).await {
         eprintln!("tail: {e}");
-        ::std::process::exit(1);
+        process::exit(1);
     }
 }

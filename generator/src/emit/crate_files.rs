@@ -149,6 +149,10 @@ fn to_string(tokens: TokenStream, path: &str) -> Result<String> {
     rust::format_file(tokens).map_err(|m| Diagnostic::new(Code::Unsupported, path, m).into())
 }
 
+fn example_to_string(tokens: TokenStream, path: &str) -> Result<String> {
+    rust::format_example(tokens).map_err(|m| Diagnostic::new(Code::Unsupported, path, m).into())
+}
+
 fn module_root(doc: &IrDocument, has_examples: bool, has_socket: bool, has_kafka: bool) -> TokenStream {
     let info = &doc.outline.info;
     let mut text = format!("{} (version {})", info.title, info.version);
@@ -255,14 +259,14 @@ pub fn crate_files(
     files.insert(PathBuf::from("src/lib.rs"), to_string(lib, "src/lib.rs")?);
     files.extend(runtime.files(&crate_name.replace('-', "_")));
     if let Some((mock, tail)) = rust::socket_examples::emit(ir, crate_name) {
-        files.insert(PathBuf::from("examples/mock-server.rs"), to_string(mock, "examples/mock-server.rs")?);
-        files.insert(PathBuf::from("examples/tail.rs"), to_string(tail, "examples/tail.rs")?);
+        files.insert(PathBuf::from("examples/mock-server.rs"), example_to_string(mock, "examples/mock-server.rs")?);
+        files.insert(PathBuf::from("examples/tail.rs"), example_to_string(tail, "examples/tail.rs")?);
     }
     for doc in &ir.documents {
         if let Some(examples) = rust::kafka_examples::emit(doc, crate_name) {
             for (stem, tokens) in examples {
                 let path = format!("examples/{stem}.rs");
-                files.insert(PathBuf::from(&path), to_string(tokens, &path)?);
+                files.insert(PathBuf::from(&path), example_to_string(tokens, &path)?);
             }
         }
         let kafka = rust::kafka::emit(doc);

@@ -35,12 +35,17 @@ for fixture in tests/fixtures/valid/*; do
   [ "$name" = "README.md" ] && continue
   generate "$fixture" "fixture-$name"
 done
-# Behaviour tests written for one fixture's crate, run in both runtime modes.
-for mode in crates vendored; do
-  mkdir -p "$work/$mode/fixture-error-reply/tests"
-  cp tests/fixture-tests/error_reply.rs "$work/$mode/fixture-error-reply/tests/"
+# Behaviour tests written for one fixture's crate (tests/fixture-tests/<fixture>.rs), run in both
+# runtime modes.
+for test in tests/fixture-tests/*.rs; do
+  fixture="$(basename "$test" .rs)"
+  ident="fixture_${fixture//-/_}"
+  for mode in crates vendored; do
+    mkdir -p "$work/$mode/fixture-$fixture/tests"
+    cp "$test" "$work/$mode/fixture-$fixture/tests/$fixture.rs"
+  done
+  sed -i "s/^use ${ident}::/use ${ident}_vendored::/" "$work/vendored/fixture-$fixture/tests/$fixture.rs"
 done
-sed -i 's/^use fixture_error_reply::/use fixture_error_reply_vendored::/' "$work/vendored/fixture-error-reply/tests/error_reply.rs"
 # The same spec with the optional chrono/uuid mapping, so that path is built and tested too.
 generate tests/fixtures/valid/numbers-and-formats.yaml fixture-numbers-and-formats-typed --chrono --uuid
 grep -q "::chrono::DateTime<::chrono::Utc>" "$work/crates/fixture-numbers-and-formats-typed/src/numbers_and_formats/models.rs"

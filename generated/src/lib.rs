@@ -22,3 +22,5 @@ pub mod agent_vb;
 use ::asyncapi_runtime::codegen as rt;
 /// An optional field whose schema allows `null`: absent, `null` or a value.
 pub use rt::Nullable;
+/// What a builder's `build` returns when a required field is not set.
+pub use rt::MissingField;

@@ -4,7 +4,7 @@
 pub use super::serde_helpers::{json_eq, required_nullable};
 #[cfg(any(feature = "ws-server", feature = "ws-client"))]
 pub use super::ws::{AuthError, CloseCode, Credentials};
-pub use super::Nullable;
+pub use super::{MissingField, Nullable};
 
 /// What generated servers use.
 #[cfg(feature = "ws-server")]

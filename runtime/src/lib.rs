@@ -4,6 +4,7 @@
 //! traits, typed sends) and calls into this crate for the rest:
 //!
 //! - [`Nullable`]: optional fields whose schema allows `null`: absent, `null` or a value.
+//! - [`MissingField`]: what a generated builder's `build` returns when a required field is unset.
 //! - [`serde_helpers`]: the few serde functions generated models use.
 //! - `ws` (features `ws-server`, `ws-client`): the WebSocket session loop with its limits, queue
 //!   and close codes, and the client with reconnects.
@@ -21,6 +22,7 @@
 //! ```
 #![warn(missing_docs)]
 // --- modules (kept in step with the vendored `runtime/mod.rs` asyncapi-codegen writes) ---
+mod builder;
 #[doc(hidden)]
 pub mod codegen;
 #[cfg(feature = "kafka")]
@@ -30,4 +32,5 @@ pub mod serde_helpers;
 #[cfg(any(feature = "ws-server", feature = "ws-client"))]
 pub mod ws;
 
+pub use builder::MissingField;
 pub use nullable::Nullable;

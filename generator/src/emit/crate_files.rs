@@ -255,6 +255,8 @@ pub fn crate_files(
         #runtime_items
         /// An optional field whose schema allows `null`: absent, `null` or a value.
         pub use rt::Nullable;
+        /// What a builder's `build` returns when a required field is not set.
+        pub use rt::MissingField;
     };
     files.insert(PathBuf::from("src/lib.rs"), to_string(lib, "src/lib.rs")?);
     files.extend(runtime.files(&crate_name.replace('-', "_")));

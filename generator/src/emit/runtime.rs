@@ -42,6 +42,7 @@ const MODULES_MARKER: &str = "// --- modules";
 
 /// The runtime's module files, relative to its `src/`.
 const SOURCES: &[(&str, &str)] = &[
+    ("builder.rs", include_str!("../../../runtime/src/builder.rs")),
     ("codegen.rs", include_str!("../../../runtime/src/codegen.rs")),
     ("kafka.rs", include_str!("../../../runtime/src/kafka.rs")),
     ("nullable.rs", include_str!("../../../runtime/src/nullable.rs")),

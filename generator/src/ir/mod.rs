@@ -246,6 +246,7 @@ fn build_document(set: &SourceSet, doc: &Document, module: String, source: PathB
             Vec::new()
         }
     };
+    b.name_builders();
     if !b.errors.is_empty() {
         let mut errs = std::mem::take(&mut b.errors);
         errs.dedup();

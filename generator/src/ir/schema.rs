@@ -11,6 +11,9 @@ use crate::diag::{Code, Diagnostic};
 use crate::keywords::{all_of_members, declared_types, discriminator, lists_subtype, open_enum, ref_name, union_members, Discriminator, MergedObject};
 use crate::load::{Loc, SourceSet};
 
+/// More required fields than this, and a struct gets a builder instead of a constructor.
+pub const MAX_CONSTRUCTOR_ARGS: usize = 7;
+
 /// Options that change how formats map to Rust.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TypeOptions {
@@ -86,6 +89,25 @@ impl<'a> SchemaBuilder<'a> {
 
     fn error(&mut self, code: Code, loc: &Loc, message: impl Into<String>) {
         self.errors.push(self.set.diag(code, loc, message));
+    }
+
+    /// Gives a builder to every struct with more required fields than a constructor should take.
+    pub fn name_builders(&mut self) {
+        let many: Vec<(usize, String)> = self
+            .types
+            .iter()
+            .enumerate()
+            .filter_map(|(i, t)| match &t.kind {
+                Kind::Struct(st) if st.fields.iter().filter(|f| f.required && !f.is_const(&self.types)).count() > MAX_CONSTRUCTOR_ARGS => Some((i, t.name.clone())),
+                _ => None,
+            })
+            .collect();
+        for (i, name) in many {
+            let builder = self.names.claim(&format!("{name}Builder"));
+            if let Kind::Struct(st) = &mut self.types[i].kind {
+                st.builder = Some(builder);
+            }
+        }
     }
 
     fn new_type(&mut self, wanted: &str, loc: Option<Loc>, doc: Option<String>) -> TypeId {
@@ -627,7 +649,7 @@ impl<'a> SchemaBuilder<'a> {
                 }
             }
         };
-        Kind::Struct(Struct { fields, extra })
+        Kind::Struct(Struct { fields, extra, builder: None })
     }
 }
 

@@ -448,3 +448,41 @@ channels:
     assert!(field(def, "tag").is_const(&doc.types));
     assert!(!field(def, "plain").is_const(&doc.types));
 }
+
+#[test]
+fn structs_with_many_required_fields_get_a_builder_with_a_free_name() {
+    let ir = lower(
+        "asyncapi: 3.0.0
+info: {title: B, version: '1'}
+channels:
+  c:
+    address: c
+    messages:
+      big: {payload: {$ref: '#/components/schemas/Big'}}
+      seven: {payload: {$ref: '#/components/schemas/Seven'}}
+      taken: {payload: {$ref: '#/components/schemas/BigBuilder'}}
+components:
+  schemas:
+    Big:
+      type: object
+      required: [a, b, c, d, e, f, g, h, kind]
+      properties: {a: {type: string}, b: {type: string}, c: {type: string}, d: {type: string}, e: {type: string}, f: {type: string}, g: {type: string}, h: {type: string}, kind: {const: big}}
+    Seven:
+      type: object
+      required: [a, b, c, d, e, f, g, kind]
+      properties: {a: {type: string}, b: {type: string}, c: {type: string}, d: {type: string}, e: {type: string}, f: {type: string}, g: {type: string}, kind: {const: seven}}
+    BigBuilder: {type: object, properties: {x: {type: string}}}
+",
+    );
+    let doc = &ir.documents[0];
+    let builder = |name: &str| match &named(doc, name).kind {
+        Kind::Struct(st) => st.builder.clone(),
+        other => panic!("{name} is not a struct: {other:?}"),
+    };
+    // Eight required fields besides the const tag: a builder, named clear of the schema `BigBuilder`.
+    let big = builder("Big").expect("a builder");
+    assert_ne!(big, "BigBuilder");
+    assert!(big.starts_with("BigBuilder"), "{big}");
+    // Seven (the const tag is filled in, not passed): `new` is enough.
+    assert_eq!(builder("Seven"), None);
+}

@@ -78,6 +78,8 @@ pub struct EnumVariant {
 pub struct Struct {
     pub fields: Vec<Field>,
     pub extra: Extra,
+    /// The builder type's name, when the struct has too many required fields for `new`.
+    pub builder: Option<String>,
 }
 
 /// What happens to properties the schema does not declare.

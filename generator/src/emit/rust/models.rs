@@ -5,6 +5,7 @@ use quote::{format_ident, quote};
 use serde_json::Value;
 
 use super::docs;
+use crate::ir::naming::Scope;
 use crate::ir::{Derives, EnumVariant, Extra, Field, FieldRepr, IrDocument, Kind, Struct, Tagging, Ty, TypeDef, Union};
 
 /// The Rust type of a type expression; `boxed` boxes the named type it mentions directly.
@@ -144,15 +145,21 @@ fn emit_struct(doc: &IrDocument, name: &syn::Ident, docs: TokenStream, s: &Struc
         _ => quote!(),
     };
     let derive = derive_attr(derives, true, if derives.default { &["Default"] } else { &[] });
-    let mut methods: Vec<TokenStream> = constructor(doc, name, s).into_iter().collect();
+    let builder_name = s.builder.as_ref().map(|b| format_ident!("{}", b));
+    let mut methods: Vec<TokenStream> = match &builder_name {
+        Some(b) => vec![builder_method(b)],
+        None => constructor(doc, name, s).into_iter().collect(),
+    };
     methods.extend(default_accessors(doc, s));
     let accessors = (!methods.is_empty()).then(|| quote! { impl #name { #(#methods)* } });
+    let builder = builder_name.map(|b| builder(doc, name, &b, s));
     quote! {
         #docs
         #derive
         #deny
         pub struct #name { #(#fields)* #extra }
         #accessors
+        #builder
     }
 }
 
@@ -194,15 +201,102 @@ fn constructor(doc: &IrDocument, name: &syn::Ident, s: &Struct) -> Option<TokenS
         }
         _ => quote!(),
     };
-    let allow = (params.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
     let doc_line = format!(" Builds `{name}` from its required fields: optional fields are `None`, constant tags filled in.");
     Some(quote! {
         #[doc = #doc_line]
-        #allow
         pub fn new(#(#args),*) -> Self {
             #name { #(#inits)* #extra }
         }
     })
+}
+
+/// `Name::builder()`, for structs with many required fields.
+fn builder_method(builder: &syn::Ident) -> TokenStream {
+    let note = format!(" A [`{builder}`]: set the fields, then `build` (which checks the required ones are set).");
+    quote! {
+        #[doc = #note]
+        pub fn builder() -> #builder {
+            ::std::default::Default::default()
+        }
+    }
+}
+
+/// `NameBuilder`: one setter per field (constants excepted), `build` failing with the first
+/// required field left unset.
+fn builder(doc: &IrDocument, name: &syn::Ident, builder: &syn::Ident, s: &Struct) -> TokenStream {
+    let settable: Vec<&Field> = s.fields.iter().filter(|f| !f.is_const(&doc.types)).collect();
+    let mut setters = Scope::with_reserved(&["build"]);
+    let slots = settable.iter().map(|f| {
+        let ident = format_ident!("{}", f.rust);
+        let inner = ty_tokens(doc, &f.ty, f.boxed);
+        let ty = match f.repr() {
+            FieldRepr::Plain | FieldRepr::Optional => quote!(::std::option::Option<#inner>),
+            FieldRepr::RequiredNullable => quote!(::std::option::Option<::std::option::Option<#inner>>),
+            FieldRepr::TriState => quote!(crate::rt::Nullable<#inner>),
+        };
+        quote!(#ident: #ty,)
+    });
+    let methods = settable.iter().map(|f| {
+        let field = format_ident!("{}", f.rust);
+        let method = format_ident!("{}", setters.claim(&f.rust));
+        let inner = ty_tokens(doc, &f.ty, false);
+        let wrap = |v: TokenStream| if f.boxed { quote!(::std::boxed::Box::new(#v)) } else { v };
+        let (param, store) = match (f.repr(), &f.ty) {
+            (FieldRepr::Plain | FieldRepr::Optional, Ty::String) => (quote!(value: impl ::std::convert::Into<::std::string::String>), quote!(::std::option::Option::Some(value.into()))),
+            (FieldRepr::Plain | FieldRepr::Optional, _) => {
+                let v = wrap(quote!(value));
+                (quote!(value: #inner), quote!(::std::option::Option::Some(#v)))
+            }
+            (FieldRepr::RequiredNullable, _) => {
+                let v = wrap(quote!(v));
+                (quote!(value: ::std::option::Option<#inner>), quote!(::std::option::Option::Some(value.map(|v| #v))))
+            }
+            (FieldRepr::TriState, _) => {
+                let v = wrap(quote!(v));
+                (quote!(value: crate::rt::Nullable<#inner>), quote!(value.map(|v| #v)))
+            }
+        };
+        let note = format!(" Sets `{}`.", f.wire);
+        quote! {
+            #[doc = #note]
+            pub fn #method(mut self, #param) -> Self {
+                self.#field = #store;
+                self
+            }
+        }
+    });
+    let inits = s.fields.iter().map(|f| {
+        let ident = format_ident!("{}", f.rust);
+        let wire = &f.wire;
+        if f.is_const(&doc.types) {
+            quote!(#ident: ::std::default::Default::default(),)
+        } else if f.required {
+            quote!(#ident: self.#ident.ok_or(crate::rt::MissingField(#wire))?,)
+        } else {
+            quote!(#ident: self.#ident,)
+        }
+    });
+    let extra = match &s.extra {
+        Extra::Keep { field, .. } => {
+            let ident = format_ident!("{}", field);
+            quote!(#ident: ::std::default::Default::default(),)
+        }
+        _ => quote!(),
+    };
+    let note = format!(" Builds a [`{name}`] field by field; constant tags are filled in.");
+    quote! {
+        #[doc = #note]
+        #[derive(Clone, Debug, Default)]
+        #[must_use]
+        pub struct #builder { #(#slots)* }
+        impl #builder {
+            #(#methods)*
+            /// The struct, or the first required field left unset.
+            pub fn build(self) -> ::std::result::Result<#name, crate::rt::MissingField> {
+                ::std::result::Result::Ok(#name { #(#inits)* #extra })
+            }
+        }
+    }
 }
 
 /// `field_or_default()` for optional, non-nullable fields whose schema gives a default.

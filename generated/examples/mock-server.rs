@@ -9,31 +9,225 @@ use std::process;
 use std::sync::Arc;
 use std::time::Duration;
 mod mock_0 {
+    use std::collections::BTreeMap;
     use std::future::Future;
     use std::time::Duration;
+    use agent_assist_api::agent_assist as api;
     use agent_assist_api::agent_assist::server::{
         AuthError, Credentials, Handler, HandlerError, Session,
     };
     const ADDRESS: &str = "/agent-assist/ws";
     /// The server's examples, in the order the mock plays them.
-    const SCRIPT: &[&str] = &[
-        "{\"topic\":\"sound_info\",\"data\":{\"level\":2}}",
-        "{\"topic\":\"ai_info\",\"data\":{\"user_sentiment\":\"NEGATIVE\",\"user_emotions\":\"frustration\",\"user_anger_detected\":false,\"user_intents\":\"ReportLostCard\",\"agent_sentiment\":\"calm\",\"agent_tasks\":[{\"task\":\"Verify the caller's identity\",\"status\":\"COMPLETED\"},{\"task\":\"Block the card\",\"status\":\"PENDING\"}],\"agent_remaining_tasks\":[{\"task\":\"Block the card\",\"status\":\"PENDING\"}],\"agent_next_task\":\"Block the card\",\"agent_suggested_prompt\":\"I'm sorry to hear that. I will block your card right away.\"}}",
-        "{\"topic\":\"dialog_info\",\"data\":{\"latestSeqId\":2,\"utterances\":[{\"seqId\":1,\"participantType\":\"AGENT\",\"utterance\":\"hello how can I help you\",\"startTime\":1762950502560,\"endTime\":1762950506422,\"isFinal\":true},{\"seqId\":2,\"participantType\":\"USER\",\"utterance\":\"I lost my credit card\",\"startTime\":1762950507010,\"endTime\":1762950509180,\"isFinal\":true}],\"agentPartialUtterance\":null,\"userPartialUtterance\":\"and I need a new\"}}",
-        "{\"topic\":\"dialog_info_diff\",\"data\":{\"seqId\":2,\"participantType\":\"USER\",\"utterance\":\"I lost my credit card\",\"startTime\":1762950507010,\"endTime\":1762950509180,\"isFinal\":true}}",
-        "{\"topic\":\"call_info\",\"data\":{\"status\":\"ACTIVE\"}}",
-        "{\"topic\":\"verification_result\",\"data\":{\"label\":\"NO_MATCH\",\"status\":\"COMPLETED\",\"risk_level\":\"LOW_RISK\",\"score\":0.12,\"fraudster_id\":null,\"blocklist_id\":\"bl-retail-emea\",\"custom_agent_message\":\"No known fraudster detected.\",\"custom_ui_message\":\"Caller not on blocklist\",\"score_llr\":-4.31,\"score_nllr\":-1.27,\"speech_frames\":1250,\"list_size\":342,\"match_count\":0}}",
-        "{\"topic\":\"voice_info\",\"data\":{\"liveness_score\":{\"label\":\"GENUINE\",\"global_post\":0.97},\"satResult\":{\"label\":\"OK_DATA\",\"valid\":true,\"gender\":\"female\",\"ageEstimate\":41}}}",
-        "{\"topic\":\"error_info\",\"data\":{\"message\":\"Invalid command\",\"messageDetails\":\"Command 'GET_FOO' is not supported.\"}}",
-        "{\"topic\":\"summary_info\",\"data\":\"The caller requested information about their account. The agent completed the verification process and provided the requested details.\"}",
-        "{\"topic\":\"tts_detection\",\"data\":{\"label\":\"GENUINE\",\"global_post\":0.03}}",
-        "{\"topic\":\"ani_validation_results\",\"data\":{\"calledNumber\":\"+14155550123\",\"trustIndicator\":87}}",
-        "{\"topic\":\"business_flow\",\"data\":{\"flow_instance_id\":\"c9c28431-1577-4052-8762-04032e50bdab\",\"flow_instance_status\":\"RUNNING\",\"intent\":\"Verification\",\"entity_instances\":[{\"entity_id\":\"1\",\"entity\":\"AccountNumber\",\"value\":\"12345678\",\"prompt\":\"Ask the caller for their account number.\"},{\"entity_id\":\"2\",\"entity\":\"DateOfBirth\",\"prompt\":\"Ask the caller for their date of birth.\"}]}}",
-        "{\"topic\":\"business_flow_diff\",\"data\":{\"flow_instance_id\":\"c9c28431-1577-4052-8762-04032e50bdab\",\"flow_instance_status\":\"RUNNING\",\"entityId\":\"2\",\"entity_value\":\"1984-03-12\"}}",
-        "{\"topic\":\"attached_data\",\"data\":[{\"customerTier\":\"gold\",\"preferredLanguage\":\"en-US\"},{\"campaign\":\"card-services\"}]}",
-        "{\"topic\":\"call_info\",\"data\":{\"status\":\"CLOSED\",\"error_description\":\"Audio stream disconnected unexpectedly.\"}}",
-        "{\"topic\":\"tts_detection\",\"data\":{\"label\":\"SPOOFED\",\"global_post\":0.91}}",
-    ];
+    fn script() -> Vec<api::ServerMessage> {
+        Vec::from([
+            api::ServerMessage::SoundInfo(api::SoundInfo {
+                level: Some(2),
+                additional_properties: BTreeMap::new(),
+            }),
+            api::ServerMessage::AiInfo(api::AiInfo {
+                user_sentiment: Some(api::UserSentiment::Negative),
+                user_emotions: Some(String::from("frustration")),
+                user_anger_detected: Some(false),
+                user_intents: Some(String::from("ReportLostCard")),
+                agent_sentiment: Some(String::from("calm")),
+                agent_tasks: Some(
+                    Vec::from([
+                        BTreeMap::from([
+                            (
+                                String::from("task"),
+                                ::serde_json::json!("Verify the caller's identity"),
+                            ),
+                            (String::from("status"), ::serde_json::json!("COMPLETED")),
+                        ]),
+                        BTreeMap::from([
+                            (
+                                String::from("task"),
+                                ::serde_json::json!("Block the card"),
+                            ),
+                            (String::from("status"), ::serde_json::json!("PENDING")),
+                        ]),
+                    ]),
+                ),
+                agent_remaining_tasks: Some(
+                    Vec::from([
+                        BTreeMap::from([
+                            (
+                                String::from("task"),
+                                ::serde_json::json!("Block the card"),
+                            ),
+                            (String::from("status"), ::serde_json::json!("PENDING")),
+                        ]),
+                    ]),
+                ),
+                agent_next_task: Some(String::from("Block the card")),
+                agent_suggested_prompt: Some(
+                    String::from(
+                        "I'm sorry to hear that. I will block your card right away.",
+                    ),
+                ),
+                additional_properties: BTreeMap::new(),
+            }),
+            api::ServerMessage::DialogInfo(api::DialogInfo {
+                latest_seq_id: Some(2),
+                utterances: Some(
+                    Vec::from([
+                        api::DialogStep {
+                            seq_id: Some(1),
+                            participant_type: Some(api::ParticipantType::Agent),
+                            utterance: Some(String::from("hello how can I help you")),
+                            start_time: Some(1762950502560),
+                            end_time: Some(1762950506422),
+                            is_final: Some(true),
+                            additional_properties: BTreeMap::new(),
+                        },
+                        api::DialogStep {
+                            seq_id: Some(2),
+                            participant_type: Some(api::ParticipantType::User),
+                            utterance: Some(String::from("I lost my credit card")),
+                            start_time: Some(1762950507010),
+                            end_time: Some(1762950509180),
+                            is_final: Some(true),
+                            additional_properties: BTreeMap::new(),
+                        },
+                    ]),
+                ),
+                agent_partial_utterance: agent_assist_api::Nullable::Null,
+                user_partial_utterance: agent_assist_api::Nullable::Value(
+                    String::from("and I need a new"),
+                ),
+                additional_properties: BTreeMap::new(),
+            }),
+            api::ServerMessage::DialogInfoDiff(api::DialogStep {
+                seq_id: Some(2),
+                participant_type: Some(api::ParticipantType::User),
+                utterance: Some(String::from("I lost my credit card")),
+                start_time: Some(1762950507010),
+                end_time: Some(1762950509180),
+                is_final: Some(true),
+                additional_properties: BTreeMap::new(),
+            }),
+            api::ServerMessage::CallInfo(api::CallInfo {
+                status: Some(api::CallStatus::Active),
+                error_description: agent_assist_api::Nullable::Absent,
+                additional_properties: BTreeMap::new(),
+            }),
+            api::ServerMessage::VerificationResult(api::VerificationResult {
+                label: Some(String::from("NO_MATCH")),
+                status: Some(String::from("COMPLETED")),
+                risk_level: Some(api::RiskLevel::LowRisk),
+                score: Some(0.12),
+                fraudster_id: agent_assist_api::Nullable::Null,
+                blocklist_id: Some(String::from("bl-retail-emea")),
+                custom_agent_message: Some(String::from("No known fraudster detected.")),
+                custom_ui_message: Some(String::from("Caller not on blocklist")),
+                score_llr: Some(-4.31),
+                score_nllr: Some(-1.27),
+                speech_frames: Some(1250),
+                list_size: Some(342),
+                match_count: Some(0),
+                additional_properties: BTreeMap::new(),
+            }),
+            api::ServerMessage::VoiceInfo(api::VoiceInfo {
+                liveness_score: Some(api::LivenessScore {
+                    label: Some(api::LivenessLabel::Genuine),
+                    global_post: Some(0.97),
+                    additional_properties: BTreeMap::new(),
+                }),
+                sat_result: Some(api::SatResult {
+                    label: Some(api::SatLabel::OkData),
+                    valid: Some(true),
+                    gender: Some(String::from("female")),
+                    age_estimate: Some(41),
+                    additional_properties: BTreeMap::new(),
+                }),
+                additional_properties: BTreeMap::new(),
+            }),
+            api::ServerMessage::ErrorInfo(api::ErrorInfo {
+                message: Some(String::from("Invalid command")),
+                message_details: Some(
+                    String::from("Command 'GET_FOO' is not supported."),
+                ),
+                additional_properties: BTreeMap::new(),
+            }),
+            api::ServerMessage::SummaryInfo(
+                String::from(
+                    "The caller requested information about their account. The agent completed the verification process and provided the requested details.",
+                ),
+            ),
+            api::ServerMessage::TtsDetection(api::TtsDetection {
+                label: Some(api::TtsLabel::Genuine),
+                global_post: Some(0.03),
+                additional_properties: BTreeMap::new(),
+            }),
+            api::ServerMessage::AniValidationResults(api::AniValidationResults {
+                called_number: Some(String::from("+14155550123")),
+                trust_indicator: Some(87),
+                additional_properties: BTreeMap::new(),
+            }),
+            api::ServerMessage::BusinessFlow(api::BusinessFlow {
+                flow_instance_id: Some(
+                    String::from("c9c28431-1577-4052-8762-04032e50bdab"),
+                ),
+                flow_instance_status: Some(api::FlowInstanceStatus::Running),
+                intent: Some(String::from("Verification")),
+                entity_instances: Some(
+                    Vec::from([
+                        api::EntityInstance {
+                            entity_id: Some(String::from("1")),
+                            entity: Some(String::from("AccountNumber")),
+                            value: Some(String::from("12345678")),
+                            prompt: Some(
+                                String::from("Ask the caller for their account number."),
+                            ),
+                            additional_properties: BTreeMap::new(),
+                        },
+                        api::EntityInstance {
+                            entity_id: Some(String::from("2")),
+                            entity: Some(String::from("DateOfBirth")),
+                            value: None,
+                            prompt: Some(
+                                String::from("Ask the caller for their date of birth."),
+                            ),
+                            additional_properties: BTreeMap::new(),
+                        },
+                    ]),
+                ),
+                additional_properties: BTreeMap::new(),
+            }),
+            api::ServerMessage::BusinessFlowDiff(api::BusinessFlowDiff {
+                flow_instance_id: Some(
+                    String::from("c9c28431-1577-4052-8762-04032e50bdab"),
+                ),
+                flow_instance_status: Some(api::FlowInstanceStatus::Running),
+                entity_id: Some(String::from("2")),
+                entity_value: Some(String::from("1984-03-12")),
+                additional_properties: BTreeMap::new(),
+            }),
+            api::ServerMessage::AttachedData(
+                Vec::from([
+                    BTreeMap::from([
+                        (String::from("customerTier"), ::serde_json::json!("gold")),
+                        (String::from("preferredLanguage"), ::serde_json::json!("en-US")),
+                    ]),
+                    BTreeMap::from([
+                        (String::from("campaign"), ::serde_json::json!("card-services")),
+                    ]),
+                ]),
+            ),
+            api::ServerMessage::CallInfo(api::CallInfo {
+                status: Some(api::CallStatus::Closed),
+                error_description: agent_assist_api::Nullable::Value(
+                    String::from("Audio stream disconnected unexpectedly."),
+                ),
+                additional_properties: BTreeMap::new(),
+            }),
+            api::ServerMessage::TtsDetection(api::TtsDetection {
+                label: Some(api::TtsLabel::Spoofed),
+                global_post: Some(0.91),
+                additional_properties: BTreeMap::new(),
+            }),
+        ])
+    }
     pub struct Mock {
         pub token: String,
         pub interval: Duration,
@@ -58,19 +252,10 @@ mod mock_0 {
             let session = session.clone();
             let interval = self.interval;
             ::tokio::spawn(async move {
-                for text in SCRIPT {
+                for message in script() {
                     ::tokio::time::sleep(interval).await;
-                    match ::serde_json::from_str::<
-                        agent_assist_api::agent_assist::ServerMessage,
-                    >(text) {
-                        Ok(message) => {
-                            if session.send(message).is_err() {
-                                return;
-                            }
-                        }
-                        Err(e) => {
-                            eprintln!("mock-server: script message does not decode: {e}")
-                        }
+                    if session.send(message).is_err() {
+                        return;
                     }
                 }
             });
@@ -79,37 +264,89 @@ mod mock_0 {
         fn on_get_dialog(
             &self,
             session: &Session,
-            message: agent_assist_api::agent_assist::GetDialogPayload,
+            message: api::GetDialogPayload,
         ) -> impl Future<Output = Result<(), HandlerError>> + Send {
             println!("session {}: {:?}", session.id(), message);
-            if let Ok(reply) = ::serde_json::from_str::<
-                agent_assist_api::agent_assist::ServerMessage,
-            >(
-                "{\"topic\":\"dialog_info\",\"data\":{\"latestSeqId\":2,\"utterances\":[{\"seqId\":1,\"participantType\":\"AGENT\",\"utterance\":\"hello how can I help you\",\"startTime\":1762950502560,\"endTime\":1762950506422,\"isFinal\":true},{\"seqId\":2,\"participantType\":\"USER\",\"utterance\":\"I lost my credit card\",\"startTime\":1762950507010,\"endTime\":1762950509180,\"isFinal\":true}],\"agentPartialUtterance\":null,\"userPartialUtterance\":\"and I need a new\"}}",
-            ) {
-                let _ = session.send(reply);
-            }
+            let _ = session
+                .send(
+                    api::ServerMessage::DialogInfo(api::DialogInfo {
+                        latest_seq_id: Some(2),
+                        utterances: Some(
+                            Vec::from([
+                                api::DialogStep {
+                                    seq_id: Some(1),
+                                    participant_type: Some(api::ParticipantType::Agent),
+                                    utterance: Some(String::from("hello how can I help you")),
+                                    start_time: Some(1762950502560),
+                                    end_time: Some(1762950506422),
+                                    is_final: Some(true),
+                                    additional_properties: BTreeMap::new(),
+                                },
+                                api::DialogStep {
+                                    seq_id: Some(2),
+                                    participant_type: Some(api::ParticipantType::User),
+                                    utterance: Some(String::from("I lost my credit card")),
+                                    start_time: Some(1762950507010),
+                                    end_time: Some(1762950509180),
+                                    is_final: Some(true),
+                                    additional_properties: BTreeMap::new(),
+                                },
+                            ]),
+                        ),
+                        agent_partial_utterance: agent_assist_api::Nullable::Null,
+                        user_partial_utterance: agent_assist_api::Nullable::Value(
+                            String::from("and I need a new"),
+                        ),
+                        additional_properties: BTreeMap::new(),
+                    }),
+                );
             async { Ok(()) }
         }
         fn on_get_businessflow_instances(
             &self,
             session: &Session,
-            message: agent_assist_api::agent_assist::GetBusinessflowInstancesPayload,
+            message: api::GetBusinessflowInstancesPayload,
         ) -> impl Future<Output = Result<(), HandlerError>> + Send {
             println!("session {}: {:?}", session.id(), message);
-            if let Ok(reply) = ::serde_json::from_str::<
-                agent_assist_api::agent_assist::ServerMessage,
-            >(
-                "{\"topic\":\"business_flow\",\"data\":{\"flow_instance_id\":\"c9c28431-1577-4052-8762-04032e50bdab\",\"flow_instance_status\":\"RUNNING\",\"intent\":\"Verification\",\"entity_instances\":[{\"entity_id\":\"1\",\"entity\":\"AccountNumber\",\"value\":\"12345678\",\"prompt\":\"Ask the caller for their account number.\"},{\"entity_id\":\"2\",\"entity\":\"DateOfBirth\",\"prompt\":\"Ask the caller for their date of birth.\"}]}}",
-            ) {
-                let _ = session.send(reply);
-            }
+            let _ = session
+                .send(
+                    api::ServerMessage::BusinessFlow(api::BusinessFlow {
+                        flow_instance_id: Some(
+                            String::from("c9c28431-1577-4052-8762-04032e50bdab"),
+                        ),
+                        flow_instance_status: Some(api::FlowInstanceStatus::Running),
+                        intent: Some(String::from("Verification")),
+                        entity_instances: Some(
+                            Vec::from([
+                                api::EntityInstance {
+                                    entity_id: Some(String::from("1")),
+                                    entity: Some(String::from("AccountNumber")),
+                                    value: Some(String::from("12345678")),
+                                    prompt: Some(
+                                        String::from("Ask the caller for their account number."),
+                                    ),
+                                    additional_properties: BTreeMap::new(),
+                                },
+                                api::EntityInstance {
+                                    entity_id: Some(String::from("2")),
+                                    entity: Some(String::from("DateOfBirth")),
+                                    value: None,
+                                    prompt: Some(
+                                        String::from("Ask the caller for their date of birth."),
+                                    ),
+                                    additional_properties: BTreeMap::new(),
+                                },
+                            ]),
+                        ),
+                        additional_properties: BTreeMap::new(),
+                    }),
+                );
             async { Ok(()) }
         }
         fn on_command_request(
             &self,
             session: &Session,
-            message: agent_assist_api::agent_assist::CommandRequestPayload,
+            message: api::CommandRequestPayload,
         ) -> impl Future<Output = Result<(), HandlerError>> + Send {
             println!("session {}: {:?}", session.id(), message);
             let _ = session;
@@ -118,25 +355,76 @@ mod mock_0 {
     }
 }
 mod mock_1 {
+    use std::collections::BTreeMap;
     use std::future::Future;
     use std::time::Duration;
+    use agent_assist_api::agent_vb as api;
     use agent_assist_api::agent_vb::server::{
         AuthError, Credentials, Handler, HandlerError, Session,
     };
     const ADDRESS: &str = "/agent-vb-mw/ws/agent-vb";
     /// The server's examples, in the order the mock plays them.
-    const SCRIPT: &[&str] = &[
-        "{\"topic\":\"verification\",\"data\":{\"result_type\":\"NORMAL\",\"bio_user_id\":\"user1\",\"bio_result\":\"TRUE_HIGH\",\"bio_score\":0.93,\"score_llr\":5.21,\"speech_duration\":8420,\"error_type\":null}}",
-        "{\"topic\":\"status\",\"data\":\"BIO_ACTIVE\"}",
-        "{\"topic\":\"tts_detection\",\"data\":{\"label\":\"GENUINE\",\"global_post\":0.04}}",
-        "{\"topic\":\"blocklist_detection\",\"data\":{\"label\":\"MATCH\",\"status\":\"COMPLETED\",\"risk_level\":\"HIGH_RISK\",\"fraudster_id\":1042,\"blocklist_id\":\"bl-retail-emea\",\"score\":0.88}}",
-        "{\"topic\":\"enough_speech\",\"data\":{\"enough_speech\":true}}",
-        "{\"topic\":\"voice_info\",\"data\":{\"liveness_score\":{\"label\":\"GENUINE\",\"global_post\":0.95},\"satResult\":{\"label\":\"OK_DATA\",\"valid\":true,\"gender\":\"male\",\"ageEstimate\":35}}}",
-        "{\"topic\":\"ani_validation_results\",\"data\":{\"calledNumber\":\"+14155550123\",\"trustIndicator\":90}}",
-        "{\"topic\":\"error\",\"data\":{\"message\":\"Unknown command 'GET_STATUS'; allowed values are GET_VERIFICATION and GET_ECHO.\"}}",
-        "{\"topic\":\"debug\",\"data\":\"echo: GET_ECHO\"}",
-        "{\"topic\":\"status\",\"data\":\"ERR_CODE_03\"}",
-    ];
+    fn script() -> Vec<api::ServerMessage> {
+        Vec::from([
+            api::ServerMessage::Verification(api::Verification {
+                result_type: Some(String::from("NORMAL")),
+                bio_user_id: Some(String::from("user1")),
+                bio_result: Some(String::from("TRUE_HIGH")),
+                bio_score: Some(0.93),
+                score_llr: Some(5.21),
+                speech_duration: Some(8420),
+                error_type: agent_assist_api::Nullable::Null,
+                additional_properties: BTreeMap::new(),
+            }),
+            api::ServerMessage::Status(api::CallStatus::BioActive),
+            api::ServerMessage::TtsDetection(api::TtsDetection {
+                label: Some(api::TtsDetectionLabel::Genuine),
+                global_post: Some(0.04),
+                additional_properties: BTreeMap::new(),
+            }),
+            api::ServerMessage::BlocklistDetection(api::BlocklistDetection {
+                label: Some(String::from("MATCH")),
+                status: Some(String::from("COMPLETED")),
+                risk_level: Some(String::from("HIGH_RISK")),
+                fraudster_id: agent_assist_api::Nullable::Value(1042),
+                blocklist_id: Some(String::from("bl-retail-emea")),
+                score: Some(0.88),
+                additional_properties: BTreeMap::new(),
+            }),
+            api::ServerMessage::EnoughSpeech(api::EnoughSpeech {
+                enough_speech: Some(true),
+                additional_properties: BTreeMap::new(),
+            }),
+            api::ServerMessage::VoiceInfo(api::VoiceInfo {
+                liveness_score: Some(api::VoiceInfoLivenessScore {
+                    label: Some(api::VoiceInfoLivenessScoreLabel::Genuine),
+                    global_post: Some(0.95),
+                    additional_properties: BTreeMap::new(),
+                }),
+                sat_result: Some(api::VoiceInfoSatResult {
+                    label: Some(api::VoiceInfoSatResultLabel::OkData),
+                    valid: Some(true),
+                    gender: Some(String::from("male")),
+                    age_estimate: Some(35),
+                    additional_properties: BTreeMap::new(),
+                }),
+                additional_properties: BTreeMap::new(),
+            }),
+            api::ServerMessage::AniValidationResults(api::AniValidationResults {
+                called_number: Some(String::from("+14155550123")),
+                trust_indicator: Some(90),
+                additional_properties: BTreeMap::new(),
+            }),
+            api::ServerMessage::Error(api::ErrorData {
+                message: String::from(
+                    "Unknown command 'GET_STATUS'; allowed values are GET_VERIFICATION and GET_ECHO.",
+                ),
+                additional_properties: BTreeMap::new(),
+            }),
+            api::ServerMessage::Debug(String::from("echo: GET_ECHO")),
+            api::ServerMessage::Status(api::CallStatus::ErrCode03),
+        ])
+    }
     pub struct Mock {
         pub token: String,
         pub interval: Duration,
@@ -161,19 +449,10 @@ mod mock_1 {
             let session = session.clone();
             let interval = self.interval;
             ::tokio::spawn(async move {
-                for text in SCRIPT {
+                for message in script() {
                     ::tokio::time::sleep(interval).await;
-                    match ::serde_json::from_str::<
-                        agent_assist_api::agent_vb::ServerMessage,
-                    >(text) {
-                        Ok(message) => {
-                            if session.send(message).is_err() {
-                                return;
-                            }
-                        }
-                        Err(e) => {
-                            eprintln!("mock-server: script message does not decode: {e}")
-                        }
+                    if session.send(message).is_err() {
+                        return;
                     }
                 }
             });
@@ -182,29 +461,32 @@ mod mock_1 {
         fn on_get_verification(
             &self,
             session: &Session,
-            message: agent_assist_api::agent_vb::GetVerificationPayload,
+            message: api::GetVerificationPayload,
         ) -> impl Future<Output = Result<(), HandlerError>> + Send {
             println!("session {}: {:?}", session.id(), message);
-            if let Ok(reply) = ::serde_json::from_str::<
-                agent_assist_api::agent_vb::ServerMessage,
-            >(
-                "{\"topic\":\"verification\",\"data\":{\"result_type\":\"NORMAL\",\"bio_user_id\":\"user1\",\"bio_result\":\"TRUE_HIGH\",\"bio_score\":0.93,\"score_llr\":5.21,\"speech_duration\":8420,\"error_type\":null}}",
-            ) {
-                let _ = session.send(reply);
-            }
+            let _ = session
+                .send(
+                    api::ServerMessage::Verification(api::Verification {
+                        result_type: Some(String::from("NORMAL")),
+                        bio_user_id: Some(String::from("user1")),
+                        bio_result: Some(String::from("TRUE_HIGH")),
+                        bio_score: Some(0.93),
+                        score_llr: Some(5.21),
+                        speech_duration: Some(8420),
+                        error_type: agent_assist_api::Nullable::Null,
+                        additional_properties: BTreeMap::new(),
+                    }),
+                );
             async { Ok(()) }
         }
         fn on_get_echo(
             &self,
             session: &Session,
-            message: agent_assist_api::agent_vb::GetEchoPayload,
+            message: api::GetEchoPayload,
         ) -> impl Future<Output = Result<(), HandlerError>> + Send {
             println!("session {}: {:?}", session.id(), message);
-            if let Ok(reply) = ::serde_json::from_str::<
-                agent_assist_api::agent_vb::ServerMessage,
-            >("{\"topic\":\"debug\",\"data\":\"echo: GET_ECHO\"}") {
-                let _ = session.send(reply);
-            }
+            let _ = session
+                .send(api::ServerMessage::Debug(String::from("echo: GET_ECHO")));
             async { Ok(()) }
         }
     }

@@ -12,12 +12,14 @@
 //! `--id-prefix TEXT` `--partitions N` `--replicas N` (override the bindings when creating
 //! topics) `--set KEY=VALUE` (librdkafka property, repeatable).
 //! Exits 1 when any record was not delivered, 2 on bad flags or when topics cannot be created.
+use std::collections::BTreeMap;
 use std::env;
 use std::process::ExitCode;
 use std::str::FromStr;
 use std::time::Instant;
 use std::time::SystemTime;
 use std::time::UNIX_EPOCH;
+use agent_assist_api::cdr as api;
 use agent_assist_api::cdr::kafka as topics;
 struct Options {
     brokers: String,
@@ -64,22 +66,6 @@ fn parse(args: &[String]) -> Result<Options, String> {
     }
     Ok(options)
 }
-/// Example `n` (cycling), with the key property set to the session id.
-fn example<T: ::serde::de::DeserializeOwned>(
-    examples: &[&str],
-    n: usize,
-    key_field: Option<&str>,
-    id: &str,
-) -> Result<T, String> {
-    let mut value: ::serde_json::Value = ::serde_json::from_str(
-            examples[n % examples.len()],
-        )
-        .map_err(|e| e.to_string())?;
-    if let (Some(field), Some(object)) = (key_field, value.as_object_mut()) {
-        object.insert(field.to_string(), ::serde_json::Value::String(id.to_string()));
-    }
-    ::serde_json::from_value(value).map_err(|e| e.to_string())
-}
 /// Sends one session; returns the number delivered and a line per failure.
 async fn session(
     producer: topics::Producer,
@@ -90,30 +76,45 @@ async fn session(
     let mut failures = Vec::new();
     let _ = steps;
     {
-        const EXAMPLES: &[&str] = &[
-            "{\"message_type\":\"agent_assist_start\",\"region\":\"aws-eu-west-1\",\"version\":\"6.20.4\",\"ocp_group_name\":\"macu_dev\",\"ocp_organization_id\":\"15f7fbe2-9512-4c5b-ade5-0f4d792cae10\",\"master_id\":\"718478520153206908\",\"connection_id\":\"nic:4605741:718478520153206908\",\"agent_id\":\"agentId\",\"agent_skill\":\"vb_skill\",\"ccaas_provider\":\"niceInContact\",\"locale\":\"en-US\",\"origin\":{\"vendor\":\"omilia\",\"is_bot\":false},\"tenant_id\":\"4605741\",\"dialog_id\":\"AA.1762950497134.718478520153206908\",\"stream_start_timestamp\":1762950501402,\"aa_profile_id\":\"8f1132ec-725d-485f-9c78-ebb83ad383ec\",\"aa_profile_name\":\"example_profile\",\"test_flag\":true,\"dialog_time\":1762950497134}",
-        ];
-        #[allow(dead_code)]
-        const HEADERS: &[&str] = &["{}"];
+        let examples: Vec<api::AgentAssistStart> = Vec::from([
+            api::AgentAssistStart {
+                aa_profile_id: Some(
+                    String::from("8f1132ec-725d-485f-9c78-ebb83ad383ec"),
+                ),
+                aa_profile_name: Some(String::from("example_profile")),
+                version: Some(String::from("6.20.4")),
+                region: Some(String::from("aws-eu-west-1")),
+                test_flag: Some(true),
+                ocp_group_name: Some(String::from("macu_dev")),
+                ocp_organization_id: Some(
+                    String::from("15f7fbe2-9512-4c5b-ade5-0f4d792cae10"),
+                ),
+                master_id: Some(String::from("718478520153206908")),
+                connection_id: agent_assist_api::Nullable::Value(
+                    String::from("nic:4605741:718478520153206908"),
+                ),
+                agent_id: Some(String::from("agentId")),
+                agent_skill: Some(String::from("vb_skill")),
+                ccaas_provider: Some(String::from("niceInContact")),
+                locale: Some(String::from("en-US")),
+                tenant_id: Some(String::from("4605741")),
+                dialog_id: String::from("AA.1762950497134.718478520153206908"),
+                dialog_time: Some(1762950497134),
+                stream_start_timestamp: Some(1762950501402),
+                stream_end_timestamp: agent_assist_api::Nullable::Absent,
+                stream_duration: agent_assist_api::Nullable::Absent,
+                origin: Some(api::Origin {
+                    is_bot: Some(false),
+                    vendor: Some(String::from("omilia")),
+                    additional_properties: BTreeMap::new(),
+                }),
+                message_type: api::AgentAssistStartMessageType::default(),
+                additional_properties: BTreeMap::new(),
+            },
+        ]);
         for n in 0..1 {
-            let record: agent_assist_api::cdr::AgentAssistStart = match example(
-                EXAMPLES,
-                n,
-                Some("dialog_id"),
-                &id,
-            ) {
-                Ok(record) => record,
-                Err(e) => {
-                    failures
-                        .push(
-                            format!(
-                                "{id}: `{}` example does not decode: {e}",
-                                "agent_assist_start"
-                            ),
-                        );
-                    continue;
-                }
-            };
+            let mut record = examples[n % examples.len()].clone();
+            record.dialog_id = id.clone();
             match producer.send_agent_assist_start(record).await {
                 Ok(_) => delivered += 1,
                 Err(e) => failures.push(format!("{id}: {e}: {:?}", e.record)),
@@ -121,30 +122,101 @@ async fn session(
         }
     }
     {
-        const EXAMPLES: &[&str] = &[
-            "{\"message_type\":\"agent_assist_step\",\"region\":\"aws-eu-west-1\",\"version\":\"6.20.4\",\"nlu_result\":{\"intents\":[\"Verification\"],\"entities\":[{\"name\":\"MetaAction\",\"value\":\"help\"},{\"name\":\"DIALOGACT\",\"value\":\"GREET\"}]},\"businessflow_instances\":[{\"latest_seq_id\":1,\"intent\":\"Verification\",\"flow_instance_id\":\"c9c28431-1577-4052-8762-04032e50bdab\",\"flow_instance_status\":\"COMPLETED\",\"instance_completion_message\":\"Verification completed.\",\"triggering_participant\":\"AGENT\"}],\"ocp_group_name\":\"macu_dev\",\"ocp_organization_id\":\"15f7fbe2-9512-4c5b-ade5-0f4d792cae10\",\"master_id\":\"718478520153206908\",\"connection_id\":\"nic:4605741:718478520153206908\",\"agent_id\":\"agentId\",\"agent_skill\":\"vb_skill\",\"ccaas_provider\":\"niceInContact\",\"locale\":\"en-US\",\"origin\":{\"vendor\":\"omilia\",\"is_bot\":false},\"tenant_id\":\"4605741\",\"dialog_id\":\"AA.1762950497134.718478520153206908\",\"step\":1,\"stream_start_timestamp\":1762950501402,\"step_timestamp\":1762950502560,\"step_duration\":\"3862\",\"antifraud\":{},\"result\":{\"confidence\":1.0,\"utterance\":\"hello how can I help you\"},\"aa_profile_id\":\"8f1132ec-725d-485f-9c78-ebb83ad383ec\",\"aa_profile_name\":\"example_profile\",\"test_flag\":true,\"dialog_time\":1762950497134,\"participant_type\":\"AGENT\"}",
-        ];
-        #[allow(dead_code)]
-        const HEADERS: &[&str] = &["{}"];
-        for n in 0..steps {
-            let record: agent_assist_api::cdr::AgentAssistStep = match example(
-                EXAMPLES,
-                n,
-                Some("dialog_id"),
-                &id,
-            ) {
-                Ok(record) => record,
-                Err(e) => {
-                    failures
-                        .push(
-                            format!(
-                                "{id}: `{}` example does not decode: {e}",
-                                "agent_assist_step"
+        let examples: Vec<api::AgentAssistStep> = Vec::from([
+            api::AgentAssistStep {
+                aa_profile_id: Some(
+                    String::from("8f1132ec-725d-485f-9c78-ebb83ad383ec"),
+                ),
+                aa_profile_name: Some(String::from("example_profile")),
+                version: Some(String::from("6.20.4")),
+                region: Some(String::from("aws-eu-west-1")),
+                test_flag: Some(true),
+                ocp_group_name: Some(String::from("macu_dev")),
+                ocp_organization_id: Some(
+                    String::from("15f7fbe2-9512-4c5b-ade5-0f4d792cae10"),
+                ),
+                master_id: Some(String::from("718478520153206908")),
+                connection_id: agent_assist_api::Nullable::Value(
+                    String::from("nic:4605741:718478520153206908"),
+                ),
+                agent_id: Some(String::from("agentId")),
+                agent_skill: Some(String::from("vb_skill")),
+                ccaas_provider: Some(String::from("niceInContact")),
+                locale: Some(String::from("en-US")),
+                tenant_id: Some(String::from("4605741")),
+                dialog_id: String::from("AA.1762950497134.718478520153206908"),
+                dialog_time: Some(1762950497134),
+                stream_start_timestamp: Some(1762950501402),
+                stream_end_timestamp: agent_assist_api::Nullable::Absent,
+                stream_duration: agent_assist_api::Nullable::Absent,
+                origin: Some(api::Origin {
+                    is_bot: Some(false),
+                    vendor: Some(String::from("omilia")),
+                    additional_properties: BTreeMap::new(),
+                }),
+                message_type: api::AgentAssistStepMessageType::default(),
+                step: Some(1),
+                step_timestamp: Some(1762950502560),
+                step_duration: Some(String::from("3862")),
+                participant_type: Some(api::ParticipantType::Agent),
+                result: Some(api::AsrResult {
+                    confidence: Some(1.0),
+                    utterance: Some(String::from("hello how can I help you")),
+                    additional_properties: BTreeMap::new(),
+                }),
+                nlu_result: Some(api::NluResult {
+                    intents: Some(Vec::from([String::from("Verification")])),
+                    entities: Some(
+                        Vec::from([
+                            api::NluEntity {
+                                name: Some(String::from("MetaAction")),
+                                value: Some(String::from("help")),
+                                related_running_flow_instance_ids: None,
+                                additional_properties: BTreeMap::new(),
+                            },
+                            api::NluEntity {
+                                name: Some(String::from("DIALOGACT")),
+                                value: Some(String::from("GREET")),
+                                related_running_flow_instance_ids: None,
+                                additional_properties: BTreeMap::new(),
+                            },
+                        ]),
+                    ),
+                    additional_properties: BTreeMap::new(),
+                }),
+                businessflow_instances: Some(
+                    Vec::from([
+                        api::BusinessFlowInstance {
+                            flow_instance_id: Some(
+                                String::from("c9c28431-1577-4052-8762-04032e50bdab"),
                             ),
-                        );
-                    continue;
-                }
-            };
+                            flow_instance_status: Some(
+                                api::FlowInstanceStatus::Completed,
+                            ),
+                            intent: Some(String::from("Verification")),
+                            description: None,
+                            instance_completion_message: Some(
+                                String::from("Verification completed."),
+                            ),
+                            triggering_participant: Some(api::ParticipantType::Agent),
+                            entity_instances: None,
+                            latest_seq_id: Some(1),
+                            additional_properties: BTreeMap::new(),
+                        },
+                    ]),
+                ),
+                antifraud: Some(api::Antifraud {
+                    liveness_detection: agent_assist_api::Nullable::Absent,
+                    blocklist: agent_assist_api::Nullable::Absent,
+                    ani_validation: None,
+                    additional_properties: BTreeMap::new(),
+                }),
+                additional_properties: BTreeMap::new(),
+            },
+        ]);
+        for n in 0..steps {
+            let mut record = examples[n % examples.len()].clone();
+            record.dialog_id = id.clone();
             match producer.send_agent_assist_step(record).await {
                 Ok(_) => delivered += 1,
                 Err(e) => failures.push(format!("{id}: {e}: {:?}", e.record)),
@@ -152,30 +224,71 @@ async fn session(
         }
     }
     {
-        const EXAMPLES: &[&str] = &[
-            "{\"message_type\":\"agent_assist_end\",\"region\":\"aws-eu-west-1\",\"version\":\"6.20.4\",\"businessflow_instances\":[{\"latest_seq_id\":1,\"intent\":\"Verification\",\"flow_instance_id\":\"c9c28431-1577-4052-8762-04032e50bdab\",\"flow_instance_status\":\"COMPLETED\",\"instance_completion_message\":\"Verification completed.\",\"triggering_participant\":\"AGENT\"}],\"ocp_group_name\":\"macu_dev\",\"ocp_organization_id\":\"15f7fbe2-9512-4c5b-ade5-0f4d792cae10\",\"master_id\":\"718478520153206908\",\"connection_id\":\"nic:4605741:718478520153206908\",\"agent_id\":\"agentId\",\"agent_skill\":\"vb_skill\",\"ccaas_provider\":\"niceInContact\",\"locale\":\"en-US\",\"origin\":{\"vendor\":\"omilia\",\"is_bot\":false},\"tenant_id\":\"4605741\",\"dialog_id\":\"AA.1762950497134.718478520153206908\",\"stream_start_timestamp\":1762950501402,\"stream_end_timestamp\":1762950606820,\"stream_duration\":105418,\"summary\":\"The caller requested information about their account. The agent completed the verification process and provided the requested details.\",\"aa_profile_id\":\"8f1132ec-725d-485f-9c78-ebb83ad383ec\",\"aa_profile_name\":\"example_profile\",\"test_flag\":true,\"dialog_time\":1762950497134}",
-        ];
-        #[allow(dead_code)]
-        const HEADERS: &[&str] = &["{}"];
-        for n in 0..1 {
-            let record: agent_assist_api::cdr::AgentAssistEnd = match example(
-                EXAMPLES,
-                n,
-                Some("dialog_id"),
-                &id,
-            ) {
-                Ok(record) => record,
-                Err(e) => {
-                    failures
-                        .push(
-                            format!(
-                                "{id}: `{}` example does not decode: {e}",
-                                "agent_assist_end"
+        let examples: Vec<api::AgentAssistEnd> = Vec::from([
+            api::AgentAssistEnd {
+                aa_profile_id: Some(
+                    String::from("8f1132ec-725d-485f-9c78-ebb83ad383ec"),
+                ),
+                aa_profile_name: Some(String::from("example_profile")),
+                version: Some(String::from("6.20.4")),
+                region: Some(String::from("aws-eu-west-1")),
+                test_flag: Some(true),
+                ocp_group_name: Some(String::from("macu_dev")),
+                ocp_organization_id: Some(
+                    String::from("15f7fbe2-9512-4c5b-ade5-0f4d792cae10"),
+                ),
+                master_id: Some(String::from("718478520153206908")),
+                connection_id: agent_assist_api::Nullable::Value(
+                    String::from("nic:4605741:718478520153206908"),
+                ),
+                agent_id: Some(String::from("agentId")),
+                agent_skill: Some(String::from("vb_skill")),
+                ccaas_provider: Some(String::from("niceInContact")),
+                locale: Some(String::from("en-US")),
+                tenant_id: Some(String::from("4605741")),
+                dialog_id: String::from("AA.1762950497134.718478520153206908"),
+                dialog_time: Some(1762950497134),
+                stream_start_timestamp: Some(1762950501402),
+                stream_end_timestamp: agent_assist_api::Nullable::Value(1762950606820),
+                stream_duration: agent_assist_api::Nullable::Value(105418),
+                origin: Some(api::Origin {
+                    is_bot: Some(false),
+                    vendor: Some(String::from("omilia")),
+                    additional_properties: BTreeMap::new(),
+                }),
+                message_type: api::AgentAssistEndMessageType::default(),
+                businessflow_instances: Some(
+                    Vec::from([
+                        api::BusinessFlowInstance {
+                            flow_instance_id: Some(
+                                String::from("c9c28431-1577-4052-8762-04032e50bdab"),
                             ),
-                        );
-                    continue;
-                }
-            };
+                            flow_instance_status: Some(
+                                api::FlowInstanceStatus::Completed,
+                            ),
+                            intent: Some(String::from("Verification")),
+                            description: None,
+                            instance_completion_message: Some(
+                                String::from("Verification completed."),
+                            ),
+                            triggering_participant: Some(api::ParticipantType::Agent),
+                            entity_instances: None,
+                            latest_seq_id: Some(1),
+                            additional_properties: BTreeMap::new(),
+                        },
+                    ]),
+                ),
+                summary: Some(
+                    String::from(
+                        "The caller requested information about their account. The agent completed the verification process and provided the requested details.",
+                    ),
+                ),
+                additional_properties: BTreeMap::new(),
+            },
+        ]);
+        for n in 0..1 {
+            let mut record = examples[n % examples.len()].clone();
+            record.dialog_id = id.clone();
             match producer.send_agent_assist_end(record).await {
                 Ok(_) => delivered += 1,
                 Err(e) => failures.push(format!("{id}: {e}: {:?}", e.record)),
@@ -196,7 +309,9 @@ async fn main() -> ExitCode {
     };
     const WITHOUT_EXAMPLES: &[&str] = &[];
     for label in WITHOUT_EXAMPLES {
-        eprintln!("`{label}` has no example payload in the spec: not sent");
+        eprintln!(
+            "`{label}` has no example payload in the spec that fits its type: not sent"
+        );
     }
     const SENDABLE: usize = 3;
     if SENDABLE == 0 {

@@ -21,6 +21,23 @@ fn get_dialog_get_dialog_payload() {
     );
 }
 #[test]
+fn get_dialog_get_dialog_payload_built_in_rust() {
+    let expected: ::serde_json::Value = ::serde_json::from_str(
+            "{\n  \"command\": \"GET_DIALOG\"\n}",
+        )
+        .expect("example is JSON");
+    let built: GetDialogPayload = GetDialogPayload {
+        command: GetDialogPayloadCommand::default(),
+        parameters: ::std::option::Option::None,
+    };
+    let encoded = ::serde_json::to_value(&built).expect("encodes");
+    assert!(
+        crate ::rt::json_eq(& expected, & encoded),
+        "{}\nexpected: {expected}\nencoded:  {encoded}",
+        "payload of example `getDialog` of message `getDialog`, built in Rust, should encode as the example"
+    );
+}
+#[test]
 fn get_businessflow_instances_get_one_businessflow_instance_payload() {
     let expected: ::serde_json::Value = ::serde_json::from_str(
             "{\n  \"command\": \"GET_BUSINESSFLOW_INSTANCES\",\n  \"parameters\": {\n    \"flow_instance_id\": \"c9c28431-1577-4052-8762-04032e50bdab\"\n  }\n}",
@@ -39,6 +56,28 @@ fn get_businessflow_instances_get_one_businessflow_instance_payload() {
         crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `getOneBusinessflowInstance` of message `getBusinessflowInstances` should re-encode unchanged"
+    );
+}
+#[test]
+fn get_businessflow_instances_get_one_businessflow_instance_payload_built_in_rust() {
+    let expected: ::serde_json::Value = ::serde_json::from_str(
+            "{\n  \"command\": \"GET_BUSINESSFLOW_INSTANCES\",\n  \"parameters\": {\n    \"flow_instance_id\": \"c9c28431-1577-4052-8762-04032e50bdab\"\n  }\n}",
+        )
+        .expect("example is JSON");
+    let built: GetBusinessflowInstancesPayload = GetBusinessflowInstancesPayload {
+        command: GetBusinessflowInstancesPayloadCommand::default(),
+        parameters: ::std::option::Option::Some(GetBusinessflowInstancesParameters {
+            flow_instance_id: ::std::option::Option::Some(
+                ::std::string::String::from("c9c28431-1577-4052-8762-04032e50bdab"),
+            ),
+            additional_properties: ::std::collections::BTreeMap::new(),
+        }),
+    };
+    let encoded = ::serde_json::to_value(&built).expect("encodes");
+    assert!(
+        crate ::rt::json_eq(& expected, & encoded),
+        "{}\nexpected: {expected}\nencoded:  {encoded}",
+        "payload of example `getOneBusinessflowInstance` of message `getBusinessflowInstances`, built in Rust, should encode as the example"
     );
 }
 #[test]
@@ -63,6 +102,23 @@ fn get_businessflow_instances_get_all_businessflow_instances_payload() {
     );
 }
 #[test]
+fn get_businessflow_instances_get_all_businessflow_instances_payload_built_in_rust() {
+    let expected: ::serde_json::Value = ::serde_json::from_str(
+            "{\n  \"command\": \"GET_BUSINESSFLOW_INSTANCES\"\n}",
+        )
+        .expect("example is JSON");
+    let built: GetBusinessflowInstancesPayload = GetBusinessflowInstancesPayload {
+        command: GetBusinessflowInstancesPayloadCommand::default(),
+        parameters: ::std::option::Option::None,
+    };
+    let encoded = ::serde_json::to_value(&built).expect("encodes");
+    assert!(
+        crate ::rt::json_eq(& expected, & encoded),
+        "{}\nexpected: {expected}\nencoded:  {encoded}",
+        "payload of example `getAllBusinessflowInstances` of message `getBusinessflowInstances`, built in Rust, should encode as the example"
+    );
+}
+#[test]
 fn command_request_generic_command_payload() {
     let expected: ::serde_json::Value = ::serde_json::from_str(
             "{\n  \"command\": \"GET_DIALOG\",\n  \"parameters\": {}\n}",
@@ -82,6 +138,23 @@ fn command_request_generic_command_payload() {
     );
 }
 #[test]
+fn command_request_generic_command_payload_built_in_rust() {
+    let expected: ::serde_json::Value = ::serde_json::from_str(
+            "{\n  \"command\": \"GET_DIALOG\",\n  \"parameters\": {}\n}",
+        )
+        .expect("example is JSON");
+    let built: CommandRequestPayload = CommandRequestPayload {
+        command: CommandName::GetDialog,
+        parameters: ::std::option::Option::Some(::std::collections::BTreeMap::new()),
+    };
+    let encoded = ::serde_json::to_value(&built).expect("encodes");
+    assert!(
+        crate ::rt::json_eq(& expected, & encoded),
+        "{}\nexpected: {expected}\nencoded:  {encoded}",
+        "payload of example `genericCommand` of message `commandRequest`, built in Rust, should encode as the example"
+    );
+}
+#[test]
 fn sound_info_loud_speaker_payload() {
     let expected: ::serde_json::Value = ::serde_json::from_str(
             "{\n  \"topic\": \"sound_info\",\n  \"data\": {\n    \"level\": 2\n  }\n}",
@@ -96,6 +169,26 @@ fn sound_info_loud_speaker_payload() {
         crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `loudSpeaker` of message `soundInfo` should re-encode unchanged"
+    );
+}
+#[test]
+fn sound_info_loud_speaker_payload_built_in_rust() {
+    let expected: ::serde_json::Value = ::serde_json::from_str(
+            "{\n  \"topic\": \"sound_info\",\n  \"data\": {\n    \"level\": 2\n  }\n}",
+        )
+        .expect("example is JSON");
+    let built: SoundInfoPayload = SoundInfoPayload {
+        topic: SoundInfoPayloadTopic::default(),
+        data: SoundInfo {
+            level: ::std::option::Option::Some(2),
+            additional_properties: ::std::collections::BTreeMap::new(),
+        },
+    };
+    let encoded = ::serde_json::to_value(&built).expect("encodes");
+    assert!(
+        crate ::rt::json_eq(& expected, & encoded),
+        "{}\nexpected: {expected}\nencoded:  {encoded}",
+        "payload of example `loudSpeaker` of message `soundInfo`, built in Rust, should encode as the example"
     );
 }
 #[test]
@@ -118,6 +211,82 @@ fn ai_info_frustrated_caller_payload() {
     );
 }
 #[test]
+fn ai_info_frustrated_caller_payload_built_in_rust() {
+    let expected: ::serde_json::Value = ::serde_json::from_str(
+            "{\n  \"topic\": \"ai_info\",\n  \"data\": {\n    \"user_sentiment\": \"NEGATIVE\",\n    \"user_emotions\": \"frustration\",\n    \"user_anger_detected\": false,\n    \"user_intents\": \"ReportLostCard\",\n    \"agent_sentiment\": \"calm\",\n    \"agent_tasks\": [\n      {\n        \"task\": \"Verify the caller's identity\",\n        \"status\": \"COMPLETED\"\n      },\n      {\n        \"task\": \"Block the card\",\n        \"status\": \"PENDING\"\n      }\n    ],\n    \"agent_remaining_tasks\": [\n      {\n        \"task\": \"Block the card\",\n        \"status\": \"PENDING\"\n      }\n    ],\n    \"agent_next_task\": \"Block the card\",\n    \"agent_suggested_prompt\": \"I'm sorry to hear that. I will block your card right away.\"\n  }\n}",
+        )
+        .expect("example is JSON");
+    let built: AiInfoPayload = AiInfoPayload {
+        topic: AiInfoPayloadTopic::default(),
+        data: AiInfo {
+            user_sentiment: ::std::option::Option::Some(UserSentiment::Negative),
+            user_emotions: ::std::option::Option::Some(
+                ::std::string::String::from("frustration"),
+            ),
+            user_anger_detected: ::std::option::Option::Some(false),
+            user_intents: ::std::option::Option::Some(
+                ::std::string::String::from("ReportLostCard"),
+            ),
+            agent_sentiment: ::std::option::Option::Some(
+                ::std::string::String::from("calm"),
+            ),
+            agent_tasks: ::std::option::Option::Some(
+                ::std::vec::Vec::from([
+                    ::std::collections::BTreeMap::from([
+                        (
+                            ::std::string::String::from("task"),
+                            ::serde_json::json!("Verify the caller's identity"),
+                        ),
+                        (
+                            ::std::string::String::from("status"),
+                            ::serde_json::json!("COMPLETED"),
+                        ),
+                    ]),
+                    ::std::collections::BTreeMap::from([
+                        (
+                            ::std::string::String::from("task"),
+                            ::serde_json::json!("Block the card"),
+                        ),
+                        (
+                            ::std::string::String::from("status"),
+                            ::serde_json::json!("PENDING"),
+                        ),
+                    ]),
+                ]),
+            ),
+            agent_remaining_tasks: ::std::option::Option::Some(
+                ::std::vec::Vec::from([
+                    ::std::collections::BTreeMap::from([
+                        (
+                            ::std::string::String::from("task"),
+                            ::serde_json::json!("Block the card"),
+                        ),
+                        (
+                            ::std::string::String::from("status"),
+                            ::serde_json::json!("PENDING"),
+                        ),
+                    ]),
+                ]),
+            ),
+            agent_next_task: ::std::option::Option::Some(
+                ::std::string::String::from("Block the card"),
+            ),
+            agent_suggested_prompt: ::std::option::Option::Some(
+                ::std::string::String::from(
+                    "I'm sorry to hear that. I will block your card right away.",
+                ),
+            ),
+            additional_properties: ::std::collections::BTreeMap::new(),
+        },
+    };
+    let encoded = ::serde_json::to_value(&built).expect("encodes");
+    assert!(
+        crate ::rt::json_eq(& expected, & encoded),
+        "{}\nexpected: {expected}\nencoded:  {encoded}",
+        "payload of example `frustratedCaller` of message `aiInfo`, built in Rust, should encode as the example"
+    );
+}
+#[test]
 fn dialog_info_dialog_in_progress_payload() {
     let expected: ::serde_json::Value = ::serde_json::from_str(
             "{\n  \"topic\": \"dialog_info\",\n  \"data\": {\n    \"latestSeqId\": 2,\n    \"utterances\": [\n      {\n        \"seqId\": 1,\n        \"participantType\": \"AGENT\",\n        \"utterance\": \"hello how can I help you\",\n        \"startTime\": 1762950502560,\n        \"endTime\": 1762950506422,\n        \"isFinal\": true\n      },\n      {\n        \"seqId\": 2,\n        \"participantType\": \"USER\",\n        \"utterance\": \"I lost my credit card\",\n        \"startTime\": 1762950507010,\n        \"endTime\": 1762950509180,\n        \"isFinal\": true\n      }\n    ],\n    \"agentPartialUtterance\": null,\n    \"userPartialUtterance\": \"and I need a new\"\n  }\n}",
@@ -134,6 +303,60 @@ fn dialog_info_dialog_in_progress_payload() {
         crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `dialogInProgress` of message `dialogInfo` should re-encode unchanged"
+    );
+}
+#[test]
+fn dialog_info_dialog_in_progress_payload_built_in_rust() {
+    let expected: ::serde_json::Value = ::serde_json::from_str(
+            "{\n  \"topic\": \"dialog_info\",\n  \"data\": {\n    \"latestSeqId\": 2,\n    \"utterances\": [\n      {\n        \"seqId\": 1,\n        \"participantType\": \"AGENT\",\n        \"utterance\": \"hello how can I help you\",\n        \"startTime\": 1762950502560,\n        \"endTime\": 1762950506422,\n        \"isFinal\": true\n      },\n      {\n        \"seqId\": 2,\n        \"participantType\": \"USER\",\n        \"utterance\": \"I lost my credit card\",\n        \"startTime\": 1762950507010,\n        \"endTime\": 1762950509180,\n        \"isFinal\": true\n      }\n    ],\n    \"agentPartialUtterance\": null,\n    \"userPartialUtterance\": \"and I need a new\"\n  }\n}",
+        )
+        .expect("example is JSON");
+    let built: DialogInfoPayload = DialogInfoPayload {
+        topic: DialogInfoPayloadTopic::default(),
+        data: DialogInfo {
+            latest_seq_id: ::std::option::Option::Some(2),
+            utterances: ::std::option::Option::Some(
+                ::std::vec::Vec::from([
+                    DialogStep {
+                        seq_id: ::std::option::Option::Some(1),
+                        participant_type: ::std::option::Option::Some(
+                            ParticipantType::Agent,
+                        ),
+                        utterance: ::std::option::Option::Some(
+                            ::std::string::String::from("hello how can I help you"),
+                        ),
+                        start_time: ::std::option::Option::Some(1762950502560),
+                        end_time: ::std::option::Option::Some(1762950506422),
+                        is_final: ::std::option::Option::Some(true),
+                        additional_properties: ::std::collections::BTreeMap::new(),
+                    },
+                    DialogStep {
+                        seq_id: ::std::option::Option::Some(2),
+                        participant_type: ::std::option::Option::Some(
+                            ParticipantType::User,
+                        ),
+                        utterance: ::std::option::Option::Some(
+                            ::std::string::String::from("I lost my credit card"),
+                        ),
+                        start_time: ::std::option::Option::Some(1762950507010),
+                        end_time: ::std::option::Option::Some(1762950509180),
+                        is_final: ::std::option::Option::Some(true),
+                        additional_properties: ::std::collections::BTreeMap::new(),
+                    },
+                ]),
+            ),
+            agent_partial_utterance: crate::rt::Nullable::Null,
+            user_partial_utterance: crate::rt::Nullable::Value(
+                ::std::string::String::from("and I need a new"),
+            ),
+            additional_properties: ::std::collections::BTreeMap::new(),
+        },
+    };
+    let encoded = ::serde_json::to_value(&built).expect("encodes");
+    assert!(
+        crate ::rt::json_eq(& expected, & encoded),
+        "{}\nexpected: {expected}\nencoded:  {encoded}",
+        "payload of example `dialogInProgress` of message `dialogInfo`, built in Rust, should encode as the example"
     );
 }
 #[test]
@@ -156,6 +379,33 @@ fn dialog_info_diff_final_user_step_payload() {
     );
 }
 #[test]
+fn dialog_info_diff_final_user_step_payload_built_in_rust() {
+    let expected: ::serde_json::Value = ::serde_json::from_str(
+            "{\n  \"topic\": \"dialog_info_diff\",\n  \"data\": {\n    \"seqId\": 2,\n    \"participantType\": \"USER\",\n    \"utterance\": \"I lost my credit card\",\n    \"startTime\": 1762950507010,\n    \"endTime\": 1762950509180,\n    \"isFinal\": true\n  }\n}",
+        )
+        .expect("example is JSON");
+    let built: DialogInfoDiffPayload = DialogInfoDiffPayload {
+        topic: DialogInfoDiffPayloadTopic::default(),
+        data: DialogStep {
+            seq_id: ::std::option::Option::Some(2),
+            participant_type: ::std::option::Option::Some(ParticipantType::User),
+            utterance: ::std::option::Option::Some(
+                ::std::string::String::from("I lost my credit card"),
+            ),
+            start_time: ::std::option::Option::Some(1762950507010),
+            end_time: ::std::option::Option::Some(1762950509180),
+            is_final: ::std::option::Option::Some(true),
+            additional_properties: ::std::collections::BTreeMap::new(),
+        },
+    };
+    let encoded = ::serde_json::to_value(&built).expect("encodes");
+    assert!(
+        crate ::rt::json_eq(& expected, & encoded),
+        "{}\nexpected: {expected}\nencoded:  {encoded}",
+        "payload of example `finalUserStep` of message `dialogInfoDiff`, built in Rust, should encode as the example"
+    );
+}
+#[test]
 fn call_info_call_active_payload() {
     let expected: ::serde_json::Value = ::serde_json::from_str(
             "{\n  \"topic\": \"call_info\",\n  \"data\": {\n    \"status\": \"ACTIVE\"\n  }\n}",
@@ -170,6 +420,27 @@ fn call_info_call_active_payload() {
         crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `callActive` of message `callInfo` should re-encode unchanged"
+    );
+}
+#[test]
+fn call_info_call_active_payload_built_in_rust() {
+    let expected: ::serde_json::Value = ::serde_json::from_str(
+            "{\n  \"topic\": \"call_info\",\n  \"data\": {\n    \"status\": \"ACTIVE\"\n  }\n}",
+        )
+        .expect("example is JSON");
+    let built: CallInfoPayload = CallInfoPayload {
+        topic: CallInfoPayloadTopic::default(),
+        data: CallInfo {
+            status: ::std::option::Option::Some(CallStatus::Active),
+            error_description: crate::rt::Nullable::Absent,
+            additional_properties: ::std::collections::BTreeMap::new(),
+        },
+    };
+    let encoded = ::serde_json::to_value(&built).expect("encodes");
+    assert!(
+        crate ::rt::json_eq(& expected, & encoded),
+        "{}\nexpected: {expected}\nencoded:  {encoded}",
+        "payload of example `callActive` of message `callInfo`, built in Rust, should encode as the example"
     );
 }
 #[test]
@@ -192,6 +463,29 @@ fn call_info_call_closed_with_error_payload() {
     );
 }
 #[test]
+fn call_info_call_closed_with_error_payload_built_in_rust() {
+    let expected: ::serde_json::Value = ::serde_json::from_str(
+            "{\n  \"topic\": \"call_info\",\n  \"data\": {\n    \"status\": \"CLOSED\",\n    \"error_description\": \"Audio stream disconnected unexpectedly.\"\n  }\n}",
+        )
+        .expect("example is JSON");
+    let built: CallInfoPayload = CallInfoPayload {
+        topic: CallInfoPayloadTopic::default(),
+        data: CallInfo {
+            status: ::std::option::Option::Some(CallStatus::Closed),
+            error_description: crate::rt::Nullable::Value(
+                ::std::string::String::from("Audio stream disconnected unexpectedly."),
+            ),
+            additional_properties: ::std::collections::BTreeMap::new(),
+        },
+    };
+    let encoded = ::serde_json::to_value(&built).expect("encodes");
+    assert!(
+        crate ::rt::json_eq(& expected, & encoded),
+        "{}\nexpected: {expected}\nencoded:  {encoded}",
+        "payload of example `callClosedWithError` of message `callInfo`, built in Rust, should encode as the example"
+    );
+}
+#[test]
 fn verification_result_no_fraudster_match_payload() {
     let expected: ::serde_json::Value = ::serde_json::from_str(
             "{\n  \"topic\": \"verification_result\",\n  \"data\": {\n    \"label\": \"NO_MATCH\",\n    \"status\": \"COMPLETED\",\n    \"risk_level\": \"LOW_RISK\",\n    \"score\": 0.12,\n    \"fraudster_id\": null,\n    \"blocklist_id\": \"bl-retail-emea\",\n    \"custom_agent_message\": \"No known fraudster detected.\",\n    \"custom_ui_message\": \"Caller not on blocklist\",\n    \"score_llr\": -4.31,\n    \"score_nllr\": -1.27,\n    \"speech_frames\": 1250,\n    \"list_size\": 342,\n    \"match_count\": 0\n  }\n}",
@@ -208,6 +502,46 @@ fn verification_result_no_fraudster_match_payload() {
         crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `noFraudsterMatch` of message `verificationResult` should re-encode unchanged"
+    );
+}
+#[test]
+fn verification_result_no_fraudster_match_payload_built_in_rust() {
+    let expected: ::serde_json::Value = ::serde_json::from_str(
+            "{\n  \"topic\": \"verification_result\",\n  \"data\": {\n    \"label\": \"NO_MATCH\",\n    \"status\": \"COMPLETED\",\n    \"risk_level\": \"LOW_RISK\",\n    \"score\": 0.12,\n    \"fraudster_id\": null,\n    \"blocklist_id\": \"bl-retail-emea\",\n    \"custom_agent_message\": \"No known fraudster detected.\",\n    \"custom_ui_message\": \"Caller not on blocklist\",\n    \"score_llr\": -4.31,\n    \"score_nllr\": -1.27,\n    \"speech_frames\": 1250,\n    \"list_size\": 342,\n    \"match_count\": 0\n  }\n}",
+        )
+        .expect("example is JSON");
+    let built: VerificationResultPayload = VerificationResultPayload {
+        topic: VerificationResultPayloadTopic::default(),
+        data: VerificationResult {
+            label: ::std::option::Option::Some(::std::string::String::from("NO_MATCH")),
+            status: ::std::option::Option::Some(
+                ::std::string::String::from("COMPLETED"),
+            ),
+            risk_level: ::std::option::Option::Some(RiskLevel::LowRisk),
+            score: ::std::option::Option::Some(0.12),
+            fraudster_id: crate::rt::Nullable::Null,
+            blocklist_id: ::std::option::Option::Some(
+                ::std::string::String::from("bl-retail-emea"),
+            ),
+            custom_agent_message: ::std::option::Option::Some(
+                ::std::string::String::from("No known fraudster detected."),
+            ),
+            custom_ui_message: ::std::option::Option::Some(
+                ::std::string::String::from("Caller not on blocklist"),
+            ),
+            score_llr: ::std::option::Option::Some(-4.31),
+            score_nllr: ::std::option::Option::Some(-1.27),
+            speech_frames: ::std::option::Option::Some(1250),
+            list_size: ::std::option::Option::Some(342),
+            match_count: ::std::option::Option::Some(0),
+            additional_properties: ::std::collections::BTreeMap::new(),
+        },
+    };
+    let encoded = ::serde_json::to_value(&built).expect("encodes");
+    assert!(
+        crate ::rt::json_eq(& expected, & encoded),
+        "{}\nexpected: {expected}\nencoded:  {encoded}",
+        "payload of example `noFraudsterMatch` of message `verificationResult`, built in Rust, should encode as the example"
     );
 }
 #[test]
@@ -230,6 +564,39 @@ fn voice_info_genuine_voice_payload() {
     );
 }
 #[test]
+fn voice_info_genuine_voice_payload_built_in_rust() {
+    let expected: ::serde_json::Value = ::serde_json::from_str(
+            "{\n  \"topic\": \"voice_info\",\n  \"data\": {\n    \"liveness_score\": {\n      \"label\": \"GENUINE\",\n      \"global_post\": 0.97\n    },\n    \"satResult\": {\n      \"label\": \"OK_DATA\",\n      \"valid\": true,\n      \"gender\": \"female\",\n      \"ageEstimate\": 41\n    }\n  }\n}",
+        )
+        .expect("example is JSON");
+    let built: VoiceInfoPayload = VoiceInfoPayload {
+        topic: VoiceInfoPayloadTopic::default(),
+        data: VoiceInfo {
+            liveness_score: ::std::option::Option::Some(LivenessScore {
+                label: ::std::option::Option::Some(LivenessLabel::Genuine),
+                global_post: ::std::option::Option::Some(0.97),
+                additional_properties: ::std::collections::BTreeMap::new(),
+            }),
+            sat_result: ::std::option::Option::Some(SatResult {
+                label: ::std::option::Option::Some(SatLabel::OkData),
+                valid: ::std::option::Option::Some(true),
+                gender: ::std::option::Option::Some(
+                    ::std::string::String::from("female"),
+                ),
+                age_estimate: ::std::option::Option::Some(41),
+                additional_properties: ::std::collections::BTreeMap::new(),
+            }),
+            additional_properties: ::std::collections::BTreeMap::new(),
+        },
+    };
+    let encoded = ::serde_json::to_value(&built).expect("encodes");
+    assert!(
+        crate ::rt::json_eq(& expected, & encoded),
+        "{}\nexpected: {expected}\nencoded:  {encoded}",
+        "payload of example `genuineVoice` of message `voiceInfo`, built in Rust, should encode as the example"
+    );
+}
+#[test]
 fn error_info_unknown_command_payload() {
     let expected: ::serde_json::Value = ::serde_json::from_str(
             "{\n  \"topic\": \"error_info\",\n  \"data\": {\n    \"message\": \"Invalid command\",\n    \"messageDetails\": \"Command 'GET_FOO' is not supported.\"\n  }\n}",
@@ -246,6 +613,31 @@ fn error_info_unknown_command_payload() {
         crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `unknownCommand` of message `errorInfo` should re-encode unchanged"
+    );
+}
+#[test]
+fn error_info_unknown_command_payload_built_in_rust() {
+    let expected: ::serde_json::Value = ::serde_json::from_str(
+            "{\n  \"topic\": \"error_info\",\n  \"data\": {\n    \"message\": \"Invalid command\",\n    \"messageDetails\": \"Command 'GET_FOO' is not supported.\"\n  }\n}",
+        )
+        .expect("example is JSON");
+    let built: ErrorInfoPayload = ErrorInfoPayload {
+        topic: ErrorInfoPayloadTopic::default(),
+        data: ErrorInfo {
+            message: ::std::option::Option::Some(
+                ::std::string::String::from("Invalid command"),
+            ),
+            message_details: ::std::option::Option::Some(
+                ::std::string::String::from("Command 'GET_FOO' is not supported."),
+            ),
+            additional_properties: ::std::collections::BTreeMap::new(),
+        },
+    };
+    let encoded = ::serde_json::to_value(&built).expect("encodes");
+    assert!(
+        crate ::rt::json_eq(& expected, & encoded),
+        "{}\nexpected: {expected}\nencoded:  {encoded}",
+        "payload of example `unknownCommand` of message `errorInfo`, built in Rust, should encode as the example"
     );
 }
 #[test]
@@ -268,6 +660,25 @@ fn summary_info_call_summary_payload() {
     );
 }
 #[test]
+fn summary_info_call_summary_payload_built_in_rust() {
+    let expected: ::serde_json::Value = ::serde_json::from_str(
+            "{\n  \"topic\": \"summary_info\",\n  \"data\": \"The caller requested information about their account. The agent completed the verification process and provided the requested details.\"\n}",
+        )
+        .expect("example is JSON");
+    let built: SummaryInfoPayload = SummaryInfoPayload {
+        topic: SummaryInfoPayloadTopic::default(),
+        data: ::std::string::String::from(
+            "The caller requested information about their account. The agent completed the verification process and provided the requested details.",
+        ),
+    };
+    let encoded = ::serde_json::to_value(&built).expect("encodes");
+    assert!(
+        crate ::rt::json_eq(& expected, & encoded),
+        "{}\nexpected: {expected}\nencoded:  {encoded}",
+        "payload of example `callSummary` of message `summaryInfo`, built in Rust, should encode as the example"
+    );
+}
+#[test]
 fn tts_detection_genuine_speech_payload() {
     let expected: ::serde_json::Value = ::serde_json::from_str(
             "{\n  \"topic\": \"tts_detection\",\n  \"data\": {\n    \"label\": \"GENUINE\",\n    \"global_post\": 0.03\n  }\n}",
@@ -284,6 +695,27 @@ fn tts_detection_genuine_speech_payload() {
         crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `genuineSpeech` of message `ttsDetection` should re-encode unchanged"
+    );
+}
+#[test]
+fn tts_detection_genuine_speech_payload_built_in_rust() {
+    let expected: ::serde_json::Value = ::serde_json::from_str(
+            "{\n  \"topic\": \"tts_detection\",\n  \"data\": {\n    \"label\": \"GENUINE\",\n    \"global_post\": 0.03\n  }\n}",
+        )
+        .expect("example is JSON");
+    let built: TtsDetectionPayload = TtsDetectionPayload {
+        topic: TtsDetectionPayloadTopic::default(),
+        data: TtsDetection {
+            label: ::std::option::Option::Some(TtsLabel::Genuine),
+            global_post: ::std::option::Option::Some(0.03),
+            additional_properties: ::std::collections::BTreeMap::new(),
+        },
+    };
+    let encoded = ::serde_json::to_value(&built).expect("encodes");
+    assert!(
+        crate ::rt::json_eq(& expected, & encoded),
+        "{}\nexpected: {expected}\nencoded:  {encoded}",
+        "payload of example `genuineSpeech` of message `ttsDetection`, built in Rust, should encode as the example"
     );
 }
 #[test]
@@ -306,6 +738,27 @@ fn tts_detection_spoofed_speech_payload() {
     );
 }
 #[test]
+fn tts_detection_spoofed_speech_payload_built_in_rust() {
+    let expected: ::serde_json::Value = ::serde_json::from_str(
+            "{\n  \"topic\": \"tts_detection\",\n  \"data\": {\n    \"label\": \"SPOOFED\",\n    \"global_post\": 0.91\n  }\n}",
+        )
+        .expect("example is JSON");
+    let built: TtsDetectionPayload = TtsDetectionPayload {
+        topic: TtsDetectionPayloadTopic::default(),
+        data: TtsDetection {
+            label: ::std::option::Option::Some(TtsLabel::Spoofed),
+            global_post: ::std::option::Option::Some(0.91),
+            additional_properties: ::std::collections::BTreeMap::new(),
+        },
+    };
+    let encoded = ::serde_json::to_value(&built).expect("encodes");
+    assert!(
+        crate ::rt::json_eq(& expected, & encoded),
+        "{}\nexpected: {expected}\nencoded:  {encoded}",
+        "payload of example `spoofedSpeech` of message `ttsDetection`, built in Rust, should encode as the example"
+    );
+}
+#[test]
 fn ani_validation_results_trusted_number_payload() {
     let expected: ::serde_json::Value = ::serde_json::from_str(
             "{\n  \"topic\": \"ani_validation_results\",\n  \"data\": {\n    \"calledNumber\": \"+14155550123\",\n    \"trustIndicator\": 87\n  }\n}",
@@ -322,6 +775,29 @@ fn ani_validation_results_trusted_number_payload() {
         crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `trustedNumber` of message `aniValidationResults` should re-encode unchanged"
+    );
+}
+#[test]
+fn ani_validation_results_trusted_number_payload_built_in_rust() {
+    let expected: ::serde_json::Value = ::serde_json::from_str(
+            "{\n  \"topic\": \"ani_validation_results\",\n  \"data\": {\n    \"calledNumber\": \"+14155550123\",\n    \"trustIndicator\": 87\n  }\n}",
+        )
+        .expect("example is JSON");
+    let built: AniValidationResultsPayload = AniValidationResultsPayload {
+        topic: AniValidationResultsPayloadTopic::default(),
+        data: AniValidationResults {
+            called_number: ::std::option::Option::Some(
+                ::std::string::String::from("+14155550123"),
+            ),
+            trust_indicator: ::std::option::Option::Some(87),
+            additional_properties: ::std::collections::BTreeMap::new(),
+        },
+    };
+    let encoded = ::serde_json::to_value(&built).expect("encodes");
+    assert!(
+        crate ::rt::json_eq(& expected, & encoded),
+        "{}\nexpected: {expected}\nencoded:  {encoded}",
+        "payload of example `trustedNumber` of message `aniValidationResults`, built in Rust, should encode as the example"
     );
 }
 #[test]
@@ -344,6 +820,70 @@ fn business_flow_running_verification_flow_payload() {
     );
 }
 #[test]
+fn business_flow_running_verification_flow_payload_built_in_rust() {
+    let expected: ::serde_json::Value = ::serde_json::from_str(
+            "{\n  \"topic\": \"business_flow\",\n  \"data\": {\n    \"flow_instance_id\": \"c9c28431-1577-4052-8762-04032e50bdab\",\n    \"flow_instance_status\": \"RUNNING\",\n    \"intent\": \"Verification\",\n    \"entity_instances\": [\n      {\n        \"entity_id\": \"1\",\n        \"entity\": \"AccountNumber\",\n        \"value\": \"12345678\",\n        \"prompt\": \"Ask the caller for their account number.\"\n      },\n      {\n        \"entity_id\": \"2\",\n        \"entity\": \"DateOfBirth\",\n        \"prompt\": \"Ask the caller for their date of birth.\"\n      }\n    ]\n  }\n}",
+        )
+        .expect("example is JSON");
+    let built: BusinessFlowPayload = BusinessFlowPayload {
+        topic: BusinessFlowPayloadTopic::default(),
+        data: BusinessFlow {
+            flow_instance_id: ::std::option::Option::Some(
+                ::std::string::String::from("c9c28431-1577-4052-8762-04032e50bdab"),
+            ),
+            flow_instance_status: ::std::option::Option::Some(
+                FlowInstanceStatus::Running,
+            ),
+            intent: ::std::option::Option::Some(
+                ::std::string::String::from("Verification"),
+            ),
+            entity_instances: ::std::option::Option::Some(
+                ::std::vec::Vec::from([
+                    EntityInstance {
+                        entity_id: ::std::option::Option::Some(
+                            ::std::string::String::from("1"),
+                        ),
+                        entity: ::std::option::Option::Some(
+                            ::std::string::String::from("AccountNumber"),
+                        ),
+                        value: ::std::option::Option::Some(
+                            ::std::string::String::from("12345678"),
+                        ),
+                        prompt: ::std::option::Option::Some(
+                            ::std::string::String::from(
+                                "Ask the caller for their account number.",
+                            ),
+                        ),
+                        additional_properties: ::std::collections::BTreeMap::new(),
+                    },
+                    EntityInstance {
+                        entity_id: ::std::option::Option::Some(
+                            ::std::string::String::from("2"),
+                        ),
+                        entity: ::std::option::Option::Some(
+                            ::std::string::String::from("DateOfBirth"),
+                        ),
+                        value: ::std::option::Option::None,
+                        prompt: ::std::option::Option::Some(
+                            ::std::string::String::from(
+                                "Ask the caller for their date of birth.",
+                            ),
+                        ),
+                        additional_properties: ::std::collections::BTreeMap::new(),
+                    },
+                ]),
+            ),
+            additional_properties: ::std::collections::BTreeMap::new(),
+        },
+    };
+    let encoded = ::serde_json::to_value(&built).expect("encodes");
+    assert!(
+        crate ::rt::json_eq(& expected, & encoded),
+        "{}\nexpected: {expected}\nencoded:  {encoded}",
+        "payload of example `runningVerificationFlow` of message `businessFlow`, built in Rust, should encode as the example"
+    );
+}
+#[test]
 fn business_flow_diff_entity_filled_payload() {
     let expected: ::serde_json::Value = ::serde_json::from_str(
             "{\n  \"topic\": \"business_flow_diff\",\n  \"data\": {\n    \"flow_instance_id\": \"c9c28431-1577-4052-8762-04032e50bdab\",\n    \"flow_instance_status\": \"RUNNING\",\n    \"entityId\": \"2\",\n    \"entity_value\": \"1984-03-12\"\n  }\n}",
@@ -363,6 +903,35 @@ fn business_flow_diff_entity_filled_payload() {
     );
 }
 #[test]
+fn business_flow_diff_entity_filled_payload_built_in_rust() {
+    let expected: ::serde_json::Value = ::serde_json::from_str(
+            "{\n  \"topic\": \"business_flow_diff\",\n  \"data\": {\n    \"flow_instance_id\": \"c9c28431-1577-4052-8762-04032e50bdab\",\n    \"flow_instance_status\": \"RUNNING\",\n    \"entityId\": \"2\",\n    \"entity_value\": \"1984-03-12\"\n  }\n}",
+        )
+        .expect("example is JSON");
+    let built: BusinessFlowDiffPayload = BusinessFlowDiffPayload {
+        topic: BusinessFlowDiffPayloadTopic::default(),
+        data: BusinessFlowDiff {
+            flow_instance_id: ::std::option::Option::Some(
+                ::std::string::String::from("c9c28431-1577-4052-8762-04032e50bdab"),
+            ),
+            flow_instance_status: ::std::option::Option::Some(
+                FlowInstanceStatus::Running,
+            ),
+            entity_id: ::std::option::Option::Some(::std::string::String::from("2")),
+            entity_value: ::std::option::Option::Some(
+                ::std::string::String::from("1984-03-12"),
+            ),
+            additional_properties: ::std::collections::BTreeMap::new(),
+        },
+    };
+    let encoded = ::serde_json::to_value(&built).expect("encodes");
+    assert!(
+        crate ::rt::json_eq(& expected, & encoded),
+        "{}\nexpected: {expected}\nencoded:  {encoded}",
+        "payload of example `entityFilled` of message `businessFlowDiff`, built in Rust, should encode as the example"
+    );
+}
+#[test]
 fn attached_data_crm_metadata_payload() {
     let expected: ::serde_json::Value = ::serde_json::from_str(
             "{\n  \"topic\": \"attached_data\",\n  \"data\": [\n    {\n      \"customerTier\": \"gold\",\n      \"preferredLanguage\": \"en-US\"\n    },\n    {\n      \"campaign\": \"card-services\"\n    }\n  ]\n}",
@@ -379,6 +948,40 @@ fn attached_data_crm_metadata_payload() {
         crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `crmMetadata` of message `attachedData` should re-encode unchanged"
+    );
+}
+#[test]
+fn attached_data_crm_metadata_payload_built_in_rust() {
+    let expected: ::serde_json::Value = ::serde_json::from_str(
+            "{\n  \"topic\": \"attached_data\",\n  \"data\": [\n    {\n      \"customerTier\": \"gold\",\n      \"preferredLanguage\": \"en-US\"\n    },\n    {\n      \"campaign\": \"card-services\"\n    }\n  ]\n}",
+        )
+        .expect("example is JSON");
+    let built: AttachedDataPayload = AttachedDataPayload {
+        topic: AttachedDataPayloadTopic::default(),
+        data: ::std::vec::Vec::from([
+            ::std::collections::BTreeMap::from([
+                (
+                    ::std::string::String::from("customerTier"),
+                    ::serde_json::json!("gold"),
+                ),
+                (
+                    ::std::string::String::from("preferredLanguage"),
+                    ::serde_json::json!("en-US"),
+                ),
+            ]),
+            ::std::collections::BTreeMap::from([
+                (
+                    ::std::string::String::from("campaign"),
+                    ::serde_json::json!("card-services"),
+                ),
+            ]),
+        ]),
+    };
+    let encoded = ::serde_json::to_value(&built).expect("encodes");
+    assert!(
+        crate ::rt::json_eq(& expected, & encoded),
+        "{}\nexpected: {expected}\nencoded:  {encoded}",
+        "payload of example `crmMetadata` of message `attachedData`, built in Rust, should encode as the example"
     );
 }
 #[test]

@@ -23,6 +23,28 @@ fn get_verification_verify_two_users_payload() {
     );
 }
 #[test]
+fn get_verification_verify_two_users_payload_built_in_rust() {
+    let expected: ::serde_json::Value = ::serde_json::from_str(
+            "{\n  \"command\": \"GET_VERIFICATION\",\n  \"parameters\": {\n    \"users\": \"user1,user2\"\n  }\n}",
+        )
+        .expect("example is JSON");
+    let built: GetVerificationPayload = GetVerificationPayload {
+        command: GetVerificationPayloadCommand::default(),
+        parameters: ::std::option::Option::Some(GetVerificationParameters {
+            users: ::std::option::Option::Some(
+                ::std::string::String::from("user1,user2"),
+            ),
+            additional_properties: ::std::collections::BTreeMap::new(),
+        }),
+    };
+    let encoded = ::serde_json::to_value(&built).expect("encodes");
+    assert!(
+        crate ::rt::json_eq(& expected, & encoded),
+        "{}\nexpected: {expected}\nencoded:  {encoded}",
+        "payload of example `verifyTwoUsers` of message `getVerification`, built in Rust, should encode as the example"
+    );
+}
+#[test]
 fn get_echo_echo_payload() {
     let expected: ::serde_json::Value = ::serde_json::from_str(
             "{\n  \"command\": \"GET_ECHO\"\n}",
@@ -37,6 +59,23 @@ fn get_echo_echo_payload() {
         crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `echo` of message `getEcho` should re-encode unchanged"
+    );
+}
+#[test]
+fn get_echo_echo_payload_built_in_rust() {
+    let expected: ::serde_json::Value = ::serde_json::from_str(
+            "{\n  \"command\": \"GET_ECHO\"\n}",
+        )
+        .expect("example is JSON");
+    let built: GetEchoPayload = GetEchoPayload {
+        command: GetEchoPayloadCommand::default(),
+        parameters: ::std::option::Option::None,
+    };
+    let encoded = ::serde_json::to_value(&built).expect("encodes");
+    assert!(
+        crate ::rt::json_eq(& expected, & encoded),
+        "{}\nexpected: {expected}\nencoded:  {encoded}",
+        "payload of example `echo` of message `getEcho`, built in Rust, should encode as the example"
     );
 }
 #[test]
@@ -59,6 +98,38 @@ fn verification_verified_high_payload() {
     );
 }
 #[test]
+fn verification_verified_high_payload_built_in_rust() {
+    let expected: ::serde_json::Value = ::serde_json::from_str(
+            "{\n  \"topic\": \"verification\",\n  \"data\": {\n    \"result_type\": \"NORMAL\",\n    \"bio_user_id\": \"user1\",\n    \"bio_result\": \"TRUE_HIGH\",\n    \"bio_score\": 0.93,\n    \"score_llr\": 5.21,\n    \"speech_duration\": 8420,\n    \"error_type\": null\n  }\n}",
+        )
+        .expect("example is JSON");
+    let built: VerificationPayload = VerificationPayload {
+        topic: VerificationPayloadTopic::default(),
+        data: Verification {
+            result_type: ::std::option::Option::Some(
+                ::std::string::String::from("NORMAL"),
+            ),
+            bio_user_id: ::std::option::Option::Some(
+                ::std::string::String::from("user1"),
+            ),
+            bio_result: ::std::option::Option::Some(
+                ::std::string::String::from("TRUE_HIGH"),
+            ),
+            bio_score: ::std::option::Option::Some(0.93),
+            score_llr: ::std::option::Option::Some(5.21),
+            speech_duration: ::std::option::Option::Some(8420),
+            error_type: crate::rt::Nullable::Null,
+            additional_properties: ::std::collections::BTreeMap::new(),
+        },
+    };
+    let encoded = ::serde_json::to_value(&built).expect("encodes");
+    assert!(
+        crate ::rt::json_eq(& expected, & encoded),
+        "{}\nexpected: {expected}\nencoded:  {encoded}",
+        "payload of example `verifiedHigh` of message `verification`, built in Rust, should encode as the example"
+    );
+}
+#[test]
 fn status_bio_active_payload() {
     let expected: ::serde_json::Value = ::serde_json::from_str(
             "{\n  \"topic\": \"status\",\n  \"data\": \"BIO_ACTIVE\"\n}",
@@ -76,6 +147,23 @@ fn status_bio_active_payload() {
     );
 }
 #[test]
+fn status_bio_active_payload_built_in_rust() {
+    let expected: ::serde_json::Value = ::serde_json::from_str(
+            "{\n  \"topic\": \"status\",\n  \"data\": \"BIO_ACTIVE\"\n}",
+        )
+        .expect("example is JSON");
+    let built: StatusPayload = StatusPayload {
+        topic: StatusPayloadTopic::default(),
+        data: CallStatus::BioActive,
+    };
+    let encoded = ::serde_json::to_value(&built).expect("encodes");
+    assert!(
+        crate ::rt::json_eq(& expected, & encoded),
+        "{}\nexpected: {expected}\nencoded:  {encoded}",
+        "payload of example `bioActive` of message `status`, built in Rust, should encode as the example"
+    );
+}
+#[test]
 fn status_error_code_payload() {
     let expected: ::serde_json::Value = ::serde_json::from_str(
             "{\n  \"topic\": \"status\",\n  \"data\": \"ERR_CODE_03\"\n}",
@@ -90,6 +178,23 @@ fn status_error_code_payload() {
         crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `errorCode` of message `status` should re-encode unchanged"
+    );
+}
+#[test]
+fn status_error_code_payload_built_in_rust() {
+    let expected: ::serde_json::Value = ::serde_json::from_str(
+            "{\n  \"topic\": \"status\",\n  \"data\": \"ERR_CODE_03\"\n}",
+        )
+        .expect("example is JSON");
+    let built: StatusPayload = StatusPayload {
+        topic: StatusPayloadTopic::default(),
+        data: CallStatus::ErrCode03,
+    };
+    let encoded = ::serde_json::to_value(&built).expect("encodes");
+    assert!(
+        crate ::rt::json_eq(& expected, & encoded),
+        "{}\nexpected: {expected}\nencoded:  {encoded}",
+        "payload of example `errorCode` of message `status`, built in Rust, should encode as the example"
     );
 }
 #[test]
@@ -112,6 +217,27 @@ fn tts_detection_genuine_speech_payload() {
     );
 }
 #[test]
+fn tts_detection_genuine_speech_payload_built_in_rust() {
+    let expected: ::serde_json::Value = ::serde_json::from_str(
+            "{\n  \"topic\": \"tts_detection\",\n  \"data\": {\n    \"label\": \"GENUINE\",\n    \"global_post\": 0.04\n  }\n}",
+        )
+        .expect("example is JSON");
+    let built: TtsDetectionPayload = TtsDetectionPayload {
+        topic: TtsDetectionPayloadTopic::default(),
+        data: TtsDetection {
+            label: ::std::option::Option::Some(TtsDetectionLabel::Genuine),
+            global_post: ::std::option::Option::Some(0.04),
+            additional_properties: ::std::collections::BTreeMap::new(),
+        },
+    };
+    let encoded = ::serde_json::to_value(&built).expect("encodes");
+    assert!(
+        crate ::rt::json_eq(& expected, & encoded),
+        "{}\nexpected: {expected}\nencoded:  {encoded}",
+        "payload of example `genuineSpeech` of message `ttsDetection`, built in Rust, should encode as the example"
+    );
+}
+#[test]
 fn blocklist_detection_fraudster_match_payload() {
     let expected: ::serde_json::Value = ::serde_json::from_str(
             "{\n  \"topic\": \"blocklist_detection\",\n  \"data\": {\n    \"label\": \"MATCH\",\n    \"status\": \"COMPLETED\",\n    \"risk_level\": \"HIGH_RISK\",\n    \"fraudster_id\": 1042,\n    \"blocklist_id\": \"bl-retail-emea\",\n    \"score\": 0.88\n  }\n}",
@@ -128,6 +254,37 @@ fn blocklist_detection_fraudster_match_payload() {
         crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `fraudsterMatch` of message `blocklistDetection` should re-encode unchanged"
+    );
+}
+#[test]
+fn blocklist_detection_fraudster_match_payload_built_in_rust() {
+    let expected: ::serde_json::Value = ::serde_json::from_str(
+            "{\n  \"topic\": \"blocklist_detection\",\n  \"data\": {\n    \"label\": \"MATCH\",\n    \"status\": \"COMPLETED\",\n    \"risk_level\": \"HIGH_RISK\",\n    \"fraudster_id\": 1042,\n    \"blocklist_id\": \"bl-retail-emea\",\n    \"score\": 0.88\n  }\n}",
+        )
+        .expect("example is JSON");
+    let built: BlocklistDetectionPayload = BlocklistDetectionPayload {
+        topic: BlocklistDetectionPayloadTopic::default(),
+        data: BlocklistDetection {
+            label: ::std::option::Option::Some(::std::string::String::from("MATCH")),
+            status: ::std::option::Option::Some(
+                ::std::string::String::from("COMPLETED"),
+            ),
+            risk_level: ::std::option::Option::Some(
+                ::std::string::String::from("HIGH_RISK"),
+            ),
+            fraudster_id: crate::rt::Nullable::Value(1042),
+            blocklist_id: ::std::option::Option::Some(
+                ::std::string::String::from("bl-retail-emea"),
+            ),
+            score: ::std::option::Option::Some(0.88),
+            additional_properties: ::std::collections::BTreeMap::new(),
+        },
+    };
+    let encoded = ::serde_json::to_value(&built).expect("encodes");
+    assert!(
+        crate ::rt::json_eq(& expected, & encoded),
+        "{}\nexpected: {expected}\nencoded:  {encoded}",
+        "payload of example `fraudsterMatch` of message `blocklistDetection`, built in Rust, should encode as the example"
     );
 }
 #[test]
@@ -150,6 +307,26 @@ fn enough_speech_enough_speech_collected_payload() {
     );
 }
 #[test]
+fn enough_speech_enough_speech_collected_payload_built_in_rust() {
+    let expected: ::serde_json::Value = ::serde_json::from_str(
+            "{\n  \"topic\": \"enough_speech\",\n  \"data\": {\n    \"enough_speech\": true\n  }\n}",
+        )
+        .expect("example is JSON");
+    let built: EnoughSpeechPayload = EnoughSpeechPayload {
+        topic: EnoughSpeechPayloadTopic::default(),
+        data: EnoughSpeech {
+            enough_speech: ::std::option::Option::Some(true),
+            additional_properties: ::std::collections::BTreeMap::new(),
+        },
+    };
+    let encoded = ::serde_json::to_value(&built).expect("encodes");
+    assert!(
+        crate ::rt::json_eq(& expected, & encoded),
+        "{}\nexpected: {expected}\nencoded:  {encoded}",
+        "payload of example `enoughSpeechCollected` of message `enoughSpeech`, built in Rust, should encode as the example"
+    );
+}
+#[test]
 fn voice_info_genuine_voice_payload() {
     let expected: ::serde_json::Value = ::serde_json::from_str(
             "{\n  \"topic\": \"voice_info\",\n  \"data\": {\n    \"liveness_score\": {\n      \"label\": \"GENUINE\",\n      \"global_post\": 0.95\n    },\n    \"satResult\": {\n      \"label\": \"OK_DATA\",\n      \"valid\": true,\n      \"gender\": \"male\",\n      \"ageEstimate\": 35\n    }\n  }\n}",
@@ -166,6 +343,37 @@ fn voice_info_genuine_voice_payload() {
         crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `genuineVoice` of message `voiceInfo` should re-encode unchanged"
+    );
+}
+#[test]
+fn voice_info_genuine_voice_payload_built_in_rust() {
+    let expected: ::serde_json::Value = ::serde_json::from_str(
+            "{\n  \"topic\": \"voice_info\",\n  \"data\": {\n    \"liveness_score\": {\n      \"label\": \"GENUINE\",\n      \"global_post\": 0.95\n    },\n    \"satResult\": {\n      \"label\": \"OK_DATA\",\n      \"valid\": true,\n      \"gender\": \"male\",\n      \"ageEstimate\": 35\n    }\n  }\n}",
+        )
+        .expect("example is JSON");
+    let built: VoiceInfoPayload = VoiceInfoPayload {
+        topic: VoiceInfoPayloadTopic::default(),
+        data: VoiceInfo {
+            liveness_score: ::std::option::Option::Some(VoiceInfoLivenessScore {
+                label: ::std::option::Option::Some(VoiceInfoLivenessScoreLabel::Genuine),
+                global_post: ::std::option::Option::Some(0.95),
+                additional_properties: ::std::collections::BTreeMap::new(),
+            }),
+            sat_result: ::std::option::Option::Some(VoiceInfoSatResult {
+                label: ::std::option::Option::Some(VoiceInfoSatResultLabel::OkData),
+                valid: ::std::option::Option::Some(true),
+                gender: ::std::option::Option::Some(::std::string::String::from("male")),
+                age_estimate: ::std::option::Option::Some(35),
+                additional_properties: ::std::collections::BTreeMap::new(),
+            }),
+            additional_properties: ::std::collections::BTreeMap::new(),
+        },
+    };
+    let encoded = ::serde_json::to_value(&built).expect("encodes");
+    assert!(
+        crate ::rt::json_eq(& expected, & encoded),
+        "{}\nexpected: {expected}\nencoded:  {encoded}",
+        "payload of example `genuineVoice` of message `voiceInfo`, built in Rust, should encode as the example"
     );
 }
 #[test]
@@ -188,6 +396,29 @@ fn ani_validation_results_trusted_number_payload() {
     );
 }
 #[test]
+fn ani_validation_results_trusted_number_payload_built_in_rust() {
+    let expected: ::serde_json::Value = ::serde_json::from_str(
+            "{\n  \"topic\": \"ani_validation_results\",\n  \"data\": {\n    \"calledNumber\": \"+14155550123\",\n    \"trustIndicator\": 90\n  }\n}",
+        )
+        .expect("example is JSON");
+    let built: AniValidationResultsPayload = AniValidationResultsPayload {
+        topic: AniValidationResultsPayloadTopic::default(),
+        data: AniValidationResults {
+            called_number: ::std::option::Option::Some(
+                ::std::string::String::from("+14155550123"),
+            ),
+            trust_indicator: ::std::option::Option::Some(90),
+            additional_properties: ::std::collections::BTreeMap::new(),
+        },
+    };
+    let encoded = ::serde_json::to_value(&built).expect("encodes");
+    assert!(
+        crate ::rt::json_eq(& expected, & encoded),
+        "{}\nexpected: {expected}\nencoded:  {encoded}",
+        "payload of example `trustedNumber` of message `aniValidationResults`, built in Rust, should encode as the example"
+    );
+}
+#[test]
 fn error_invalid_command_payload() {
     let expected: ::serde_json::Value = ::serde_json::from_str(
             "{\n  \"topic\": \"error\",\n  \"data\": {\n    \"message\": \"Unknown command 'GET_STATUS'; allowed values are GET_VERIFICATION and GET_ECHO.\"\n  }\n}",
@@ -205,6 +436,28 @@ fn error_invalid_command_payload() {
     );
 }
 #[test]
+fn error_invalid_command_payload_built_in_rust() {
+    let expected: ::serde_json::Value = ::serde_json::from_str(
+            "{\n  \"topic\": \"error\",\n  \"data\": {\n    \"message\": \"Unknown command 'GET_STATUS'; allowed values are GET_VERIFICATION and GET_ECHO.\"\n  }\n}",
+        )
+        .expect("example is JSON");
+    let built: ErrorPayload = ErrorPayload {
+        topic: ErrorPayloadTopic::default(),
+        data: ErrorData {
+            message: ::std::string::String::from(
+                "Unknown command 'GET_STATUS'; allowed values are GET_VERIFICATION and GET_ECHO.",
+            ),
+            additional_properties: ::std::collections::BTreeMap::new(),
+        },
+    };
+    let encoded = ::serde_json::to_value(&built).expect("encodes");
+    assert!(
+        crate ::rt::json_eq(& expected, & encoded),
+        "{}\nexpected: {expected}\nencoded:  {encoded}",
+        "payload of example `invalidCommand` of message `error`, built in Rust, should encode as the example"
+    );
+}
+#[test]
 fn debug_echo_reply_payload() {
     let expected: ::serde_json::Value = ::serde_json::from_str(
             "{\n  \"topic\": \"debug\",\n  \"data\": \"echo: GET_ECHO\"\n}",
@@ -219,6 +472,23 @@ fn debug_echo_reply_payload() {
         crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `echoReply` of message `debug` should re-encode unchanged"
+    );
+}
+#[test]
+fn debug_echo_reply_payload_built_in_rust() {
+    let expected: ::serde_json::Value = ::serde_json::from_str(
+            "{\n  \"topic\": \"debug\",\n  \"data\": \"echo: GET_ECHO\"\n}",
+        )
+        .expect("example is JSON");
+    let built: DebugPayload = DebugPayload {
+        topic: DebugPayloadTopic::default(),
+        data: ::std::string::String::from("echo: GET_ECHO"),
+    };
+    let encoded = ::serde_json::to_value(&built).expect("encodes");
+    assert!(
+        crate ::rt::json_eq(& expected, & encoded),
+        "{}\nexpected: {expected}\nencoded:  {encoded}",
+        "payload of example `echoReply` of message `debug`, built in Rust, should encode as the example"
     );
 }
 #[test]

@@ -23,6 +23,65 @@ fn agent_assist_start_call_start_payload() {
     );
 }
 #[test]
+fn agent_assist_start_call_start_payload_built_in_rust() {
+    let expected: ::serde_json::Value = ::serde_json::from_str(
+            "{\n  \"message_type\": \"agent_assist_start\",\n  \"region\": \"aws-eu-west-1\",\n  \"version\": \"6.20.4\",\n  \"ocp_group_name\": \"macu_dev\",\n  \"ocp_organization_id\": \"15f7fbe2-9512-4c5b-ade5-0f4d792cae10\",\n  \"master_id\": \"718478520153206908\",\n  \"connection_id\": \"nic:4605741:718478520153206908\",\n  \"agent_id\": \"agentId\",\n  \"agent_skill\": \"vb_skill\",\n  \"ccaas_provider\": \"niceInContact\",\n  \"locale\": \"en-US\",\n  \"origin\": {\n    \"vendor\": \"omilia\",\n    \"is_bot\": false\n  },\n  \"tenant_id\": \"4605741\",\n  \"dialog_id\": \"AA.1762950497134.718478520153206908\",\n  \"stream_start_timestamp\": 1762950501402,\n  \"aa_profile_id\": \"8f1132ec-725d-485f-9c78-ebb83ad383ec\",\n  \"aa_profile_name\": \"example_profile\",\n  \"test_flag\": true,\n  \"dialog_time\": 1762950497134\n}",
+        )
+        .expect("example is JSON");
+    let built: AgentAssistStart = AgentAssistStart {
+        aa_profile_id: ::std::option::Option::Some(
+            ::std::string::String::from("8f1132ec-725d-485f-9c78-ebb83ad383ec"),
+        ),
+        aa_profile_name: ::std::option::Option::Some(
+            ::std::string::String::from("example_profile"),
+        ),
+        version: ::std::option::Option::Some(::std::string::String::from("6.20.4")),
+        region: ::std::option::Option::Some(
+            ::std::string::String::from("aws-eu-west-1"),
+        ),
+        test_flag: ::std::option::Option::Some(true),
+        ocp_group_name: ::std::option::Option::Some(
+            ::std::string::String::from("macu_dev"),
+        ),
+        ocp_organization_id: ::std::option::Option::Some(
+            ::std::string::String::from("15f7fbe2-9512-4c5b-ade5-0f4d792cae10"),
+        ),
+        master_id: ::std::option::Option::Some(
+            ::std::string::String::from("718478520153206908"),
+        ),
+        connection_id: crate::rt::Nullable::Value(
+            ::std::string::String::from("nic:4605741:718478520153206908"),
+        ),
+        agent_id: ::std::option::Option::Some(::std::string::String::from("agentId")),
+        agent_skill: ::std::option::Option::Some(
+            ::std::string::String::from("vb_skill"),
+        ),
+        ccaas_provider: ::std::option::Option::Some(
+            ::std::string::String::from("niceInContact"),
+        ),
+        locale: ::std::option::Option::Some(::std::string::String::from("en-US")),
+        tenant_id: ::std::option::Option::Some(::std::string::String::from("4605741")),
+        dialog_id: ::std::string::String::from("AA.1762950497134.718478520153206908"),
+        dialog_time: ::std::option::Option::Some(1762950497134),
+        stream_start_timestamp: ::std::option::Option::Some(1762950501402),
+        stream_end_timestamp: crate::rt::Nullable::Absent,
+        stream_duration: crate::rt::Nullable::Absent,
+        origin: ::std::option::Option::Some(Origin {
+            is_bot: ::std::option::Option::Some(false),
+            vendor: ::std::option::Option::Some(::std::string::String::from("omilia")),
+            additional_properties: ::std::collections::BTreeMap::new(),
+        }),
+        message_type: AgentAssistStartMessageType::default(),
+        additional_properties: ::std::collections::BTreeMap::new(),
+    };
+    let encoded = ::serde_json::to_value(&built).expect("encodes");
+    assert!(
+        crate ::rt::json_eq(& expected, & encoded),
+        "{}\nexpected: {expected}\nencoded:  {encoded}",
+        "payload of example `callStart` of message `agentAssistStart`, built in Rust, should encode as the example"
+    );
+}
+#[test]
 fn agent_assist_end_call_end_payload() {
     let expected: ::serde_json::Value = ::serde_json::from_str(
             "{\n  \"message_type\": \"agent_assist_end\",\n  \"region\": \"aws-eu-west-1\",\n  \"version\": \"6.20.4\",\n  \"businessflow_instances\": [\n    {\n      \"latest_seq_id\": 1,\n      \"intent\": \"Verification\",\n      \"flow_instance_id\": \"c9c28431-1577-4052-8762-04032e50bdab\",\n      \"flow_instance_status\": \"COMPLETED\",\n      \"instance_completion_message\": \"Verification completed.\",\n      \"triggering_participant\": \"AGENT\"\n    }\n  ],\n  \"ocp_group_name\": \"macu_dev\",\n  \"ocp_organization_id\": \"15f7fbe2-9512-4c5b-ade5-0f4d792cae10\",\n  \"master_id\": \"718478520153206908\",\n  \"connection_id\": \"nic:4605741:718478520153206908\",\n  \"agent_id\": \"agentId\",\n  \"agent_skill\": \"vb_skill\",\n  \"ccaas_provider\": \"niceInContact\",\n  \"locale\": \"en-US\",\n  \"origin\": {\n    \"vendor\": \"omilia\",\n    \"is_bot\": false\n  },\n  \"tenant_id\": \"4605741\",\n  \"dialog_id\": \"AA.1762950497134.718478520153206908\",\n  \"stream_start_timestamp\": 1762950501402,\n  \"stream_end_timestamp\": 1762950606820,\n  \"stream_duration\": 105418,\n  \"summary\": \"The caller requested information about their account. The agent completed the verification process and provided the requested details.\",\n  \"aa_profile_id\": \"8f1132ec-725d-485f-9c78-ebb83ad383ec\",\n  \"aa_profile_name\": \"example_profile\",\n  \"test_flag\": true,\n  \"dialog_time\": 1762950497134\n}",
@@ -42,6 +101,97 @@ fn agent_assist_end_call_end_payload() {
     );
 }
 #[test]
+fn agent_assist_end_call_end_payload_built_in_rust() {
+    let expected: ::serde_json::Value = ::serde_json::from_str(
+            "{\n  \"message_type\": \"agent_assist_end\",\n  \"region\": \"aws-eu-west-1\",\n  \"version\": \"6.20.4\",\n  \"businessflow_instances\": [\n    {\n      \"latest_seq_id\": 1,\n      \"intent\": \"Verification\",\n      \"flow_instance_id\": \"c9c28431-1577-4052-8762-04032e50bdab\",\n      \"flow_instance_status\": \"COMPLETED\",\n      \"instance_completion_message\": \"Verification completed.\",\n      \"triggering_participant\": \"AGENT\"\n    }\n  ],\n  \"ocp_group_name\": \"macu_dev\",\n  \"ocp_organization_id\": \"15f7fbe2-9512-4c5b-ade5-0f4d792cae10\",\n  \"master_id\": \"718478520153206908\",\n  \"connection_id\": \"nic:4605741:718478520153206908\",\n  \"agent_id\": \"agentId\",\n  \"agent_skill\": \"vb_skill\",\n  \"ccaas_provider\": \"niceInContact\",\n  \"locale\": \"en-US\",\n  \"origin\": {\n    \"vendor\": \"omilia\",\n    \"is_bot\": false\n  },\n  \"tenant_id\": \"4605741\",\n  \"dialog_id\": \"AA.1762950497134.718478520153206908\",\n  \"stream_start_timestamp\": 1762950501402,\n  \"stream_end_timestamp\": 1762950606820,\n  \"stream_duration\": 105418,\n  \"summary\": \"The caller requested information about their account. The agent completed the verification process and provided the requested details.\",\n  \"aa_profile_id\": \"8f1132ec-725d-485f-9c78-ebb83ad383ec\",\n  \"aa_profile_name\": \"example_profile\",\n  \"test_flag\": true,\n  \"dialog_time\": 1762950497134\n}",
+        )
+        .expect("example is JSON");
+    let built: AgentAssistEnd = AgentAssistEnd {
+        aa_profile_id: ::std::option::Option::Some(
+            ::std::string::String::from("8f1132ec-725d-485f-9c78-ebb83ad383ec"),
+        ),
+        aa_profile_name: ::std::option::Option::Some(
+            ::std::string::String::from("example_profile"),
+        ),
+        version: ::std::option::Option::Some(::std::string::String::from("6.20.4")),
+        region: ::std::option::Option::Some(
+            ::std::string::String::from("aws-eu-west-1"),
+        ),
+        test_flag: ::std::option::Option::Some(true),
+        ocp_group_name: ::std::option::Option::Some(
+            ::std::string::String::from("macu_dev"),
+        ),
+        ocp_organization_id: ::std::option::Option::Some(
+            ::std::string::String::from("15f7fbe2-9512-4c5b-ade5-0f4d792cae10"),
+        ),
+        master_id: ::std::option::Option::Some(
+            ::std::string::String::from("718478520153206908"),
+        ),
+        connection_id: crate::rt::Nullable::Value(
+            ::std::string::String::from("nic:4605741:718478520153206908"),
+        ),
+        agent_id: ::std::option::Option::Some(::std::string::String::from("agentId")),
+        agent_skill: ::std::option::Option::Some(
+            ::std::string::String::from("vb_skill"),
+        ),
+        ccaas_provider: ::std::option::Option::Some(
+            ::std::string::String::from("niceInContact"),
+        ),
+        locale: ::std::option::Option::Some(::std::string::String::from("en-US")),
+        tenant_id: ::std::option::Option::Some(::std::string::String::from("4605741")),
+        dialog_id: ::std::string::String::from("AA.1762950497134.718478520153206908"),
+        dialog_time: ::std::option::Option::Some(1762950497134),
+        stream_start_timestamp: ::std::option::Option::Some(1762950501402),
+        stream_end_timestamp: crate::rt::Nullable::Value(1762950606820),
+        stream_duration: crate::rt::Nullable::Value(105418),
+        origin: ::std::option::Option::Some(Origin {
+            is_bot: ::std::option::Option::Some(false),
+            vendor: ::std::option::Option::Some(::std::string::String::from("omilia")),
+            additional_properties: ::std::collections::BTreeMap::new(),
+        }),
+        message_type: AgentAssistEndMessageType::default(),
+        businessflow_instances: ::std::option::Option::Some(
+            ::std::vec::Vec::from([
+                BusinessFlowInstance {
+                    flow_instance_id: ::std::option::Option::Some(
+                        ::std::string::String::from(
+                            "c9c28431-1577-4052-8762-04032e50bdab",
+                        ),
+                    ),
+                    flow_instance_status: ::std::option::Option::Some(
+                        FlowInstanceStatus::Completed,
+                    ),
+                    intent: ::std::option::Option::Some(
+                        ::std::string::String::from("Verification"),
+                    ),
+                    description: ::std::option::Option::None,
+                    instance_completion_message: ::std::option::Option::Some(
+                        ::std::string::String::from("Verification completed."),
+                    ),
+                    triggering_participant: ::std::option::Option::Some(
+                        ParticipantType::Agent,
+                    ),
+                    entity_instances: ::std::option::Option::None,
+                    latest_seq_id: ::std::option::Option::Some(1),
+                    additional_properties: ::std::collections::BTreeMap::new(),
+                },
+            ]),
+        ),
+        summary: ::std::option::Option::Some(
+            ::std::string::String::from(
+                "The caller requested information about their account. The agent completed the verification process and provided the requested details.",
+            ),
+        ),
+        additional_properties: ::std::collections::BTreeMap::new(),
+    };
+    let encoded = ::serde_json::to_value(&built).expect("encodes");
+    assert!(
+        crate ::rt::json_eq(& expected, & encoded),
+        "{}\nexpected: {expected}\nencoded:  {encoded}",
+        "payload of example `callEnd` of message `agentAssistEnd`, built in Rust, should encode as the example"
+    );
+}
+#[test]
 fn agent_assist_step_step_event_payload() {
     let expected: ::serde_json::Value = ::serde_json::from_str(
             "{\n  \"message_type\": \"agent_assist_step\",\n  \"region\": \"aws-eu-west-1\",\n  \"version\": \"6.20.4\",\n  \"nlu_result\": {\n    \"intents\": [\n      \"Verification\"\n    ],\n    \"entities\": [\n      {\n        \"name\": \"MetaAction\",\n        \"value\": \"help\"\n      },\n      {\n        \"name\": \"DIALOGACT\",\n        \"value\": \"GREET\"\n      }\n    ]\n  },\n  \"businessflow_instances\": [\n    {\n      \"latest_seq_id\": 1,\n      \"intent\": \"Verification\",\n      \"flow_instance_id\": \"c9c28431-1577-4052-8762-04032e50bdab\",\n      \"flow_instance_status\": \"COMPLETED\",\n      \"instance_completion_message\": \"Verification completed.\",\n      \"triggering_participant\": \"AGENT\"\n    }\n  ],\n  \"ocp_group_name\": \"macu_dev\",\n  \"ocp_organization_id\": \"15f7fbe2-9512-4c5b-ade5-0f4d792cae10\",\n  \"master_id\": \"718478520153206908\",\n  \"connection_id\": \"nic:4605741:718478520153206908\",\n  \"agent_id\": \"agentId\",\n  \"agent_skill\": \"vb_skill\",\n  \"ccaas_provider\": \"niceInContact\",\n  \"locale\": \"en-US\",\n  \"origin\": {\n    \"vendor\": \"omilia\",\n    \"is_bot\": false\n  },\n  \"tenant_id\": \"4605741\",\n  \"dialog_id\": \"AA.1762950497134.718478520153206908\",\n  \"step\": 1,\n  \"stream_start_timestamp\": 1762950501402,\n  \"step_timestamp\": 1762950502560,\n  \"step_duration\": \"3862\",\n  \"antifraud\": {},\n  \"result\": {\n    \"confidence\": 1.0,\n    \"utterance\": \"hello how can I help you\"\n  },\n  \"aa_profile_id\": \"8f1132ec-725d-485f-9c78-ebb83ad383ec\",\n  \"aa_profile_name\": \"example_profile\",\n  \"test_flag\": true,\n  \"dialog_time\": 1762950497134,\n  \"participant_type\": \"AGENT\"\n}",
@@ -58,6 +208,139 @@ fn agent_assist_step_step_event_payload() {
         crate ::rt::json_eq(& expected, & encoded),
         "{}\nexpected: {expected}\nencoded:  {encoded}",
         "payload of example `stepEvent` of message `agentAssistStep` should re-encode unchanged"
+    );
+}
+#[test]
+fn agent_assist_step_step_event_payload_built_in_rust() {
+    let expected: ::serde_json::Value = ::serde_json::from_str(
+            "{\n  \"message_type\": \"agent_assist_step\",\n  \"region\": \"aws-eu-west-1\",\n  \"version\": \"6.20.4\",\n  \"nlu_result\": {\n    \"intents\": [\n      \"Verification\"\n    ],\n    \"entities\": [\n      {\n        \"name\": \"MetaAction\",\n        \"value\": \"help\"\n      },\n      {\n        \"name\": \"DIALOGACT\",\n        \"value\": \"GREET\"\n      }\n    ]\n  },\n  \"businessflow_instances\": [\n    {\n      \"latest_seq_id\": 1,\n      \"intent\": \"Verification\",\n      \"flow_instance_id\": \"c9c28431-1577-4052-8762-04032e50bdab\",\n      \"flow_instance_status\": \"COMPLETED\",\n      \"instance_completion_message\": \"Verification completed.\",\n      \"triggering_participant\": \"AGENT\"\n    }\n  ],\n  \"ocp_group_name\": \"macu_dev\",\n  \"ocp_organization_id\": \"15f7fbe2-9512-4c5b-ade5-0f4d792cae10\",\n  \"master_id\": \"718478520153206908\",\n  \"connection_id\": \"nic:4605741:718478520153206908\",\n  \"agent_id\": \"agentId\",\n  \"agent_skill\": \"vb_skill\",\n  \"ccaas_provider\": \"niceInContact\",\n  \"locale\": \"en-US\",\n  \"origin\": {\n    \"vendor\": \"omilia\",\n    \"is_bot\": false\n  },\n  \"tenant_id\": \"4605741\",\n  \"dialog_id\": \"AA.1762950497134.718478520153206908\",\n  \"step\": 1,\n  \"stream_start_timestamp\": 1762950501402,\n  \"step_timestamp\": 1762950502560,\n  \"step_duration\": \"3862\",\n  \"antifraud\": {},\n  \"result\": {\n    \"confidence\": 1.0,\n    \"utterance\": \"hello how can I help you\"\n  },\n  \"aa_profile_id\": \"8f1132ec-725d-485f-9c78-ebb83ad383ec\",\n  \"aa_profile_name\": \"example_profile\",\n  \"test_flag\": true,\n  \"dialog_time\": 1762950497134,\n  \"participant_type\": \"AGENT\"\n}",
+        )
+        .expect("example is JSON");
+    let built: AgentAssistStep = AgentAssistStep {
+        aa_profile_id: ::std::option::Option::Some(
+            ::std::string::String::from("8f1132ec-725d-485f-9c78-ebb83ad383ec"),
+        ),
+        aa_profile_name: ::std::option::Option::Some(
+            ::std::string::String::from("example_profile"),
+        ),
+        version: ::std::option::Option::Some(::std::string::String::from("6.20.4")),
+        region: ::std::option::Option::Some(
+            ::std::string::String::from("aws-eu-west-1"),
+        ),
+        test_flag: ::std::option::Option::Some(true),
+        ocp_group_name: ::std::option::Option::Some(
+            ::std::string::String::from("macu_dev"),
+        ),
+        ocp_organization_id: ::std::option::Option::Some(
+            ::std::string::String::from("15f7fbe2-9512-4c5b-ade5-0f4d792cae10"),
+        ),
+        master_id: ::std::option::Option::Some(
+            ::std::string::String::from("718478520153206908"),
+        ),
+        connection_id: crate::rt::Nullable::Value(
+            ::std::string::String::from("nic:4605741:718478520153206908"),
+        ),
+        agent_id: ::std::option::Option::Some(::std::string::String::from("agentId")),
+        agent_skill: ::std::option::Option::Some(
+            ::std::string::String::from("vb_skill"),
+        ),
+        ccaas_provider: ::std::option::Option::Some(
+            ::std::string::String::from("niceInContact"),
+        ),
+        locale: ::std::option::Option::Some(::std::string::String::from("en-US")),
+        tenant_id: ::std::option::Option::Some(::std::string::String::from("4605741")),
+        dialog_id: ::std::string::String::from("AA.1762950497134.718478520153206908"),
+        dialog_time: ::std::option::Option::Some(1762950497134),
+        stream_start_timestamp: ::std::option::Option::Some(1762950501402),
+        stream_end_timestamp: crate::rt::Nullable::Absent,
+        stream_duration: crate::rt::Nullable::Absent,
+        origin: ::std::option::Option::Some(Origin {
+            is_bot: ::std::option::Option::Some(false),
+            vendor: ::std::option::Option::Some(::std::string::String::from("omilia")),
+            additional_properties: ::std::collections::BTreeMap::new(),
+        }),
+        message_type: AgentAssistStepMessageType::default(),
+        step: ::std::option::Option::Some(1),
+        step_timestamp: ::std::option::Option::Some(1762950502560),
+        step_duration: ::std::option::Option::Some(::std::string::String::from("3862")),
+        participant_type: ::std::option::Option::Some(ParticipantType::Agent),
+        result: ::std::option::Option::Some(AsrResult {
+            confidence: ::std::option::Option::Some(1.0),
+            utterance: ::std::option::Option::Some(
+                ::std::string::String::from("hello how can I help you"),
+            ),
+            additional_properties: ::std::collections::BTreeMap::new(),
+        }),
+        nlu_result: ::std::option::Option::Some(NluResult {
+            intents: ::std::option::Option::Some(
+                ::std::vec::Vec::from([::std::string::String::from("Verification")]),
+            ),
+            entities: ::std::option::Option::Some(
+                ::std::vec::Vec::from([
+                    NluEntity {
+                        name: ::std::option::Option::Some(
+                            ::std::string::String::from("MetaAction"),
+                        ),
+                        value: ::std::option::Option::Some(
+                            ::std::string::String::from("help"),
+                        ),
+                        related_running_flow_instance_ids: ::std::option::Option::None,
+                        additional_properties: ::std::collections::BTreeMap::new(),
+                    },
+                    NluEntity {
+                        name: ::std::option::Option::Some(
+                            ::std::string::String::from("DIALOGACT"),
+                        ),
+                        value: ::std::option::Option::Some(
+                            ::std::string::String::from("GREET"),
+                        ),
+                        related_running_flow_instance_ids: ::std::option::Option::None,
+                        additional_properties: ::std::collections::BTreeMap::new(),
+                    },
+                ]),
+            ),
+            additional_properties: ::std::collections::BTreeMap::new(),
+        }),
+        businessflow_instances: ::std::option::Option::Some(
+            ::std::vec::Vec::from([
+                BusinessFlowInstance {
+                    flow_instance_id: ::std::option::Option::Some(
+                        ::std::string::String::from(
+                            "c9c28431-1577-4052-8762-04032e50bdab",
+                        ),
+                    ),
+                    flow_instance_status: ::std::option::Option::Some(
+                        FlowInstanceStatus::Completed,
+                    ),
+                    intent: ::std::option::Option::Some(
+                        ::std::string::String::from("Verification"),
+                    ),
+                    description: ::std::option::Option::None,
+                    instance_completion_message: ::std::option::Option::Some(
+                        ::std::string::String::from("Verification completed."),
+                    ),
+                    triggering_participant: ::std::option::Option::Some(
+                        ParticipantType::Agent,
+                    ),
+                    entity_instances: ::std::option::Option::None,
+                    latest_seq_id: ::std::option::Option::Some(1),
+                    additional_properties: ::std::collections::BTreeMap::new(),
+                },
+            ]),
+        ),
+        antifraud: ::std::option::Option::Some(Antifraud {
+            liveness_detection: crate::rt::Nullable::Absent,
+            blocklist: crate::rt::Nullable::Absent,
+            ani_validation: ::std::option::Option::None,
+            additional_properties: ::std::collections::BTreeMap::new(),
+        }),
+        additional_properties: ::std::collections::BTreeMap::new(),
+    };
+    let encoded = ::serde_json::to_value(&built).expect("encodes");
+    assert!(
+        crate ::rt::json_eq(& expected, & encoded),
+        "{}\nexpected: {expected}\nencoded:  {encoded}",
+        "payload of example `stepEvent` of message `agentAssistStep`, built in Rust, should encode as the example"
     );
 }
 #[test]

@@ -40,6 +40,25 @@ fn round_trip(doc: &IrDocument, test: &str, ty: &Ty, value: &Value, what: &str, 
     }
 }
 
+/// The example built as a Rust value (struct literal, variants, `Some`/`None`) encodes to the
+/// example: what the generated examples send is what the spec shows.
+fn built_in_rust(doc: &IrDocument, test: &str, ty: &Ty, value: &Value, what: &str) -> Option<TokenStream> {
+    let built = super::values::literal(doc, ty, false, value, &super::values::Paths::in_crate())?;
+    let name = format_ident!("{}", test);
+    let t = ty_tokens(doc, ty, false);
+    let json = serde_json::to_string_pretty(value).unwrap_or_default();
+    let msg = format!("{what}, built in Rust, should encode as the example");
+    Some(quote! {
+        #[test]
+        fn #name() {
+            let expected: ::serde_json::Value = ::serde_json::from_str(#json).expect("example is JSON");
+            let built: #t = #built;
+            let encoded = ::serde_json::to_value(&built).expect("encodes");
+            assert!(crate::rt::json_eq(&expected, &encoded), "{}\nexpected: {expected}\nencoded:  {encoded}", #msg);
+        }
+    })
+}
+
 fn rejects(doc: &IrDocument, test: &str, ty: &Ty, value: &Value, what: &str) -> TokenStream {
     let name = format_ident!("{}", test);
     let t = ty_tokens(doc, ty, false);
@@ -93,6 +112,9 @@ pub fn emit(doc: &IrDocument) -> Option<TokenStream> {
             if let (Some(ty), Some(payload)) = (&m.payload, &ex.payload) {
                 let what = format!("payload of example `{label}` of message `{}`", m.key);
                 tests.push(round_trip(doc, &format!("{base}_payload"), ty, payload, &what, ex.payload_mismatch.as_deref()));
+                if ex.payload_mismatch.is_none() {
+                    tests.extend(built_in_rust(doc, &format!("{base}_payload_built_in_rust"), ty, payload, &what));
+                }
             }
             if let (Some(ty), Some(headers)) = (&m.headers, &ex.headers) {
                 let what = format!("headers of example `{label}` of message `{}`", m.key);

@@ -10,7 +10,8 @@ use quote::{format_ident, quote};
 use super::kafka::send_methods;
 use super::models::ty_path;
 use crate::ir::kafka::KeySource;
-use crate::ir::{IrDocument, Kind, Ty};
+use super::values::{literal, Paths};
+use crate::ir::{FieldRepr, IrDocument, Kind, Ty};
 
 /// One message of the simulated session.
 struct PlanStep {
@@ -19,89 +20,101 @@ struct PlanStep {
     key: KeySource,
     /// Position in the document's operations (messages no operation lists come last).
     order: usize,
+    /// The message's examples built as values: the record, and its headers when the send takes
+    /// typed headers.
+    examples: Vec<(TokenStream, Option<TokenStream>)>,
 }
 
-/// The session's messages, and the labels of the produced messages that have no example payload
-/// to send (the example says so when it runs).
-fn plan(doc: &IrDocument) -> (Vec<PlanStep>, Vec<String>) {
+/// The session's messages, and the labels of the produced messages with no example payload that
+/// fits their types (the example says so when it runs).
+fn plan(doc: &IrDocument, paths: &Paths) -> (Vec<PlanStep>, Vec<String>) {
     let methods = send_methods(doc);
     let mut steps = Vec::new();
     let mut skipped = Vec::new();
     for (t, names) in doc.kafka.iter().zip(&methods) {
         for ((mi, key), name) in t.produced.iter().zip(names) {
             let m = &doc.messages[*mi];
-            if m.examples.iter().all(|e| e.payload.is_none()) {
+            let payload_ty = m.payload.as_ref().expect("produced messages have payloads");
+            let typed_headers = super::kafka::typed_headers(m).and(m.headers.as_ref());
+            let examples: Vec<(TokenStream, Option<TokenStream>)> = m
+                .examples
+                .iter()
+                .filter_map(|e| {
+                    let record = literal(doc, payload_ty, false, e.payload.as_ref()?, paths)?;
+                    let headers = match typed_headers {
+                        Some(hty) => Some(literal(doc, hty, false, e.headers.as_ref().unwrap_or(&serde_json::json!({})), paths)?),
+                        None => None,
+                    };
+                    Some((record, headers))
+                })
+                .collect();
+            if examples.is_empty() {
                 skipped.push(m.name.clone().unwrap_or_else(|| m.key.clone()));
                 continue;
             }
             let order = doc.outline.first_operation_of(*mi).unwrap_or(usize::MAX);
-            steps.push(PlanStep { message: *mi, method: name.clone(), key: key.clone(), order });
+            steps.push(PlanStep { message: *mi, method: name.clone(), key: key.clone(), order, examples });
         }
     }
     steps.sort_by_key(|s| s.order);
     (steps, skipped)
 }
 
-/// Whether `x-key-field` names a string property, which the session id can replace.
-fn string_key_field(doc: &IrDocument, mi: usize, key: &KeySource) -> Option<String> {
+/// `record.<field> = id.clone();` when `x-key-field` names a string property, which the
+/// session id then replaces.
+fn key_assignment(doc: &IrDocument, mi: usize, key: &KeySource, nullable: &TokenStream) -> Option<TokenStream> {
     let KeySource::Field { wire, .. } = key else { return None };
     let id = doc.messages[mi].payload.as_ref()?.direct_named()?;
     let Kind::Struct(st) = &doc.type_def(id).kind else { return None };
     let f = st.fields.iter().find(|f| &f.wire == wire)?;
-    matches!(f.ty, Ty::String).then(|| wire.clone())
+    if !matches!(f.ty, Ty::String) {
+        return None;
+    }
+    let field = format_ident!("{}", f.rust);
+    Some(match f.repr() {
+        FieldRepr::Plain => quote!(record.#field = id.clone();),
+        FieldRepr::RequiredNullable | FieldRepr::Optional => quote!(record.#field = ::std::option::Option::Some(id.clone());),
+        FieldRepr::TriState => quote!(record.#field = #nullable::Value(id.clone());),
+    })
 }
 
 fn produce(doc: &IrDocument, crate_ident: &syn::Ident) -> TokenStream {
     let module = format_ident!("{}", doc.module);
-    let prefix = quote!(#crate_ident::#module::);
-    let (steps, skipped) = plan(doc);
+    let api = format_ident!("api");
+    let paths = Paths::from_example(crate_ident, &api);
+    let prefix = paths.types.clone();
+    let (steps, skipped) = plan(doc, &paths);
     let last = steps.len().saturating_sub(1);
     let sends = steps.iter().enumerate().map(|(i, s)| {
         let m = &doc.messages[s.message];
         let ty = ty_path(doc, m.payload.as_ref().expect("produced messages have payloads"), false, &prefix);
-        let examples: Vec<String> = m.examples.iter().filter_map(|e| e.payload.as_ref()).map(|p| p.to_string()).collect();
-        let headers: Vec<String> = m.examples.iter().filter(|e| e.payload.is_some()).map(|e| e.headers.as_ref().map(|h| h.to_string()).unwrap_or_else(|| "{}".into())).collect();
         let method = format_ident!("{}", s.method);
-        let label = m.name.clone().unwrap_or_else(|| m.key.clone());
-        let field = match string_key_field(doc, s.message, &s.key) {
-            Some(f) => quote!(::std::option::Option::Some(#f)),
-            None => quote!(::std::option::Option::None),
-        };
+        let set_key = key_assignment(doc, s.message, &s.key, &paths.nullable);
         let count = if i == 0 || i == last { quote!(1) } else { quote!(steps) };
         let key_arg = (s.key == KeySource::Explicit).then(|| quote!(id.clone(),));
-        let (headers_decl, headers_arg) = match &m.headers {
-            Some(hty) if super::kafka::typed_headers(m).is_some() => {
+        let records = s.examples.iter().map(|(r, _)| r);
+        let (headers_decl, headers_pick, headers_arg) = match (&m.headers, super::kafka::typed_headers(m)) {
+            (Some(hty), Some(_)) => {
                 let h = ty_path(doc, hty, false, &prefix);
+                let headers = s.examples.iter().filter_map(|(_, h)| h.as_ref());
                 (
-                    quote! {
-                        let headers: #h = match ::serde_json::from_str(HEADERS[n % HEADERS.len()]) {
-                            ::std::result::Result::Ok(h) => h,
-                            ::std::result::Result::Err(e) => {
-                                failures.push(::std::format!("{id}: headers of `{}` example do not decode: {e}", #label));
-                                continue;
-                            }
-                        };
-                    },
+                    quote!(let headers: ::std::vec::Vec<#h> = ::std::vec::Vec::from([#(#headers),*]);),
+                    quote!(let headers = headers[n % headers.len()].clone();),
                     quote!(&headers,),
                 )
             }
-            Some(_) => (quote!(), quote!(#crate_ident::#module::kafka::Headers::new(),)),
-            None => (quote!(), quote!()),
+            (Some(_), None) => (quote!(), quote!(), quote!(topics::Headers::new(),)),
+            (None, _) => (quote!(), quote!(), quote!()),
         };
+        let mutable = set_key.is_some().then(|| quote!(mut));
         quote! {
             {
-                const EXAMPLES: &[&str] = &[#(#examples),*];
-                #[allow(dead_code)]
-                const HEADERS: &[&str] = &[#(#headers),*];
+                let examples: ::std::vec::Vec<#ty> = ::std::vec::Vec::from([#(#records),*]);
+                #headers_decl
                 for n in 0..#count {
-                    let record: #ty = match example(EXAMPLES, n, #field, &id) {
-                        ::std::result::Result::Ok(record) => record,
-                        ::std::result::Result::Err(e) => {
-                            failures.push(::std::format!("{id}: `{}` example does not decode: {e}", #label));
-                            continue;
-                        }
-                    };
-                    #headers_decl
+                    let #mutable record = examples[n % examples.len()].clone();
+                    #set_key
+                    #headers_pick
                     match producer.#method(record, #key_arg #headers_arg).await {
                         ::std::result::Result::Ok(_) => delivered += 1,
                         ::std::result::Result::Err(e) => failures.push(::std::format!("{id}: {e}: {:?}", e.record)),
@@ -127,6 +140,7 @@ fn produce(doc: &IrDocument, crate_ident: &syn::Ident) -> TokenStream {
         //! topics) `--set KEY=VALUE` (librdkafka property, repeatable).
         //! Exits 1 when any record was not delivered, 2 on bad flags or when topics cannot be created.
 
+        use #crate_ident::#module as api;
         use #crate_ident::#module::kafka as topics;
 
         struct Options {
@@ -171,15 +185,6 @@ fn produce(doc: &IrDocument, crate_ident: &syn::Ident) -> TokenStream {
             ::std::result::Result::Ok(options)
         }
 
-        /// Example `n` (cycling), with the key property set to the session id.
-        fn example<T: ::serde::de::DeserializeOwned>(examples: &[&str], n: usize, key_field: ::std::option::Option<&str>, id: &str) -> ::std::result::Result<T, ::std::string::String> {
-            let mut value: ::serde_json::Value = ::serde_json::from_str(examples[n % examples.len()]).map_err(|e| e.to_string())?;
-            if let (::std::option::Option::Some(field), ::std::option::Option::Some(object)) = (key_field, value.as_object_mut()) {
-                object.insert(field.to_string(), ::serde_json::Value::String(id.to_string()));
-            }
-            ::serde_json::from_value(value).map_err(|e| e.to_string())
-        }
-
         /// Sends one session; returns the number delivered and a line per failure.
         async fn session(producer: topics::Producer, id: ::std::string::String, steps: usize) -> (usize, ::std::vec::Vec<::std::string::String>) {
             let mut delivered = 0usize;
@@ -201,7 +206,7 @@ fn produce(doc: &IrDocument, crate_ident: &syn::Ident) -> TokenStream {
             };
             const WITHOUT_EXAMPLES: &[&str] = &[#(#skipped),*];
             for label in WITHOUT_EXAMPLES {
-                eprintln!("`{label}` has no example payload in the spec: not sent");
+                eprintln!("`{label}` has no example payload in the spec that fits its type: not sent");
             }
             const SENDABLE: usize = #sendable;
             if SENDABLE == 0 {

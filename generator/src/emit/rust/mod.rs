@@ -9,6 +9,7 @@ pub mod models;
 mod plain_paths;
 pub mod socket;
 pub mod socket_examples;
+mod values;
 
 use proc_macro2::TokenStream;
 

@@ -4,7 +4,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 use serde_json::Value;
 
-use super::docs;
+use super::{docs, values};
 use crate::ir::naming::Scope;
 use crate::ir::{Derives, EnumVariant, Extra, Field, FieldRepr, IrDocument, Kind, Struct, Tagging, Ty, TypeDef, Union};
 
@@ -309,7 +309,13 @@ fn default_accessors(doc: &IrDocument, s: &Struct) -> Vec<TokenStream> {
             let field = format_ident!("{}", f.rust);
             let method = format_ident!("{}_or_default", f.rust.trim_end_matches('_'));
             let ty = ty_tokens(doc, &f.ty, false);
-            let value = default_value(doc, &f.ty, default)?;
+            // Scalars and string enums: a value the accessor can hand out cheaply.
+            let scalar = match &f.ty {
+                Ty::String | Ty::Bool | Ty::I32 | Ty::I64 | Ty::U32 | Ty::U64 | Ty::F32 | Ty::F64 => true,
+                Ty::Named(id) => matches!(doc.type_def(*id).kind, Kind::Enum { .. }),
+                _ => false,
+            };
+            let value = scalar.then(|| values::literal(doc, &f.ty, false, default, &values::Paths::in_crate())).flatten()?;
             let note = format!(" `{}`, or the schema default `{default}` when absent.", f.wire);
             let copy = match &f.ty {
                 Ty::String => false,
@@ -329,53 +335,6 @@ fn default_accessors(doc: &IrDocument, s: &Struct) -> Vec<TokenStream> {
             })
         })
         .collect()
-}
-
-fn default_value(doc: &IrDocument, ty: &Ty, v: &Value) -> Option<TokenStream> {
-    Some(match (ty, v) {
-        (Ty::String, Value::String(s)) => quote!(::std::string::String::from(#s)),
-        (Ty::Bool, Value::Bool(b)) => quote!(#b),
-        (Ty::I32, Value::Number(n)) => {
-            let l = Literal::i32_suffixed(i32::try_from(n.as_i64()?).ok()?);
-            quote!(#l)
-        }
-        (Ty::I64, Value::Number(n)) => {
-            let l = Literal::i64_suffixed(n.as_i64()?);
-            quote!(#l)
-        }
-        (Ty::U32, Value::Number(n)) => {
-            let l = Literal::u32_suffixed(u32::try_from(n.as_u64()?).ok()?);
-            quote!(#l)
-        }
-        (Ty::U64, Value::Number(n)) => {
-            let l = Literal::u64_suffixed(n.as_u64()?);
-            quote!(#l)
-        }
-        (Ty::F64, Value::Number(n)) => {
-            let l = Literal::f64_suffixed(n.as_f64()?);
-            quote!(#l)
-        }
-        (Ty::F32, Value::Number(n)) => {
-            let l = Literal::f32_suffixed(n.as_f64()? as f32);
-            quote!(#l)
-        }
-        (Ty::Named(id), Value::String(s)) => {
-            let def = doc.type_def(*id);
-            let name = format_ident!("{}", def.name);
-            match &def.kind {
-                Kind::Enum { variants, open } => match variants.iter().find(|v| v.wire == *s) {
-                    Some(v) => {
-                        let variant = format_ident!("{}", v.rust);
-                        quote!(#name::#variant)
-                    }
-                    None if *open => quote!(#name::Other(::std::string::String::from(#s))),
-                    None => return None,
-                },
-                _ => return None,
-            }
-        }
-        _ => return None,
-    })
 }
 
 fn enum_common(name: &syn::Ident, variants: &[EnumVariant], open: bool) -> TokenStream {
@@ -459,7 +418,7 @@ fn emit_open_enum(name: &syn::Ident, docs: TokenStream, variants: &[EnumVariant]
     }
 }
 
-fn int_variant(v: i64) -> syn::Ident {
+pub(super) fn int_variant(v: i64) -> syn::Ident {
     if v < 0 {
         format_ident!("VMinus{}", v.unsigned_abs())
     } else {

@@ -173,7 +173,31 @@ fn replace_prefix(path: &mut Path, count: usize, name: &str) {
     path.segments = std::iter::once(first).chain(segments).collect();
 }
 
+/// Leaves a qualified path (`<T as ::std::default::Default>::default`) as it is: its segment
+/// count is tied to the `as` position. Only the type inside is visited.
+fn qualified(scope: &mut Scope, qself: &mut Option<syn::QSelf>) -> bool {
+    match qself {
+        Some(q) => {
+            scope.visit_type_mut(&mut q.ty);
+            true
+        }
+        None => false,
+    }
+}
+
 impl VisitMut for Scope {
+    fn visit_expr_path_mut(&mut self, e: &mut syn::ExprPath) {
+        if !qualified(self, &mut e.qself) {
+            visit_mut::visit_expr_path_mut(self, e);
+        }
+    }
+
+    fn visit_type_path_mut(&mut self, t: &mut syn::TypePath) {
+        if !qualified(self, &mut t.qself) {
+            visit_mut::visit_type_path_mut(self, t);
+        }
+    }
+
     fn visit_path_mut(&mut self, path: &mut Path) {
         if path.leading_colon.is_some() {
             self.rewrite(path);
@@ -236,7 +260,8 @@ mod tests {
             "struct Duration;
             fn f() -> ::std::time::Duration { ::std::time::Duration::from_secs(1) }
             fn g() -> ::std::fmt::Result { let _: ::std::io::Result<()> = ::std::result::Result::Ok(()); ::std::result::Result::Ok(()) }
-            mod inner { use super::*; fn h() -> ::std::sync::Arc<u8> { ::std::sync::Arc::new(1) } }",
+            mod inner { use super::*; fn h() -> ::std::sync::Arc<u8> { ::std::sync::Arc::new(1) } }
+            fn q() -> u8 { <u8 as ::std::default::Default>::default() }",
         );
         // A local `Duration`: the std one stays qualified. Two `Result`s of other modules: both stay.
         assert!(out.contains("fn f() -> ::std::time::Duration"), "{out}");
@@ -244,5 +269,7 @@ mod tests {
         // Beside a glob import nothing is imported, but prelude names are still safe.
         assert!(out.contains("fn h() -> ::std::sync::Arc<u8>"), "{out}");
         assert!(out.contains("= Ok(())"), "{out}");
+        // A qualified path keeps its segments (their count is tied to the `as`).
+        assert!(out.contains("<u8 as ::std::default::Default>::default()"), "{out}");
     }
 }

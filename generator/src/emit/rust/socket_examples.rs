@@ -4,15 +4,26 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::socket::{address, endpoints, message, union, Endpoint};
-use crate::ir::{Ir, IrDocument};
+use super::values::{literal, Paths};
+use crate::ir::{Ir, IrDocument, Ty};
 
-/// The server's outgoing examples as JSON: each message's first example in document order, then the others.
-fn script(e: &Endpoint<'_>) -> Vec<String> {
-    let Some((_, u)) = union(e.doc, e.outgoing) else { return Vec::new() };
+/// The server's outgoing examples built as values of the outgoing union: each message's first
+/// example in document order, then the others; and the labels of examples that do not fit.
+fn script(e: &Endpoint<'_>, paths: &Paths) -> (Vec<TokenStream>, Vec<String>) {
+    let (Some(outgoing), Some((_, u))) = (e.outgoing, union(e.doc, e.outgoing)) else { return (Vec::new(), Vec::new()) };
     let messages: Vec<_> = u.variants.iter().filter_map(|v| message(e.doc, &v.rust)).collect();
-    let first = messages.iter().filter_map(|m| m.examples.first());
-    let rest = messages.iter().flat_map(|m| m.examples.iter().skip(1));
-    first.chain(rest).filter_map(|ex| ex.payload.as_ref()).map(|p| p.to_string()).collect()
+    let first = messages.iter().filter_map(|m| Some((*m, 0, m.examples.first()?)));
+    let rest = messages.iter().flat_map(|m| m.examples.iter().enumerate().skip(1).map(move |(i, ex)| (*m, i, ex)));
+    let mut built = Vec::new();
+    let mut left_out = Vec::new();
+    for (m, i, ex) in first.chain(rest) {
+        let Some(payload) = &ex.payload else { continue };
+        match literal(e.doc, &Ty::Named(outgoing), false, payload, paths) {
+            Some(value) => built.push(value),
+            None => left_out.push(format!("`{}` example {}", m.key, ex.name.clone().unwrap_or_else(|| (i + 1).to_string()))),
+        }
+    }
+    (built, left_out)
 }
 
 fn path(doc: &IrDocument, e: &Endpoint<'_>, crate_ident: &syn::Ident, side: &str) -> TokenStream {
@@ -29,7 +40,10 @@ fn mock(e: &Endpoint<'_>, index: usize, crate_ident: &syn::Ident) -> TokenStream
     let server = path(doc, e, crate_ident, "server");
     let module = format_ident!("{}", doc.module);
     let mock = format_ident!("mock_{}", index);
-    let script = script(e);
+    let api = format_ident!("api");
+    let paths = Paths::from_example(crate_ident, &api);
+    let prefix = &paths.types;
+    let (script, left_out) = script(e, &paths);
     let outgoing = union(doc, e.outgoing).map(|(n, _)| format_ident!("{}", n));
     let token_param = e.required_query.first().cloned();
     let auth_check = match &token_param {
@@ -40,20 +54,15 @@ fn mock(e: &Endpoint<'_>, index: usize, crate_ident: &syn::Ident) -> TokenStream
             true
         }),
     };
-    let play = outgoing.as_ref().map(|o| {
+    let play = outgoing.as_ref().map(|_| {
         quote! {
             let session = session.clone();
             let interval = self.interval;
             ::tokio::spawn(async move {
-                for text in SCRIPT {
+                for message in script() {
                     ::tokio::time::sleep(interval).await;
-                    match ::serde_json::from_str::<#crate_ident::#module::#o>(text) {
-                        ::std::result::Result::Ok(message) => {
-                            if session.send(message).is_err() {
-                                return;
-                            }
-                        }
-                        ::std::result::Result::Err(e) => eprintln!("mock-server: script message does not decode: {e}"),
+                    if session.send(message).is_err() {
+                        return;
                     }
                 }
             });
@@ -62,15 +71,17 @@ fn mock(e: &Endpoint<'_>, index: usize, crate_ident: &syn::Ident) -> TokenStream
     let handlers = union(doc, e.incoming).map(|(_, u)| {
         let items = u.variants.iter().zip(&e.handlers).map(|(v, handler)| {
             let method = format_ident!("{}", handler.method);
-            let t = super::models::ty_path(doc, &v.ty, v.boxed, &quote!(#crate_ident::#module::));
-            let reply = handler.replies.first().and_then(|r| doc.messages[*r].examples.first()?.payload.as_ref().map(|p| p.to_string()));
-            let body = match (reply, &outgoing) {
-                (Some(json), Some(o)) => quote! {
-                    if let ::std::result::Result::Ok(reply) = ::serde_json::from_str::<#crate_ident::#module::#o>(#json) {
-                        let _ = session.send(reply);
-                    }
+            let t = super::models::ty_path(doc, &v.ty, v.boxed, &quote!(api::));
+            let reply = handler
+                .replies
+                .first()
+                .and_then(|r| doc.messages[*r].examples.first()?.payload.as_ref())
+                .and_then(|payload| literal(doc, &Ty::Named(e.outgoing?), false, payload, &paths));
+            let body = match reply {
+                Some(reply) => quote! {
+                    let _ = session.send(#reply);
                 },
-                _ => quote!(let _ = session;),
+                None => quote!(let _ = session;),
             };
             quote! {
                 fn #method(&self, session: &Session, message: #t) -> impl ::std::future::Future<Output = ::std::result::Result<(), HandlerError>> + Send {
@@ -82,16 +93,29 @@ fn mock(e: &Endpoint<'_>, index: usize, crate_ident: &syn::Ident) -> TokenStream
         });
         quote!(#(#items)*)
     });
+    let script_fn = outgoing.as_ref().map(|o| {
+        let note = if left_out.is_empty() {
+            String::from(" The server's examples, in the order the mock plays them.")
+        } else {
+            format!(" The server's examples, in the order the mock plays them. Left out, as they do not fit their types: {}.", left_out.join(", "))
+        };
+        quote! {
+            #[doc = #note]
+            fn script() -> ::std::vec::Vec<#prefix #o> {
+                ::std::vec::Vec::from([#(#script),*])
+            }
+        }
+    });
     let addr = address(e);
     let handler_error = handlers.is_some().then(|| quote!(HandlerError,));
     quote! {
         mod #mock {
+            use #crate_ident::#module as api;
             use #server::{AuthError, Credentials, Handler, #handler_error Session};
 
             const ADDRESS: &str = #addr;
 
-            /// The server's examples, in the order the mock plays them.
-            const SCRIPT: &[&str] = &[#(#script),*];
+            #script_fn
 
             pub struct Mock {
                 pub token: ::std::string::String,

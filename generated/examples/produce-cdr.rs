@@ -108,7 +108,7 @@ async fn session(
                     vendor: Some(String::from("omilia")),
                     additional_properties: BTreeMap::new(),
                 }),
-                message_type: api::AgentAssistStartMessageType::default(),
+                message_type: api::AgentAssistStartMessageType::Value,
                 additional_properties: BTreeMap::new(),
             },
         ]);
@@ -154,7 +154,7 @@ async fn session(
                     vendor: Some(String::from("omilia")),
                     additional_properties: BTreeMap::new(),
                 }),
-                message_type: api::AgentAssistStepMessageType::default(),
+                message_type: api::AgentAssistStepMessageType::Value,
                 step: Some(1),
                 step_timestamp: Some(1762950502560),
                 step_duration: Some(String::from("3862")),
@@ -256,7 +256,7 @@ async fn session(
                     vendor: Some(String::from("omilia")),
                     additional_properties: BTreeMap::new(),
                 }),
-                message_type: api::AgentAssistEndMessageType::default(),
+                message_type: api::AgentAssistEndMessageType::Value,
                 businessflow_instances: Some(
                     Vec::from([
                         api::BusinessFlowInstance {

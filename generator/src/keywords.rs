@@ -21,6 +21,19 @@ pub(crate) fn declared_types(s: &Map<String, Value>) -> (Vec<String>, bool) {
     }
 }
 
+/// Value constraints beside a schema's type, in the order docs list them.
+pub(crate) const LIMITS: &[&str] = &["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength", "pattern", "minItems", "maxItems"];
+
+/// The schema's `LIMITS` keywords that it gives, with their values, in that order.
+pub(crate) fn limits(s: &Map<String, Value>) -> Vec<(String, Value)> {
+    LIMITS.iter().filter_map(|k| Some((k.to_string(), s.get(*k)?.clone()))).collect()
+}
+
+/// `x-name-source: reconstructed`: a name inferred from traffic, not documented.
+pub(crate) fn is_reconstructed(s: &Map<String, Value>) -> bool {
+    s.get("x-name-source").and_then(Value::as_str) == Some("reconstructed")
+}
+
 /// Keywords that describe a schema without constraining it.
 fn is_annotation(key: &str) -> bool {
     matches!(key, "title" | "description" | "$comment" | "examples" | "example" | "deprecated" | "readOnly" | "writeOnly" | "$id") || key.starts_with("x-")

@@ -27,7 +27,7 @@ fn get_dialog_get_dialog_payload_built_in_rust() {
         )
         .expect("example is JSON");
     let built: GetDialogPayload = GetDialogPayload {
-        command: GetDialogPayloadCommand::default(),
+        command: GetDialogPayloadCommand::Value,
         parameters: ::std::option::Option::None,
     };
     let encoded = ::serde_json::to_value(&built).expect("encodes");
@@ -65,7 +65,7 @@ fn get_businessflow_instances_get_one_businessflow_instance_payload_built_in_rus
         )
         .expect("example is JSON");
     let built: GetBusinessflowInstancesPayload = GetBusinessflowInstancesPayload {
-        command: GetBusinessflowInstancesPayloadCommand::default(),
+        command: GetBusinessflowInstancesPayloadCommand::Value,
         parameters: ::std::option::Option::Some(GetBusinessflowInstancesParameters {
             flow_instance_id: ::std::option::Option::Some(
                 ::std::string::String::from("c9c28431-1577-4052-8762-04032e50bdab"),
@@ -108,7 +108,7 @@ fn get_businessflow_instances_get_all_businessflow_instances_payload_built_in_ru
         )
         .expect("example is JSON");
     let built: GetBusinessflowInstancesPayload = GetBusinessflowInstancesPayload {
-        command: GetBusinessflowInstancesPayloadCommand::default(),
+        command: GetBusinessflowInstancesPayloadCommand::Value,
         parameters: ::std::option::Option::None,
     };
     let encoded = ::serde_json::to_value(&built).expect("encodes");
@@ -178,7 +178,7 @@ fn sound_info_loud_speaker_payload_built_in_rust() {
         )
         .expect("example is JSON");
     let built: SoundInfoPayload = SoundInfoPayload {
-        topic: SoundInfoPayloadTopic::default(),
+        topic: SoundInfoPayloadTopic::Value,
         data: SoundInfo {
             level: ::std::option::Option::Some(2),
             additional_properties: ::std::collections::BTreeMap::new(),
@@ -217,7 +217,7 @@ fn ai_info_frustrated_caller_payload_built_in_rust() {
         )
         .expect("example is JSON");
     let built: AiInfoPayload = AiInfoPayload {
-        topic: AiInfoPayloadTopic::default(),
+        topic: AiInfoPayloadTopic::Value,
         data: AiInfo {
             user_sentiment: ::std::option::Option::Some(UserSentiment::Negative),
             user_emotions: ::std::option::Option::Some(
@@ -312,7 +312,7 @@ fn dialog_info_dialog_in_progress_payload_built_in_rust() {
         )
         .expect("example is JSON");
     let built: DialogInfoPayload = DialogInfoPayload {
-        topic: DialogInfoPayloadTopic::default(),
+        topic: DialogInfoPayloadTopic::Value,
         data: DialogInfo {
             latest_seq_id: ::std::option::Option::Some(2),
             utterances: ::std::option::Option::Some(
@@ -385,7 +385,7 @@ fn dialog_info_diff_final_user_step_payload_built_in_rust() {
         )
         .expect("example is JSON");
     let built: DialogInfoDiffPayload = DialogInfoDiffPayload {
-        topic: DialogInfoDiffPayloadTopic::default(),
+        topic: DialogInfoDiffPayloadTopic::Value,
         data: DialogStep {
             seq_id: ::std::option::Option::Some(2),
             participant_type: ::std::option::Option::Some(ParticipantType::User),
@@ -429,7 +429,7 @@ fn call_info_call_active_payload_built_in_rust() {
         )
         .expect("example is JSON");
     let built: CallInfoPayload = CallInfoPayload {
-        topic: CallInfoPayloadTopic::default(),
+        topic: CallInfoPayloadTopic::Value,
         data: CallInfo {
             status: ::std::option::Option::Some(CallStatus::Active),
             error_description: crate::rt::Nullable::Absent,
@@ -469,7 +469,7 @@ fn call_info_call_closed_with_error_payload_built_in_rust() {
         )
         .expect("example is JSON");
     let built: CallInfoPayload = CallInfoPayload {
-        topic: CallInfoPayloadTopic::default(),
+        topic: CallInfoPayloadTopic::Value,
         data: CallInfo {
             status: ::std::option::Option::Some(CallStatus::Closed),
             error_description: crate::rt::Nullable::Value(
@@ -511,7 +511,7 @@ fn verification_result_no_fraudster_match_payload_built_in_rust() {
         )
         .expect("example is JSON");
     let built: VerificationResultPayload = VerificationResultPayload {
-        topic: VerificationResultPayloadTopic::default(),
+        topic: VerificationResultPayloadTopic::Value,
         data: VerificationResult {
             label: ::std::option::Option::Some(::std::string::String::from("NO_MATCH")),
             status: ::std::option::Option::Some(
@@ -570,7 +570,7 @@ fn voice_info_genuine_voice_payload_built_in_rust() {
         )
         .expect("example is JSON");
     let built: VoiceInfoPayload = VoiceInfoPayload {
-        topic: VoiceInfoPayloadTopic::default(),
+        topic: VoiceInfoPayloadTopic::Value,
         data: VoiceInfo {
             liveness_score: ::std::option::Option::Some(LivenessScore {
                 label: ::std::option::Option::Some(LivenessLabel::Genuine),
@@ -622,7 +622,7 @@ fn error_info_unknown_command_payload_built_in_rust() {
         )
         .expect("example is JSON");
     let built: ErrorInfoPayload = ErrorInfoPayload {
-        topic: ErrorInfoPayloadTopic::default(),
+        topic: ErrorInfoPayloadTopic::Value,
         data: ErrorInfo {
             message: ::std::option::Option::Some(
                 ::std::string::String::from("Invalid command"),
@@ -666,7 +666,7 @@ fn summary_info_call_summary_payload_built_in_rust() {
         )
         .expect("example is JSON");
     let built: SummaryInfoPayload = SummaryInfoPayload {
-        topic: SummaryInfoPayloadTopic::default(),
+        topic: SummaryInfoPayloadTopic::Value,
         data: ::std::string::String::from(
             "The caller requested information about their account. The agent completed the verification process and provided the requested details.",
         ),
@@ -704,7 +704,7 @@ fn tts_detection_genuine_speech_payload_built_in_rust() {
         )
         .expect("example is JSON");
     let built: TtsDetectionPayload = TtsDetectionPayload {
-        topic: TtsDetectionPayloadTopic::default(),
+        topic: TtsDetectionPayloadTopic::Value,
         data: TtsDetection {
             label: ::std::option::Option::Some(TtsLabel::Genuine),
             global_post: ::std::option::Option::Some(0.03),
@@ -744,7 +744,7 @@ fn tts_detection_spoofed_speech_payload_built_in_rust() {
         )
         .expect("example is JSON");
     let built: TtsDetectionPayload = TtsDetectionPayload {
-        topic: TtsDetectionPayloadTopic::default(),
+        topic: TtsDetectionPayloadTopic::Value,
         data: TtsDetection {
             label: ::std::option::Option::Some(TtsLabel::Spoofed),
             global_post: ::std::option::Option::Some(0.91),
@@ -784,7 +784,7 @@ fn ani_validation_results_trusted_number_payload_built_in_rust() {
         )
         .expect("example is JSON");
     let built: AniValidationResultsPayload = AniValidationResultsPayload {
-        topic: AniValidationResultsPayloadTopic::default(),
+        topic: AniValidationResultsPayloadTopic::Value,
         data: AniValidationResults {
             called_number: ::std::option::Option::Some(
                 ::std::string::String::from("+14155550123"),
@@ -826,7 +826,7 @@ fn business_flow_running_verification_flow_payload_built_in_rust() {
         )
         .expect("example is JSON");
     let built: BusinessFlowPayload = BusinessFlowPayload {
-        topic: BusinessFlowPayloadTopic::default(),
+        topic: BusinessFlowPayloadTopic::Value,
         data: BusinessFlow {
             flow_instance_id: ::std::option::Option::Some(
                 ::std::string::String::from("c9c28431-1577-4052-8762-04032e50bdab"),
@@ -909,7 +909,7 @@ fn business_flow_diff_entity_filled_payload_built_in_rust() {
         )
         .expect("example is JSON");
     let built: BusinessFlowDiffPayload = BusinessFlowDiffPayload {
-        topic: BusinessFlowDiffPayloadTopic::default(),
+        topic: BusinessFlowDiffPayloadTopic::Value,
         data: BusinessFlowDiff {
             flow_instance_id: ::std::option::Option::Some(
                 ::std::string::String::from("c9c28431-1577-4052-8762-04032e50bdab"),
@@ -957,7 +957,7 @@ fn attached_data_crm_metadata_payload_built_in_rust() {
         )
         .expect("example is JSON");
     let built: AttachedDataPayload = AttachedDataPayload {
-        topic: AttachedDataPayloadTopic::default(),
+        topic: AttachedDataPayloadTopic::Value,
         data: ::std::vec::Vec::from([
             ::std::collections::BTreeMap::from([
                 (

@@ -29,7 +29,7 @@ fn get_verification_verify_two_users_payload_built_in_rust() {
         )
         .expect("example is JSON");
     let built: GetVerificationPayload = GetVerificationPayload {
-        command: GetVerificationPayloadCommand::default(),
+        command: GetVerificationPayloadCommand::Value,
         parameters: ::std::option::Option::Some(GetVerificationParameters {
             users: ::std::option::Option::Some(
                 ::std::string::String::from("user1,user2"),
@@ -68,7 +68,7 @@ fn get_echo_echo_payload_built_in_rust() {
         )
         .expect("example is JSON");
     let built: GetEchoPayload = GetEchoPayload {
-        command: GetEchoPayloadCommand::default(),
+        command: GetEchoPayloadCommand::Value,
         parameters: ::std::option::Option::None,
     };
     let encoded = ::serde_json::to_value(&built).expect("encodes");
@@ -104,7 +104,7 @@ fn verification_verified_high_payload_built_in_rust() {
         )
         .expect("example is JSON");
     let built: VerificationPayload = VerificationPayload {
-        topic: VerificationPayloadTopic::default(),
+        topic: VerificationPayloadTopic::Value,
         data: Verification {
             result_type: ::std::option::Option::Some(
                 ::std::string::String::from("NORMAL"),
@@ -153,7 +153,7 @@ fn status_bio_active_payload_built_in_rust() {
         )
         .expect("example is JSON");
     let built: StatusPayload = StatusPayload {
-        topic: StatusPayloadTopic::default(),
+        topic: StatusPayloadTopic::Value,
         data: CallStatus::BioActive,
     };
     let encoded = ::serde_json::to_value(&built).expect("encodes");
@@ -187,7 +187,7 @@ fn status_error_code_payload_built_in_rust() {
         )
         .expect("example is JSON");
     let built: StatusPayload = StatusPayload {
-        topic: StatusPayloadTopic::default(),
+        topic: StatusPayloadTopic::Value,
         data: CallStatus::ErrCode03,
     };
     let encoded = ::serde_json::to_value(&built).expect("encodes");
@@ -223,7 +223,7 @@ fn tts_detection_genuine_speech_payload_built_in_rust() {
         )
         .expect("example is JSON");
     let built: TtsDetectionPayload = TtsDetectionPayload {
-        topic: TtsDetectionPayloadTopic::default(),
+        topic: TtsDetectionPayloadTopic::Value,
         data: TtsDetection {
             label: ::std::option::Option::Some(TtsDetectionLabel::Genuine),
             global_post: ::std::option::Option::Some(0.04),
@@ -263,7 +263,7 @@ fn blocklist_detection_fraudster_match_payload_built_in_rust() {
         )
         .expect("example is JSON");
     let built: BlocklistDetectionPayload = BlocklistDetectionPayload {
-        topic: BlocklistDetectionPayloadTopic::default(),
+        topic: BlocklistDetectionPayloadTopic::Value,
         data: BlocklistDetection {
             label: ::std::option::Option::Some(::std::string::String::from("MATCH")),
             status: ::std::option::Option::Some(
@@ -313,7 +313,7 @@ fn enough_speech_enough_speech_collected_payload_built_in_rust() {
         )
         .expect("example is JSON");
     let built: EnoughSpeechPayload = EnoughSpeechPayload {
-        topic: EnoughSpeechPayloadTopic::default(),
+        topic: EnoughSpeechPayloadTopic::Value,
         data: EnoughSpeech {
             enough_speech: ::std::option::Option::Some(true),
             additional_properties: ::std::collections::BTreeMap::new(),
@@ -352,7 +352,7 @@ fn voice_info_genuine_voice_payload_built_in_rust() {
         )
         .expect("example is JSON");
     let built: VoiceInfoPayload = VoiceInfoPayload {
-        topic: VoiceInfoPayloadTopic::default(),
+        topic: VoiceInfoPayloadTopic::Value,
         data: VoiceInfo {
             liveness_score: ::std::option::Option::Some(VoiceInfoLivenessScore {
                 label: ::std::option::Option::Some(VoiceInfoLivenessScoreLabel::Genuine),
@@ -402,7 +402,7 @@ fn ani_validation_results_trusted_number_payload_built_in_rust() {
         )
         .expect("example is JSON");
     let built: AniValidationResultsPayload = AniValidationResultsPayload {
-        topic: AniValidationResultsPayloadTopic::default(),
+        topic: AniValidationResultsPayloadTopic::Value,
         data: AniValidationResults {
             called_number: ::std::option::Option::Some(
                 ::std::string::String::from("+14155550123"),
@@ -442,7 +442,7 @@ fn error_invalid_command_payload_built_in_rust() {
         )
         .expect("example is JSON");
     let built: ErrorPayload = ErrorPayload {
-        topic: ErrorPayloadTopic::default(),
+        topic: ErrorPayloadTopic::Value,
         data: ErrorData {
             message: ::std::string::String::from(
                 "Unknown command 'GET_STATUS'; allowed values are GET_VERIFICATION and GET_ECHO.",
@@ -481,7 +481,7 @@ fn debug_echo_reply_payload_built_in_rust() {
         )
         .expect("example is JSON");
     let built: DebugPayload = DebugPayload {
-        topic: DebugPayloadTopic::default(),
+        topic: DebugPayloadTopic::Value,
         data: ::std::string::String::from("echo: GET_ECHO"),
     };
     let encoded = ::serde_json::to_value(&built).expect("encodes");

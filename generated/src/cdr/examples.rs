@@ -71,7 +71,7 @@ fn agent_assist_start_call_start_payload_built_in_rust() {
             vendor: ::std::option::Option::Some(::std::string::String::from("omilia")),
             additional_properties: ::std::collections::BTreeMap::new(),
         }),
-        message_type: AgentAssistStartMessageType::default(),
+        message_type: AgentAssistStartMessageType::Value,
         additional_properties: ::std::collections::BTreeMap::new(),
     };
     let encoded = ::serde_json::to_value(&built).expect("encodes");
@@ -149,7 +149,7 @@ fn agent_assist_end_call_end_payload_built_in_rust() {
             vendor: ::std::option::Option::Some(::std::string::String::from("omilia")),
             additional_properties: ::std::collections::BTreeMap::new(),
         }),
-        message_type: AgentAssistEndMessageType::default(),
+        message_type: AgentAssistEndMessageType::Value,
         businessflow_instances: ::std::option::Option::Some(
             ::std::vec::Vec::from([
                 BusinessFlowInstance {
@@ -259,7 +259,7 @@ fn agent_assist_step_step_event_payload_built_in_rust() {
             vendor: ::std::option::Option::Some(::std::string::String::from("omilia")),
             additional_properties: ::std::collections::BTreeMap::new(),
         }),
-        message_type: AgentAssistStepMessageType::default(),
+        message_type: AgentAssistStepMessageType::Value,
         step: ::std::option::Option::Some(1),
         step_timestamp: ::std::option::Option::Some(1762950502560),
         step_duration: ::std::option::Option::Some(::std::string::String::from("3862")),

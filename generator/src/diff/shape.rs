@@ -52,10 +52,6 @@ pub enum Additional {
 /// Numeric and pattern constraints, by keyword.
 pub type Limits = BTreeMap<String, Value>;
 
-const LIMIT_KEYWORDS: &[&str] = &[
-    "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength", "minItems", "maxItems", "pattern",
-];
-
 impl NodeKind {
     /// Short type label, used to tell a type change from a refinement.
     pub fn label(&self) -> String {
@@ -172,7 +168,7 @@ impl<'a> Shaper<'a> {
     fn object_node(&mut self, loc: &Loc, s: &'a Map<String, Value>) -> Node {
         let (types, null_type) = declared_types(s);
         let mut nullable = null_type || s.get("nullable") == Some(&Value::Bool(true));
-        let limits: Limits = LIMIT_KEYWORDS.iter().filter_map(|k| s.get(*k).map(|v| (k.to_string(), v.clone()))).collect();
+        let limits: Limits = crate::keywords::limits(s).into_iter().collect();
         let format = s.get("format").and_then(Value::as_str).map(str::to_string);
         let kind = if let Some(c) = s.get("const") {
             NodeKind::Const(c.clone())

@@ -221,7 +221,7 @@ pub fn crate_files(
     runtime: &RuntimeSource,
 ) -> Result<BTreeMap<PathBuf, String>> {
     let env = environment(templates)?;
-    let mut files = super::docs::files(&env, set, ir, crate_name)?;
+    let mut files = super::docs::files(&env, ir, crate_name)?;
     files.extend(registry_schemas(set, ir)?);
     let modules: Vec<syn::Ident> = ir.documents.iter().map(|d| format_ident!("{}", d.module)).collect();
     let titles: Vec<String> = ir.documents.iter().map(|d| format!(" `{}`: {}.", d.module, d.outline.info.title)).collect();

@@ -618,6 +618,7 @@ impl<'a> SchemaBuilder<'a> {
             };
             let target = self.set.deref(ploc).ok();
             let pnode = target.as_ref().and_then(|t| self.set.get(t));
+            let pmap = pnode.and_then(Value::as_object);
             fields.push(Field {
                 rust: scope.claim(&field_name(wire)),
                 wire: wire.clone(),
@@ -626,6 +627,9 @@ impl<'a> SchemaBuilder<'a> {
                 nullable,
                 doc: target.as_ref().and_then(|t| self.description(t)),
                 default: pnode.and_then(|p| p.get("default")).cloned(),
+                format: pmap.and_then(|p| p.get("format")).and_then(Value::as_str).map(str::to_string),
+                limits: pmap.map(crate::keywords::limits).unwrap_or_default(),
+                reconstructed: pmap.is_some_and(crate::keywords::is_reconstructed),
                 boxed: false,
                 loc: ploc.clone(),
             });

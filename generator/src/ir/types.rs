@@ -102,6 +102,12 @@ pub struct Field {
     pub nullable: bool,
     pub doc: Option<String>,
     pub default: Option<Value>,
+    /// The schema's `format`, as written.
+    pub format: Option<String>,
+    /// The schema's value limits (`minimum`, `maxLength`, `pattern`, …), in docs order.
+    pub limits: Vec<(String, Value)>,
+    /// The property's name was inferred (`x-name-source: reconstructed`), not documented.
+    pub reconstructed: bool,
     /// Set by the recursion pass when the field must be boxed.
     pub boxed: bool,
     pub loc: Loc,

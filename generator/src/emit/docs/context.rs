@@ -8,7 +8,6 @@ use serde_json::Value;
 
 use super::markdown::to_html;
 use crate::ir::{Extra, IrDocument, Kind, Tagging, Ty, TypeId};
-use crate::load::SourceSet;
 use crate::spec::bindings::KafkaKey;
 use crate::spec::{Action, Role};
 
@@ -216,7 +215,6 @@ fn scalar(v: &Value) -> String {
 }
 
 struct Builder<'a> {
-    set: &'a SourceSet,
     doc: &'a IrDocument,
     anchors: std::collections::HashMap<(&'static str, String), String>,
 }
@@ -302,33 +300,25 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// The raw schema node of a field, for constraints and markers.
-    fn raw(&self, loc: &crate::load::Loc) -> Option<&'a serde_json::Map<String, Value>> {
-        let set: &'a SourceSet = self.set;
-        set.deref(loc).ok().and_then(|t| set.get(&t)).and_then(Value::as_object)
-    }
-
-    fn constraints(schema: Option<&serde_json::Map<String, Value>>) -> String {
-        let Some(s) = schema else { return String::new() };
-        let mut out = Vec::new();
-        for (key, label) in [
-            ("format", "format"),
-            ("minimum", "min"),
-            ("maximum", "max"),
-            ("exclusiveMinimum", "greater than"),
-            ("exclusiveMaximum", "less than"),
-            ("minLength", "min length"),
-            ("maxLength", "max length"),
-            ("pattern", "pattern"),
-            ("minItems", "min items"),
-            ("maxItems", "max items"),
-            ("default", "default"),
-        ] {
-            if let Some(v) = s.get(key) {
-                out.push(format!("{label} {}", scalar(v)));
+    /// A field's format, limits and default, in words.
+    fn constraints(f: &crate::ir::Field) -> String {
+        fn label(key: &str) -> &str {
+            match key {
+            "minimum" => "min",
+            "maximum" => "max",
+            "exclusiveMinimum" => "greater than",
+            "exclusiveMaximum" => "less than",
+            "minLength" => "min length",
+            "maxLength" => "max length",
+            "minItems" => "min items",
+            "maxItems" => "max items",
+            other => other,
             }
         }
-        out.join(", ")
+        let format = f.format.iter().map(|v| format!("format {v}"));
+        let limits = f.limits.iter().map(|(k, v)| format!("{} {}", label(k), scalar(v)));
+        let default = f.default.iter().map(|v| format!("default {}", scalar(v)));
+        format.chain(limits).chain(default).collect::<Vec<_>>().join(", ")
     }
 
     /// Field rows of a type, recursing into nested structs (each type once per branch).
@@ -348,7 +338,6 @@ impl<'a> Builder<'a> {
             Kind::Struct(st) => {
                 for f in &st.fields {
                     let path = if prefix.is_empty() { f.wire.clone() } else { format!("{prefix}.{}", f.wire) };
-                    let raw = self.raw(&f.loc);
                     let (ty_text, type_anchor) = self.describe(&f.ty);
                     let (enum_values, open) = self.enum_info(&f.ty);
                     out.push(FieldDoc {
@@ -361,8 +350,8 @@ impl<'a> Builder<'a> {
                         enum_values,
                         open,
                         description: text(f.doc.as_deref()),
-                        constraints: Self::constraints(raw),
-                        reconstructed: raw.and_then(|r| r.get("x-name-source")).and_then(Value::as_str) == Some("reconstructed"),
+                        constraints: Self::constraints(f),
+                        reconstructed: f.reconstructed,
                     });
                     self.fields(&f.ty, &path, depth + 1, max_depth, seen, out);
                 }
@@ -435,8 +424,8 @@ impl<'a> Builder<'a> {
 }
 
 /// Builds the docs page of one document.
-pub fn page(set: &SourceSet, doc: &IrDocument) -> Page {
-    let b = Builder { set, doc, anchors: anchors(doc) };
+pub fn page(doc: &IrDocument) -> Page {
+    let b = Builder { doc, anchors: anchors(doc) };
     let spec = &doc.outline;
     let channel_link = |i: usize| Link {
         label: spec.channels[i].key.clone(),

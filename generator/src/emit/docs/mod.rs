@@ -11,7 +11,6 @@ use serde::Serialize;
 
 use crate::diag::{Code, Diagnostic, Result};
 use crate::ir::Ir;
-use crate::load::SourceSet;
 
 #[derive(Serialize)]
 struct IndexEntry {
@@ -30,10 +29,10 @@ fn render(env: &Environment<'_>, name: &str, ctx: impl Serialize) -> Result<Stri
 }
 
 /// `docs/<module>.md`, `docs/<module>.html` per document and `docs/index.html`.
-pub fn files(env: &Environment<'_>, set: &SourceSet, ir: &Ir, crate_name: &str) -> Result<BTreeMap<PathBuf, String>> {
+pub fn files(env: &Environment<'_>, ir: &Ir, crate_name: &str) -> Result<BTreeMap<PathBuf, String>> {
     let mut out = BTreeMap::new();
     let mut index = Vec::new();
-    let pages: Vec<context::Page> = ir.documents.iter().map(|d| context::page(set, d)).collect();
+    let pages: Vec<context::Page> = ir.documents.iter().map(context::page).collect();
     let nav: Vec<(String, String)> = pages.iter().map(|p| (p.module.clone(), p.title.clone())).collect();
     for page in &pages {
         // Converted once, rendered twice.

@@ -121,7 +121,9 @@ impl Builder<'_> {
                 let variant = super::models::int_variant(n);
                 quote!(#prefix #name::#variant)
             }
-            (Kind::Const { value }, v) if value == v => quote!(#prefix #name::default()),
+            // A string constant is a one-variant enum, any other a unit struct.
+            (Kind::Const { value }, v) if value == v && value.is_string() => quote!(#prefix #name::Value),
+            (Kind::Const { value }, v) if value == v => quote!(#prefix #name),
             (Kind::Union(u), v) => self.union(&name, u, v)?,
             (Kind::Alias(inner), v) => self.value(inner, v)?,
             _ => return None,

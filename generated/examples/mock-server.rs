@@ -20,213 +20,265 @@ mod mock_0 {
     /// The server's examples, in the order the mock plays them.
     fn script() -> Vec<api::ServerMessage> {
         Vec::from([
-            api::ServerMessage::SoundInfo(api::SoundInfo {
-                level: Some(2),
-                additional_properties: BTreeMap::new(),
-            }),
-            api::ServerMessage::AiInfo(api::AiInfo {
-                user_sentiment: Some(api::UserSentiment::Negative),
-                user_emotions: Some(String::from("frustration")),
-                user_anger_detected: Some(false),
-                user_intents: Some(String::from("ReportLostCard")),
-                agent_sentiment: Some(String::from("calm")),
-                agent_tasks: Some(
-                    Vec::from([
-                        BTreeMap::from([
-                            (
-                                String::from("task"),
-                                ::serde_json::json!("Verify the caller's identity"),
-                            ),
-                            (String::from("status"), ::serde_json::json!("COMPLETED")),
-                        ]),
-                        BTreeMap::from([
-                            (
-                                String::from("task"),
-                                ::serde_json::json!("Block the card"),
-                            ),
-                            (String::from("status"), ::serde_json::json!("PENDING")),
-                        ]),
-                    ]),
-                ),
-                agent_remaining_tasks: Some(
-                    Vec::from([
-                        BTreeMap::from([
-                            (
-                                String::from("task"),
-                                ::serde_json::json!("Block the card"),
-                            ),
-                            (String::from("status"), ::serde_json::json!("PENDING")),
-                        ]),
-                    ]),
-                ),
-                agent_next_task: Some(String::from("Block the card")),
-                agent_suggested_prompt: Some(
-                    String::from(
-                        "I'm sorry to hear that. I will block your card right away.",
-                    ),
-                ),
-                additional_properties: BTreeMap::new(),
-            }),
-            api::ServerMessage::DialogInfo(api::DialogInfo {
-                latest_seq_id: Some(2),
-                utterances: Some(
-                    Vec::from([
-                        api::DialogStep {
-                            seq_id: Some(1),
-                            participant_type: Some(api::ParticipantType::Agent),
-                            utterance: Some(String::from("hello how can I help you")),
-                            start_time: Some(1762950502560),
-                            end_time: Some(1762950506422),
-                            is_final: Some(true),
-                            additional_properties: BTreeMap::new(),
-                        },
-                        api::DialogStep {
-                            seq_id: Some(2),
-                            participant_type: Some(api::ParticipantType::User),
-                            utterance: Some(String::from("I lost my credit card")),
-                            start_time: Some(1762950507010),
-                            end_time: Some(1762950509180),
-                            is_final: Some(true),
-                            additional_properties: BTreeMap::new(),
-                        },
-                    ]),
-                ),
-                agent_partial_utterance: agent_assist_api::Nullable::Null,
-                user_partial_utterance: agent_assist_api::Nullable::Value(
-                    String::from("and I need a new"),
-                ),
-                additional_properties: BTreeMap::new(),
-            }),
-            api::ServerMessage::DialogInfoDiff(api::DialogStep {
-                seq_id: Some(2),
-                participant_type: Some(api::ParticipantType::User),
-                utterance: Some(String::from("I lost my credit card")),
-                start_time: Some(1762950507010),
-                end_time: Some(1762950509180),
-                is_final: Some(true),
-                additional_properties: BTreeMap::new(),
-            }),
-            api::ServerMessage::CallInfo(api::CallInfo {
-                status: Some(api::CallStatus::Active),
-                error_description: agent_assist_api::Nullable::Absent,
-                additional_properties: BTreeMap::new(),
-            }),
-            api::ServerMessage::VerificationResult(api::VerificationResult {
-                label: Some(String::from("NO_MATCH")),
-                status: Some(String::from("COMPLETED")),
-                risk_level: Some(api::RiskLevel::LowRisk),
-                score: Some(0.12),
-                fraudster_id: agent_assist_api::Nullable::Null,
-                blocklist_id: Some(String::from("bl-retail-emea")),
-                custom_agent_message: Some(String::from("No known fraudster detected.")),
-                custom_ui_message: Some(String::from("Caller not on blocklist")),
-                score_llr: Some(-4.31),
-                score_nllr: Some(-1.27),
-                speech_frames: Some(1250),
-                list_size: Some(342),
-                match_count: Some(0),
-                additional_properties: BTreeMap::new(),
-            }),
-            api::ServerMessage::VoiceInfo(api::VoiceInfo {
-                liveness_score: Some(api::LivenessScore {
-                    label: Some(api::LivenessLabel::Genuine),
-                    global_post: Some(0.97),
-                    additional_properties: BTreeMap::new(),
-                }),
-                sat_result: Some(api::SatResult {
-                    label: Some(api::SatLabel::OkData),
-                    valid: Some(true),
-                    gender: Some(String::from("female")),
-                    age_estimate: Some(41),
-                    additional_properties: BTreeMap::new(),
-                }),
-                additional_properties: BTreeMap::new(),
-            }),
-            api::ServerMessage::ErrorInfo(api::ErrorInfo {
-                message: Some(String::from("Invalid command")),
-                message_details: Some(
-                    String::from("Command 'GET_FOO' is not supported."),
-                ),
-                additional_properties: BTreeMap::new(),
-            }),
-            api::ServerMessage::SummaryInfo(
-                String::from(
-                    "The caller requested information about their account. The agent completed the verification process and provided the requested details.",
-                ),
-            ),
-            api::ServerMessage::TtsDetection(api::TtsDetection {
-                label: Some(api::TtsLabel::Genuine),
-                global_post: Some(0.03),
-                additional_properties: BTreeMap::new(),
-            }),
-            api::ServerMessage::AniValidationResults(api::AniValidationResults {
-                called_number: Some(String::from("+14155550123")),
-                trust_indicator: Some(87),
-                additional_properties: BTreeMap::new(),
-            }),
-            api::ServerMessage::BusinessFlow(api::BusinessFlow {
-                flow_instance_id: Some(
-                    String::from("c9c28431-1577-4052-8762-04032e50bdab"),
-                ),
-                flow_instance_status: Some(api::FlowInstanceStatus::Running),
-                intent: Some(String::from("Verification")),
-                entity_instances: Some(
-                    Vec::from([
-                        api::EntityInstance {
-                            entity_id: Some(String::from("1")),
-                            entity: Some(String::from("AccountNumber")),
-                            value: Some(String::from("12345678")),
-                            prompt: Some(
-                                String::from("Ask the caller for their account number."),
-                            ),
-                            additional_properties: BTreeMap::new(),
-                        },
-                        api::EntityInstance {
-                            entity_id: Some(String::from("2")),
-                            entity: Some(String::from("DateOfBirth")),
-                            value: None,
-                            prompt: Some(
-                                String::from("Ask the caller for their date of birth."),
-                            ),
-                            additional_properties: BTreeMap::new(),
-                        },
-                    ]),
-                ),
-                additional_properties: BTreeMap::new(),
-            }),
-            api::ServerMessage::BusinessFlowDiff(api::BusinessFlowDiff {
-                flow_instance_id: Some(
-                    String::from("c9c28431-1577-4052-8762-04032e50bdab"),
-                ),
-                flow_instance_status: Some(api::FlowInstanceStatus::Running),
-                entity_id: Some(String::from("2")),
-                entity_value: Some(String::from("1984-03-12")),
-                additional_properties: BTreeMap::new(),
-            }),
-            api::ServerMessage::AttachedData(
+            sound_info(),
+            ai_info(),
+            dialog_info(),
+            dialog_info_diff(),
+            call_info(),
+            verification_result(),
+            voice_info(),
+            error_info(),
+            summary_info(),
+            tts_detection(),
+            ani_validation_results(),
+            business_flow(),
+            business_flow_diff(),
+            attached_data(),
+            call_info_call_closed_with_error(),
+            tts_detection_spoofed_speech(),
+        ])
+    }
+    /// Example `loudSpeaker` of message `soundInfo`.
+    fn sound_info() -> api::ServerMessage {
+        api::ServerMessage::SoundInfo(api::SoundInfo {
+            level: Some(2),
+            additional_properties: BTreeMap::new(),
+        })
+    }
+    /// Example `frustratedCaller` of message `aiInfo`.
+    fn ai_info() -> api::ServerMessage {
+        api::ServerMessage::AiInfo(api::AiInfo {
+            user_sentiment: Some(api::UserSentiment::Negative),
+            user_emotions: Some(String::from("frustration")),
+            user_anger_detected: Some(false),
+            user_intents: Some(String::from("ReportLostCard")),
+            agent_sentiment: Some(String::from("calm")),
+            agent_tasks: Some(
                 Vec::from([
                     BTreeMap::from([
-                        (String::from("customerTier"), ::serde_json::json!("gold")),
-                        (String::from("preferredLanguage"), ::serde_json::json!("en-US")),
+                        (
+                            String::from("task"),
+                            ::serde_json::json!("Verify the caller's identity"),
+                        ),
+                        (String::from("status"), ::serde_json::json!("COMPLETED")),
                     ]),
                     BTreeMap::from([
-                        (String::from("campaign"), ::serde_json::json!("card-services")),
+                        (String::from("task"), ::serde_json::json!("Block the card")),
+                        (String::from("status"), ::serde_json::json!("PENDING")),
                     ]),
                 ]),
             ),
-            api::ServerMessage::CallInfo(api::CallInfo {
-                status: Some(api::CallStatus::Closed),
-                error_description: agent_assist_api::Nullable::Value(
-                    String::from("Audio stream disconnected unexpectedly."),
+            agent_remaining_tasks: Some(
+                Vec::from([
+                    BTreeMap::from([
+                        (String::from("task"), ::serde_json::json!("Block the card")),
+                        (String::from("status"), ::serde_json::json!("PENDING")),
+                    ]),
+                ]),
+            ),
+            agent_next_task: Some(String::from("Block the card")),
+            agent_suggested_prompt: Some(
+                String::from(
+                    "I'm sorry to hear that. I will block your card right away.",
                 ),
+            ),
+            additional_properties: BTreeMap::new(),
+        })
+    }
+    /// Example `dialogInProgress` of message `dialogInfo`.
+    fn dialog_info() -> api::ServerMessage {
+        api::ServerMessage::DialogInfo(api::DialogInfo {
+            latest_seq_id: Some(2),
+            utterances: Some(
+                Vec::from([
+                    api::DialogStep {
+                        seq_id: Some(1),
+                        participant_type: Some(api::ParticipantType::Agent),
+                        utterance: Some(String::from("hello how can I help you")),
+                        start_time: Some(1762950502560),
+                        end_time: Some(1762950506422),
+                        is_final: Some(true),
+                        additional_properties: BTreeMap::new(),
+                    },
+                    api::DialogStep {
+                        seq_id: Some(2),
+                        participant_type: Some(api::ParticipantType::User),
+                        utterance: Some(String::from("I lost my credit card")),
+                        start_time: Some(1762950507010),
+                        end_time: Some(1762950509180),
+                        is_final: Some(true),
+                        additional_properties: BTreeMap::new(),
+                    },
+                ]),
+            ),
+            agent_partial_utterance: agent_assist_api::Nullable::Null,
+            user_partial_utterance: agent_assist_api::Nullable::Value(
+                String::from("and I need a new"),
+            ),
+            additional_properties: BTreeMap::new(),
+        })
+    }
+    /// Example `finalUserStep` of message `dialogInfoDiff`.
+    fn dialog_info_diff() -> api::ServerMessage {
+        api::ServerMessage::DialogInfoDiff(api::DialogStep {
+            seq_id: Some(2),
+            participant_type: Some(api::ParticipantType::User),
+            utterance: Some(String::from("I lost my credit card")),
+            start_time: Some(1762950507010),
+            end_time: Some(1762950509180),
+            is_final: Some(true),
+            additional_properties: BTreeMap::new(),
+        })
+    }
+    /// Example `callActive` of message `callInfo`.
+    fn call_info() -> api::ServerMessage {
+        api::ServerMessage::CallInfo(api::CallInfo {
+            status: Some(api::CallStatus::Active),
+            error_description: agent_assist_api::Nullable::Absent,
+            additional_properties: BTreeMap::new(),
+        })
+    }
+    /// Example `noFraudsterMatch` of message `verificationResult`.
+    fn verification_result() -> api::ServerMessage {
+        api::ServerMessage::VerificationResult(api::VerificationResult {
+            label: Some(String::from("NO_MATCH")),
+            status: Some(String::from("COMPLETED")),
+            risk_level: Some(api::RiskLevel::LowRisk),
+            score: Some(0.12),
+            fraudster_id: agent_assist_api::Nullable::Null,
+            blocklist_id: Some(String::from("bl-retail-emea")),
+            custom_agent_message: Some(String::from("No known fraudster detected.")),
+            custom_ui_message: Some(String::from("Caller not on blocklist")),
+            score_llr: Some(-4.31),
+            score_nllr: Some(-1.27),
+            speech_frames: Some(1250),
+            list_size: Some(342),
+            match_count: Some(0),
+            additional_properties: BTreeMap::new(),
+        })
+    }
+    /// Example `genuineVoice` of message `voiceInfo`.
+    fn voice_info() -> api::ServerMessage {
+        api::ServerMessage::VoiceInfo(api::VoiceInfo {
+            liveness_score: Some(api::LivenessScore {
+                label: Some(api::LivenessLabel::Genuine),
+                global_post: Some(0.97),
                 additional_properties: BTreeMap::new(),
             }),
-            api::ServerMessage::TtsDetection(api::TtsDetection {
-                label: Some(api::TtsLabel::Spoofed),
-                global_post: Some(0.91),
+            sat_result: Some(api::SatResult {
+                label: Some(api::SatLabel::OkData),
+                valid: Some(true),
+                gender: Some(String::from("female")),
+                age_estimate: Some(41),
                 additional_properties: BTreeMap::new(),
             }),
-        ])
+            additional_properties: BTreeMap::new(),
+        })
+    }
+    /// Example `unknownCommand` of message `errorInfo`.
+    fn error_info() -> api::ServerMessage {
+        api::ServerMessage::ErrorInfo(api::ErrorInfo {
+            message: Some(String::from("Invalid command")),
+            message_details: Some(String::from("Command 'GET_FOO' is not supported.")),
+            additional_properties: BTreeMap::new(),
+        })
+    }
+    /// Example `callSummary` of message `summaryInfo`.
+    fn summary_info() -> api::ServerMessage {
+        api::ServerMessage::SummaryInfo(
+            String::from(
+                "The caller requested information about their account. The agent completed the verification process and provided the requested details.",
+            ),
+        )
+    }
+    /// Example `genuineSpeech` of message `ttsDetection`.
+    fn tts_detection() -> api::ServerMessage {
+        api::ServerMessage::TtsDetection(api::TtsDetection {
+            label: Some(api::TtsLabel::Genuine),
+            global_post: Some(0.03),
+            additional_properties: BTreeMap::new(),
+        })
+    }
+    /// Example `trustedNumber` of message `aniValidationResults`.
+    fn ani_validation_results() -> api::ServerMessage {
+        api::ServerMessage::AniValidationResults(api::AniValidationResults {
+            called_number: Some(String::from("+14155550123")),
+            trust_indicator: Some(87),
+            additional_properties: BTreeMap::new(),
+        })
+    }
+    /// Example `runningVerificationFlow` of message `businessFlow`.
+    fn business_flow() -> api::ServerMessage {
+        api::ServerMessage::BusinessFlow(api::BusinessFlow {
+            flow_instance_id: Some(String::from("c9c28431-1577-4052-8762-04032e50bdab")),
+            flow_instance_status: Some(api::FlowInstanceStatus::Running),
+            intent: Some(String::from("Verification")),
+            entity_instances: Some(
+                Vec::from([
+                    api::EntityInstance {
+                        entity_id: Some(String::from("1")),
+                        entity: Some(String::from("AccountNumber")),
+                        value: Some(String::from("12345678")),
+                        prompt: Some(
+                            String::from("Ask the caller for their account number."),
+                        ),
+                        additional_properties: BTreeMap::new(),
+                    },
+                    api::EntityInstance {
+                        entity_id: Some(String::from("2")),
+                        entity: Some(String::from("DateOfBirth")),
+                        value: None,
+                        prompt: Some(
+                            String::from("Ask the caller for their date of birth."),
+                        ),
+                        additional_properties: BTreeMap::new(),
+                    },
+                ]),
+            ),
+            additional_properties: BTreeMap::new(),
+        })
+    }
+    /// Example `entityFilled` of message `businessFlowDiff`.
+    fn business_flow_diff() -> api::ServerMessage {
+        api::ServerMessage::BusinessFlowDiff(api::BusinessFlowDiff {
+            flow_instance_id: Some(String::from("c9c28431-1577-4052-8762-04032e50bdab")),
+            flow_instance_status: Some(api::FlowInstanceStatus::Running),
+            entity_id: Some(String::from("2")),
+            entity_value: Some(String::from("1984-03-12")),
+            additional_properties: BTreeMap::new(),
+        })
+    }
+    /// Example `crmMetadata` of message `attachedData`.
+    fn attached_data() -> api::ServerMessage {
+        api::ServerMessage::AttachedData(
+            Vec::from([
+                BTreeMap::from([
+                    (String::from("customerTier"), ::serde_json::json!("gold")),
+                    (String::from("preferredLanguage"), ::serde_json::json!("en-US")),
+                ]),
+                BTreeMap::from([
+                    (String::from("campaign"), ::serde_json::json!("card-services")),
+                ]),
+            ]),
+        )
+    }
+    /// Example `callClosedWithError` of message `callInfo`.
+    fn call_info_call_closed_with_error() -> api::ServerMessage {
+        api::ServerMessage::CallInfo(api::CallInfo {
+            status: Some(api::CallStatus::Closed),
+            error_description: agent_assist_api::Nullable::Value(
+                String::from("Audio stream disconnected unexpectedly."),
+            ),
+            additional_properties: BTreeMap::new(),
+        })
+    }
+    /// Example `spoofedSpeech` of message `ttsDetection`.
+    fn tts_detection_spoofed_speech() -> api::ServerMessage {
+        api::ServerMessage::TtsDetection(api::TtsDetection {
+            label: Some(api::TtsLabel::Spoofed),
+            global_post: Some(0.91),
+            additional_properties: BTreeMap::new(),
+        })
     }
     pub struct Mock {
         pub token: String,
@@ -267,39 +319,7 @@ mod mock_0 {
             message: api::GetDialogPayload,
         ) -> impl Future<Output = Result<(), HandlerError>> + Send {
             println!("session {}: {:?}", session.id(), message);
-            let _ = session
-                .send(
-                    api::ServerMessage::DialogInfo(api::DialogInfo {
-                        latest_seq_id: Some(2),
-                        utterances: Some(
-                            Vec::from([
-                                api::DialogStep {
-                                    seq_id: Some(1),
-                                    participant_type: Some(api::ParticipantType::Agent),
-                                    utterance: Some(String::from("hello how can I help you")),
-                                    start_time: Some(1762950502560),
-                                    end_time: Some(1762950506422),
-                                    is_final: Some(true),
-                                    additional_properties: BTreeMap::new(),
-                                },
-                                api::DialogStep {
-                                    seq_id: Some(2),
-                                    participant_type: Some(api::ParticipantType::User),
-                                    utterance: Some(String::from("I lost my credit card")),
-                                    start_time: Some(1762950507010),
-                                    end_time: Some(1762950509180),
-                                    is_final: Some(true),
-                                    additional_properties: BTreeMap::new(),
-                                },
-                            ]),
-                        ),
-                        agent_partial_utterance: agent_assist_api::Nullable::Null,
-                        user_partial_utterance: agent_assist_api::Nullable::Value(
-                            String::from("and I need a new"),
-                        ),
-                        additional_properties: BTreeMap::new(),
-                    }),
-                );
+            let _ = session.send(dialog_info());
             async { Ok(()) }
         }
         fn on_get_businessflow_instances(
@@ -308,39 +328,7 @@ mod mock_0 {
             message: api::GetBusinessflowInstancesPayload,
         ) -> impl Future<Output = Result<(), HandlerError>> + Send {
             println!("session {}: {:?}", session.id(), message);
-            let _ = session
-                .send(
-                    api::ServerMessage::BusinessFlow(api::BusinessFlow {
-                        flow_instance_id: Some(
-                            String::from("c9c28431-1577-4052-8762-04032e50bdab"),
-                        ),
-                        flow_instance_status: Some(api::FlowInstanceStatus::Running),
-                        intent: Some(String::from("Verification")),
-                        entity_instances: Some(
-                            Vec::from([
-                                api::EntityInstance {
-                                    entity_id: Some(String::from("1")),
-                                    entity: Some(String::from("AccountNumber")),
-                                    value: Some(String::from("12345678")),
-                                    prompt: Some(
-                                        String::from("Ask the caller for their account number."),
-                                    ),
-                                    additional_properties: BTreeMap::new(),
-                                },
-                                api::EntityInstance {
-                                    entity_id: Some(String::from("2")),
-                                    entity: Some(String::from("DateOfBirth")),
-                                    value: None,
-                                    prompt: Some(
-                                        String::from("Ask the caller for their date of birth."),
-                                    ),
-                                    additional_properties: BTreeMap::new(),
-                                },
-                            ]),
-                        ),
-                        additional_properties: BTreeMap::new(),
-                    }),
-                );
+            let _ = session.send(business_flow());
             async { Ok(()) }
         }
         fn on_command_request(
@@ -366,64 +354,104 @@ mod mock_1 {
     /// The server's examples, in the order the mock plays them.
     fn script() -> Vec<api::ServerMessage> {
         Vec::from([
-            api::ServerMessage::Verification(api::Verification {
-                result_type: Some(String::from("NORMAL")),
-                bio_user_id: Some(String::from("user1")),
-                bio_result: Some(String::from("TRUE_HIGH")),
-                bio_score: Some(0.93),
-                score_llr: Some(5.21),
-                speech_duration: Some(8420),
-                error_type: agent_assist_api::Nullable::Null,
-                additional_properties: BTreeMap::new(),
-            }),
-            api::ServerMessage::Status(api::CallStatus::BioActive),
-            api::ServerMessage::TtsDetection(api::TtsDetection {
-                label: Some(api::TtsDetectionLabel::Genuine),
-                global_post: Some(0.04),
-                additional_properties: BTreeMap::new(),
-            }),
-            api::ServerMessage::BlocklistDetection(api::BlocklistDetection {
-                label: Some(String::from("MATCH")),
-                status: Some(String::from("COMPLETED")),
-                risk_level: Some(String::from("HIGH_RISK")),
-                fraudster_id: agent_assist_api::Nullable::Value(1042),
-                blocklist_id: Some(String::from("bl-retail-emea")),
-                score: Some(0.88),
-                additional_properties: BTreeMap::new(),
-            }),
-            api::ServerMessage::EnoughSpeech(api::EnoughSpeech {
-                enough_speech: Some(true),
-                additional_properties: BTreeMap::new(),
-            }),
-            api::ServerMessage::VoiceInfo(api::VoiceInfo {
-                liveness_score: Some(api::VoiceInfoLivenessScore {
-                    label: Some(api::VoiceInfoLivenessScoreLabel::Genuine),
-                    global_post: Some(0.95),
-                    additional_properties: BTreeMap::new(),
-                }),
-                sat_result: Some(api::VoiceInfoSatResult {
-                    label: Some(api::VoiceInfoSatResultLabel::OkData),
-                    valid: Some(true),
-                    gender: Some(String::from("male")),
-                    age_estimate: Some(35),
-                    additional_properties: BTreeMap::new(),
-                }),
-                additional_properties: BTreeMap::new(),
-            }),
-            api::ServerMessage::AniValidationResults(api::AniValidationResults {
-                called_number: Some(String::from("+14155550123")),
-                trust_indicator: Some(90),
-                additional_properties: BTreeMap::new(),
-            }),
-            api::ServerMessage::Error(api::ErrorData {
-                message: String::from(
-                    "Unknown command 'GET_STATUS'; allowed values are GET_VERIFICATION and GET_ECHO.",
-                ),
-                additional_properties: BTreeMap::new(),
-            }),
-            api::ServerMessage::Debug(String::from("echo: GET_ECHO")),
-            api::ServerMessage::Status(api::CallStatus::ErrCode03),
+            verification(),
+            status(),
+            tts_detection(),
+            blocklist_detection(),
+            enough_speech(),
+            voice_info(),
+            ani_validation_results(),
+            error(),
+            debug(),
+            status_error_code(),
         ])
+    }
+    /// Example `verifiedHigh` of message `verification`.
+    fn verification() -> api::ServerMessage {
+        api::ServerMessage::Verification(api::Verification {
+            result_type: Some(String::from("NORMAL")),
+            bio_user_id: Some(String::from("user1")),
+            bio_result: Some(String::from("TRUE_HIGH")),
+            bio_score: Some(0.93),
+            score_llr: Some(5.21),
+            speech_duration: Some(8420),
+            error_type: agent_assist_api::Nullable::Null,
+            additional_properties: BTreeMap::new(),
+        })
+    }
+    /// Example `bioActive` of message `status`.
+    fn status() -> api::ServerMessage {
+        api::ServerMessage::Status(api::CallStatus::BioActive)
+    }
+    /// Example `genuineSpeech` of message `ttsDetection`.
+    fn tts_detection() -> api::ServerMessage {
+        api::ServerMessage::TtsDetection(api::TtsDetection {
+            label: Some(api::TtsDetectionLabel::Genuine),
+            global_post: Some(0.04),
+            additional_properties: BTreeMap::new(),
+        })
+    }
+    /// Example `fraudsterMatch` of message `blocklistDetection`.
+    fn blocklist_detection() -> api::ServerMessage {
+        api::ServerMessage::BlocklistDetection(api::BlocklistDetection {
+            label: Some(String::from("MATCH")),
+            status: Some(String::from("COMPLETED")),
+            risk_level: Some(String::from("HIGH_RISK")),
+            fraudster_id: agent_assist_api::Nullable::Value(1042),
+            blocklist_id: Some(String::from("bl-retail-emea")),
+            score: Some(0.88),
+            additional_properties: BTreeMap::new(),
+        })
+    }
+    /// Example `enoughSpeechCollected` of message `enoughSpeech`.
+    fn enough_speech() -> api::ServerMessage {
+        api::ServerMessage::EnoughSpeech(api::EnoughSpeech {
+            enough_speech: Some(true),
+            additional_properties: BTreeMap::new(),
+        })
+    }
+    /// Example `genuineVoice` of message `voiceInfo`.
+    fn voice_info() -> api::ServerMessage {
+        api::ServerMessage::VoiceInfo(api::VoiceInfo {
+            liveness_score: Some(api::VoiceInfoLivenessScore {
+                label: Some(api::VoiceInfoLivenessScoreLabel::Genuine),
+                global_post: Some(0.95),
+                additional_properties: BTreeMap::new(),
+            }),
+            sat_result: Some(api::VoiceInfoSatResult {
+                label: Some(api::VoiceInfoSatResultLabel::OkData),
+                valid: Some(true),
+                gender: Some(String::from("male")),
+                age_estimate: Some(35),
+                additional_properties: BTreeMap::new(),
+            }),
+            additional_properties: BTreeMap::new(),
+        })
+    }
+    /// Example `trustedNumber` of message `aniValidationResults`.
+    fn ani_validation_results() -> api::ServerMessage {
+        api::ServerMessage::AniValidationResults(api::AniValidationResults {
+            called_number: Some(String::from("+14155550123")),
+            trust_indicator: Some(90),
+            additional_properties: BTreeMap::new(),
+        })
+    }
+    /// Example `invalidCommand` of message `error`.
+    fn error() -> api::ServerMessage {
+        api::ServerMessage::Error(api::ErrorData {
+            message: String::from(
+                "Unknown command 'GET_STATUS'; allowed values are GET_VERIFICATION and GET_ECHO.",
+            ),
+            additional_properties: BTreeMap::new(),
+        })
+    }
+    /// Example `echoReply` of message `debug`.
+    fn debug() -> api::ServerMessage {
+        api::ServerMessage::Debug(String::from("echo: GET_ECHO"))
+    }
+    /// Example `errorCode` of message `status`.
+    fn status_error_code() -> api::ServerMessage {
+        api::ServerMessage::Status(api::CallStatus::ErrCode03)
     }
     pub struct Mock {
         pub token: String,
@@ -464,19 +492,7 @@ mod mock_1 {
             message: api::GetVerificationPayload,
         ) -> impl Future<Output = Result<(), HandlerError>> + Send {
             println!("session {}: {:?}", session.id(), message);
-            let _ = session
-                .send(
-                    api::ServerMessage::Verification(api::Verification {
-                        result_type: Some(String::from("NORMAL")),
-                        bio_user_id: Some(String::from("user1")),
-                        bio_result: Some(String::from("TRUE_HIGH")),
-                        bio_score: Some(0.93),
-                        score_llr: Some(5.21),
-                        speech_duration: Some(8420),
-                        error_type: agent_assist_api::Nullable::Null,
-                        additional_properties: BTreeMap::new(),
-                    }),
-                );
+            let _ = session.send(verification());
             async { Ok(()) }
         }
         fn on_get_echo(
@@ -485,8 +501,7 @@ mod mock_1 {
             message: api::GetEchoPayload,
         ) -> impl Future<Output = Result<(), HandlerError>> + Send {
             println!("session {}: {:?}", session.id(), message);
-            let _ = session
-                .send(api::ServerMessage::Debug(String::from("echo: GET_ECHO")));
+            let _ = session.send(debug());
             async { Ok(()) }
         }
     }

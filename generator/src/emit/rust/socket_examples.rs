@@ -3,27 +3,58 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::socket::{address, endpoints, message, union, Endpoint};
+use super::socket::{address, endpoints, union, Endpoint};
 use super::values::{literal, Paths};
 use crate::ir::{Ir, IrDocument, Ty};
 
-/// The server's outgoing examples built as values of the outgoing union: each message's first
-/// example in document order, then the others; and the labels of examples that do not fit.
-fn script(e: &Endpoint<'_>, paths: &Paths) -> (Vec<TokenStream>, Vec<String>) {
-    let (Some(outgoing), Some((_, u))) = (e.outgoing, union(e.doc, e.outgoing)) else { return (Vec::new(), Vec::new()) };
-    let messages: Vec<_> = u.variants.iter().filter_map(|v| message(e.doc, &v.rust)).collect();
-    let first = messages.iter().filter_map(|m| Some((*m, 0, m.examples.first()?)));
-    let rest = messages.iter().flat_map(|m| m.examples.iter().enumerate().skip(1).map(move |(i, ex)| (*m, i, ex)));
-    let mut built = Vec::new();
-    let mut left_out = Vec::new();
-    for (m, i, ex) in first.chain(rest) {
+/// The server's outgoing examples, each a function building it as a value of the outgoing union.
+struct Script {
+    /// `(message, example index, function)`, in the order the mock plays them: each message's
+    /// first example in document order, then the others.
+    played: Vec<(usize, usize, syn::Ident)>,
+    functions: Vec<TokenStream>,
+    /// Examples that do not fit their types.
+    left_out: Vec<String>,
+}
+
+impl Script {
+    /// The function building a message's example, if it has one that fits.
+    fn function(&self, message: usize, example: usize) -> Option<&syn::Ident> {
+        self.played.iter().find(|(m, i, _)| *m == message && *i == example).map(|(_, _, f)| f)
+    }
+}
+
+fn script(e: &Endpoint<'_>, paths: &Paths) -> Script {
+    let mut script = Script { played: Vec::new(), functions: Vec::new(), left_out: Vec::new() };
+    let (Some(outgoing), Some((name, u))) = (e.outgoing, union(e.doc, e.outgoing)) else { return script };
+    let union_ty = &paths.types;
+    let union_name = format_ident!("{}", name);
+    let messages: Vec<usize> = u.variants.iter().filter_map(|v| e.doc.messages.iter().position(|m| m.rust == v.rust)).collect();
+    let first = messages.iter().filter(|m| !e.doc.messages[**m].examples.is_empty()).map(|m| (*m, 0));
+    let rest = messages.iter().flat_map(|m| (1..e.doc.messages[*m].examples.len()).map(move |i| (*m, i)));
+    let mut names = crate::ir::naming::Scope::with_reserved(&["script", "api"]);
+    for (mi, i) in first.chain(rest) {
+        let m = &e.doc.messages[mi];
+        let ex = &m.examples[i];
         let Some(payload) = &ex.payload else { continue };
+        let label = ex.name.clone().unwrap_or_else(|| (i + 1).to_string());
         match literal(e.doc, &Ty::Named(outgoing), false, payload, paths) {
-            Some(value) => built.push(value),
-            None => left_out.push(format!("`{}` example {}", m.key, ex.name.clone().unwrap_or_else(|| (i + 1).to_string()))),
+            Some(value) => {
+                let wanted = if i == 0 { m.rust.clone() } else { format!("{} {label}", m.rust) };
+                let f = format_ident!("{}", names.claim(&crate::ir::naming::field_name(&wanted)));
+                let note = format!(" Example `{label}` of message `{}`.", m.key);
+                script.functions.push(quote! {
+                    #[doc = #note]
+                    fn #f() -> #union_ty #union_name {
+                        #value
+                    }
+                });
+                script.played.push((mi, i, f));
+            }
+            None => script.left_out.push(format!("`{}` example {label}", m.key)),
         }
     }
-    (built, left_out)
+    script
 }
 
 fn path(doc: &IrDocument, e: &Endpoint<'_>, crate_ident: &syn::Ident, side: &str) -> TokenStream {
@@ -43,7 +74,7 @@ fn mock(e: &Endpoint<'_>, index: usize, crate_ident: &syn::Ident) -> TokenStream
     let api = format_ident!("api");
     let paths = Paths::from_example(crate_ident, &api);
     let prefix = &paths.types;
-    let (script, left_out) = script(e, &paths);
+    let script = script(e, &paths);
     let outgoing = union(doc, e.outgoing).map(|(n, _)| format_ident!("{}", n));
     let token_param = e.required_query.first().cloned();
     let auth_check = match &token_param {
@@ -72,14 +103,10 @@ fn mock(e: &Endpoint<'_>, index: usize, crate_ident: &syn::Ident) -> TokenStream
         let items = u.variants.iter().zip(&e.handlers).map(|(v, handler)| {
             let method = format_ident!("{}", handler.method);
             let t = super::models::ty_path(doc, &v.ty, v.boxed, &quote!(api::));
-            let reply = handler
-                .replies
-                .first()
-                .and_then(|r| doc.messages[*r].examples.first()?.payload.as_ref())
-                .and_then(|payload| literal(doc, &Ty::Named(e.outgoing?), false, payload, &paths));
+            let reply = handler.replies.first().and_then(|r| script.function(*r, 0));
             let body = match reply {
                 Some(reply) => quote! {
-                    let _ = session.send(#reply);
+                    let _ = session.send(#reply());
                 },
                 None => quote!(let _ = session;),
             };
@@ -94,16 +121,19 @@ fn mock(e: &Endpoint<'_>, index: usize, crate_ident: &syn::Ident) -> TokenStream
         quote!(#(#items)*)
     });
     let script_fn = outgoing.as_ref().map(|o| {
-        let note = if left_out.is_empty() {
+        let note = if script.left_out.is_empty() {
             String::from(" The server's examples, in the order the mock plays them.")
         } else {
-            format!(" The server's examples, in the order the mock plays them. Left out, as they do not fit their types: {}.", left_out.join(", "))
+            format!(" The server's examples, in the order the mock plays them. Left out, as they do not fit their types: {}.", script.left_out.join(", "))
         };
+        let calls = script.played.iter().map(|(_, _, f)| quote!(#f()));
+        let functions = &script.functions;
         quote! {
             #[doc = #note]
             fn script() -> ::std::vec::Vec<#prefix #o> {
-                ::std::vec::Vec::from([#(#script),*])
+                ::std::vec::Vec::from([#(#calls),*])
             }
+            #(#functions)*
         }
     });
     let addr = address(e);

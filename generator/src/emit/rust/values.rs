@@ -223,3 +223,71 @@ fn json(v: &Value) -> TokenStream {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn document() -> (tempfile::TempDir, crate::ir::Ir) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("doc.yaml");
+        std::fs::write(
+            &path,
+            "asyncapi: 3.0.0
+info: {title: V, version: '1'}
+channels:
+  c:
+    address: c
+    messages:
+      m:
+        payload:
+          type: object
+          required: [kind, level]
+          additionalProperties: false
+          properties:
+            kind: {const: reading}
+            level: {type: integer}
+            state: {type: string, enum: [on, off]}
+            note: {type: [string, 'null']}
+",
+        )
+        .expect("written");
+        let (_, ir) = crate::load_ir(&[path], &crate::LoadOptions::default(), &crate::ir::IrOptions::default()).expect("loads");
+        (dir, ir)
+    }
+
+    fn text(tokens: TokenStream) -> String {
+        tokens.to_string().split_whitespace().collect()
+    }
+
+    #[test]
+    fn a_value_is_written_as_the_literal_that_encodes_to_it() {
+        let (_dir, ir) = document();
+        let doc = &ir.documents[0];
+        let ty = doc.messages[0].payload.clone().expect("a payload");
+        let built = literal(doc, &ty, false, &json!({"kind": "reading", "level": 3, "state": "off", "note": null}), &Paths::in_crate()).expect("fits");
+        let built = text(built);
+        assert!(built.contains("kind:MPayloadKind::Value"), "{built}");
+        assert!(built.contains("level:3"), "{built}");
+        assert!(built.contains("state:::std::option::Option::Some(MPayloadState::Off)"), "{built}");
+        assert!(built.contains("note:crate::rt::Nullable::Null"), "{built}");
+    }
+
+    #[test]
+    fn a_value_that_does_not_fit_its_type_has_no_literal() {
+        let (_dir, ir) = document();
+        let doc = &ir.documents[0];
+        let ty = doc.messages[0].payload.clone().expect("a payload");
+        let paths = Paths::in_crate();
+        // A wrong constant, a missing required field, an unknown key of a closed object, a value outside a closed enum.
+        for value in [
+            json!({"kind": "other", "level": 3}),
+            json!({"kind": "reading"}),
+            json!({"kind": "reading", "level": 3, "extra": 1}),
+            json!({"kind": "reading", "level": 3, "state": "dim"}),
+        ] {
+            assert!(literal(doc, &ty, false, &value, &paths).is_none(), "{value}");
+        }
+    }
+}

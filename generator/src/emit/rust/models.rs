@@ -163,6 +163,17 @@ fn emit_struct(doc: &IrDocument, name: &syn::Ident, docs: TokenStream, s: &Struc
     }
 }
 
+/// The initialiser of a struct's map of undeclared properties, empty; nothing when it has none.
+pub(super) fn empty_extra(s: &Struct) -> TokenStream {
+    match &s.extra {
+        Extra::Keep { field, .. } => {
+            let ident = format_ident!("{}", field);
+            quote!(#ident: ::std::default::Default::default(),)
+        }
+        Extra::Deny => quote!(),
+    }
+}
+
 /// `new(required fields)`: optional fields `None`, const tags filled in. None when no field is
 /// required (then `Default` builds the struct).
 fn constructor(doc: &IrDocument, name: &syn::Ident, s: &Struct) -> Option<TokenStream> {
@@ -194,13 +205,7 @@ fn constructor(doc: &IrDocument, name: &syn::Ident, s: &Struct) -> Option<TokenS
         };
         quote!(#ident: #value,)
     });
-    let extra = match &s.extra {
-        Extra::Keep { field, .. } => {
-            let ident = format_ident!("{}", field);
-            quote!(#ident: ::std::default::Default::default(),)
-        }
-        _ => quote!(),
-    };
+    let extra = empty_extra(s);
     let doc_line = format!(" Builds `{name}` from its required fields: optional fields are `None`, constant tags filled in.");
     Some(quote! {
         #[doc = #doc_line]
@@ -276,13 +281,7 @@ fn builder(doc: &IrDocument, name: &syn::Ident, builder: &syn::Ident, s: &Struct
             quote!(#ident: self.#ident,)
         }
     });
-    let extra = match &s.extra {
-        Extra::Keep { field, .. } => {
-            let ident = format_ident!("{}", field);
-            quote!(#ident: ::std::default::Default::default(),)
-        }
-        _ => quote!(),
-    };
+    let extra = empty_extra(s);
     let note = format!(" Builds a [`{name}`] field by field; constant tags are filled in.");
     quote! {
         #[doc = #note]

@@ -6,7 +6,7 @@ use quote::{format_ident, quote};
 
 use super::models::ty_path;
 use crate::ir::sockets::Socket;
-use crate::ir::{Extra, FieldRepr, IrDocument, IrMessage, Kind, Tagging, Ty, TypeId, Union};
+use crate::ir::{FieldRepr, IrDocument, IrMessage, Kind, Tagging, Ty, TypeId, Union};
 
 /// A socket of a document, with the identifiers the emitters print.
 pub struct Endpoint<'a> {
@@ -72,13 +72,7 @@ fn error_constructor(e: &Endpoint<'_>, sup: &TokenStream) -> TokenStream {
             quote!(#ident: ::std::default::Default::default(),)
         }
     });
-    let extra = match &st.extra {
-        Extra::Keep { field, .. } => {
-            let ident = format_ident!("{}", field);
-            quote!(#ident: ::std::default::Default::default(),)
-        }
-        _ => quote!(),
-    };
+    let extra = super::models::empty_extra(st);
     let value = quote!(#sup #struct_ident { #(#inits)* #extra });
     let message = if v.boxed { quote!(::std::boxed::Box::new(#value)) } else { value };
     let variant = format_ident!("{}", v.rust);

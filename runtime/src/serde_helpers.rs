@@ -45,6 +45,28 @@ pub fn json_eq(a: &Value, b: &Value) -> bool {
     }
 }
 
+/// Decodes JSON bytes, checking UTF-8 once for the whole text rather than once per string
+/// (what `serde_json::from_slice` does): the generated decoders' entry point. Errors are
+/// `serde_json`'s, located as usual.
+///
+/// ```
+/// use asyncapi_runtime::serde_helpers::from_json_bytes;
+///
+/// let level: std::collections::BTreeMap<String, u8> = from_json_bytes(br#"{"level": 2}"#).unwrap();
+/// assert_eq!(level["level"], 2);
+/// let error = from_json_bytes::<serde_json::Value>(b"{\"a\": \"\xff\"}").unwrap_err();
+/// assert_eq!(error.column(), 8);
+/// ```
+pub fn from_json_bytes<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+) -> Result<T, serde_json::Error> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => serde_json::from_str(text),
+        // Not UTF-8: `serde_json` finds and locates the bad byte (or an earlier syntax error).
+        Err(_) => serde_json::from_slice(bytes),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

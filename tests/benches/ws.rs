@@ -120,6 +120,9 @@ struct Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
+        // SIGTERM first, so a profiler wrapping the server writes its figures.
+        let _ = Command::new("kill").arg(self.child.id().to_string()).status();
+        std::thread::sleep(Duration::from_millis(200));
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -144,7 +147,17 @@ fn start(name: &'static str) -> Option<Server> {
         c.arg(workspace_tests::root().join("tests/benches/ws_node_server.js")).arg(port.to_string()).arg(dir.join("bench-small.json")).arg(dir.join("bench-large.json")).env("NODE_PATH", modules);
         c
     } else {
-        let mut c = Command::new(std::env::current_exe().unwrap());
+        // `WS_BENCH_WRAP="valgrind --tool=callgrind"` (say) runs our servers under a profiler.
+        let wrap = std::env::var("WS_BENCH_WRAP").unwrap_or_default();
+        let mut words = wrap.split_whitespace();
+        let mut c = match words.next() {
+            Some(program) => {
+                let mut c = Command::new(program);
+                c.args(words).arg(std::env::current_exe().unwrap());
+                c
+            }
+            None => Command::new(std::env::current_exe().unwrap()),
+        };
         c.args(["serve", name, &port.to_string()]);
         c
     };
@@ -243,21 +256,39 @@ fn main() {
         return;
     }
     let mut table: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    // `WS_BENCH_SERVERS=generated,raw` (say) runs only those servers.
+    let servers = std::env::var("WS_BENCH_SERVERS").unwrap_or_default();
+    let cases = std::env::var("WS_BENCH_CASES").unwrap_or_default();
     for name in ["generated", "raw", "node"] {
+        if !servers.is_empty() && !servers.split(',').any(|s| s == name) {
+            continue;
+        }
         let Some(server) = start(name) else { continue };
         rt.block_on(async {
             let mut row = Vec::new();
             for (size, total) in [("small", 200_000), ("large", 40_000)] {
                 for sessions in [1, 100, 1000] {
+                    // `WS_BENCH_CASES=small/1,large/100` (say) runs only those cases.
+                    let case = format!("{size}/{sessions}");
+                    if !cases.is_empty() && !cases.split(',').any(|c| c == case) {
+                        continue;
+                    }
                     let rate = throughput(server.addr, sessions, total, size).await;
                     row.push(format!("{size}/{sessions}: {rate:.0} msg/s"));
                 }
+            }
+            if !cases.is_empty() && !cases.split(',').any(|c| c == "latency") {
+                table.insert(server.name, row);
+                return;
             }
             let (p50, p99) = latency(server.addr, 2000).await;
             row.push(format!("latency p50 {:.0} µs p99 {:.0} µs", p50.as_secs_f64() * 1e6, p99.as_secs_f64() * 1e6));
             table.insert(server.name, row);
         });
         drop(server);
+        if !cases.is_empty() && !cases.split(',').any(|c| c == "idle") {
+            continue;
+        }
         // A fresh process for the memory figure.
         let Some(server) = start(name) else { continue };
         let per = rt.block_on(idle_rss(&server, 10_000));

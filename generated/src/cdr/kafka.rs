@@ -162,21 +162,24 @@ impl crate::rt::kafka::TopicMessage for super::AgentAssistSummaryMessage {
             #[serde(rename = "message_type", borrow, default)]
             tag: ::std::option::Option<::std::borrow::Cow<'a, str>>,
         }
-        match ::serde_json::from_slice::<Tag<'_>>(bytes) {
+        let ::std::result::Result::Ok(text) = ::std::str::from_utf8(bytes) else {
+            return ::serde_json::from_slice(bytes);
+        };
+        match ::serde_json::from_str::<Tag<'_>>(text) {
             ::std::result::Result::Ok(tag) => {
                 match tag.tag.as_deref() {
                     ::std::option::Option::Some("agent_assist_start") => {
-                        ::serde_json::from_slice::<super::AgentAssistStart>(bytes)
+                        ::serde_json::from_str::<super::AgentAssistStart>(text)
                             .map(Self::AgentAssistStart)
                     }
                     ::std::option::Option::Some("agent_assist_end") => {
-                        ::serde_json::from_slice::<super::AgentAssistEnd>(bytes)
+                        ::serde_json::from_str::<super::AgentAssistEnd>(text)
                             .map(Self::AgentAssistEnd)
                     }
-                    _ => ::serde_json::from_slice(bytes),
+                    _ => ::serde_json::from_str(text),
                 }
             }
-            ::std::result::Result::Err(_) => ::serde_json::from_slice(bytes),
+            ::std::result::Result::Err(_) => ::serde_json::from_str(text),
         }
     }
 }

@@ -49,6 +49,7 @@ const SOURCES: &[(&str, &str)] = &[
     ("serde_helpers.rs", include_str!("../../../runtime/src/serde_helpers.rs")),
     ("ws/client.rs", include_str!("../../../runtime/src/ws/client.rs")),
     ("ws/mod.rs", include_str!("../../../runtime/src/ws/mod.rs")),
+    ("ws/outbox.rs", include_str!("../../../runtime/src/ws/outbox.rs")),
     ("ws/server.rs", include_str!("../../../runtime/src/ws/server.rs")),
 ];
 

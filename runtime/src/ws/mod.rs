@@ -6,6 +6,8 @@ use std::fmt;
 #[cfg(feature = "ws-client")]
 pub mod client;
 #[cfg(feature = "ws-server")]
+mod outbox;
+#[cfg(feature = "ws-server")]
 pub mod server;
 
 /// Close codes of RFC 6455 (section 7.4.1) that servers and clients send or receive.

@@ -50,8 +50,8 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::{
@@ -62,12 +62,10 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use futures_util::SinkExt;
-use tokio::sync::{mpsc, watch, Notify};
+use tokio::sync::watch;
 
+use super::outbox::{Outbox, Refused};
 use super::{AuthError, CloseCode, Credentials};
-
-/// Queued messages written before one flush.
-const WRITE_BATCH: usize = 64;
 
 /// Limits and timers of every session.
 #[derive(Clone, Debug)]
@@ -93,8 +91,8 @@ impl Default for ServerConfig {
         ServerConfig {
             max_message_size: 1 << 20,
             max_frame_size: 1 << 20,
-            read_buffer_size: 4 << 10,
-            write_buffer_size: 4 << 10,
+            read_buffer_size: 2 << 10,
+            write_buffer_size: 16 << 10,
             outbound_queue: 1024,
             ping_interval: Duration::from_secs(20),
             idle_timeout: Duration::from_secs(60),
@@ -204,50 +202,22 @@ impl<E: std::error::Error + Send + Sync + 'static> From<E> for HandlerError {
     }
 }
 
-#[derive(Debug, Default)]
-struct Shared {
-    overflow: AtomicBool,
-    closing: Mutex<Option<(CloseCode, String)>>,
-    wake: Notify,
-}
-
-impl Shared {
-    fn take_close(&self) -> Option<(CloseCode, String)> {
-        self.closing.lock().map(|mut c| c.take()).unwrap_or(None)
-    }
-}
-
 static NEXT_SESSION: AtomicU64 = AtomicU64::new(1);
 
 /// Handle to one session: cheap to clone and usable from any task.
 #[derive(Clone, Debug)]
 pub struct SessionHandle {
     id: u64,
-    tx: mpsc::Sender<Utf8Bytes>,
-    shared: Arc<Shared>,
-}
-
-/// The receiving half of a session's queue, consumed by the session loop.
-#[derive(Debug)]
-struct SessionQueue {
-    rx: mpsc::Receiver<Utf8Bytes>,
-    shared: Arc<Shared>,
+    outbox: Arc<Outbox>,
 }
 
 impl SessionHandle {
     /// A new session with its bounded outbound queue.
-    fn new(capacity: usize) -> (SessionHandle, SessionQueue) {
-        let (tx, rx) = mpsc::channel(capacity.max(1));
-        let shared = Arc::new(Shared::default());
-        let id = NEXT_SESSION.fetch_add(1, Ordering::Relaxed);
-        (
-            SessionHandle {
-                id,
-                tx,
-                shared: shared.clone(),
-            },
-            SessionQueue { rx, shared },
-        )
+    fn new(capacity: usize) -> SessionHandle {
+        SessionHandle {
+            id: NEXT_SESSION.fetch_add(1, Ordering::Relaxed),
+            outbox: Arc::new(Outbox::new(capacity)),
+        }
     }
 
     /// A process-unique id.
@@ -258,24 +228,12 @@ impl SessionHandle {
     /// Queues any serialisable message as a JSON text frame. A full queue fails at once and
     /// closes the session (see [`SendError::QueueFull`]).
     pub fn send_json<T: serde::Serialize + ?Sized>(&self, message: &T) -> Result<(), SendError> {
-        self.queue(serde_json::to_string(message)?.into())
+        Ok(self.outbox.push_json(message)??)
     }
 
     /// Queues a frame encoded once with [`Frame::json`], for pushing one message to many sessions.
     pub fn send_frame(&self, frame: &Frame) -> Result<(), SendError> {
-        self.queue(frame.0.clone())
-    }
-
-    fn queue(&self, text: Utf8Bytes) -> Result<(), SendError> {
-        match self.tx.try_send(text) {
-            Ok(()) => Ok(()),
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                self.shared.overflow.store(true, Ordering::SeqCst);
-                self.shared.wake.notify_one();
-                Err(SendError::QueueFull)
-            }
-            Err(mpsc::error::TrySendError::Closed(_)) => Err(SendError::Closed),
-        }
+        Ok(self.outbox.push_frame(&frame.0)?)
     }
 
     /// Queues a JSON message, waiting for room in the queue instead of failing when it is
@@ -284,33 +242,32 @@ impl SessionHandle {
         &self,
         message: &T,
     ) -> Result<(), SendError> {
-        let text = serde_json::to_string(message)?;
-        self.tx
-            .send(text.into())
-            .await
-            .map_err(|_| SendError::Closed)
+        Ok(self.outbox.push_json_wait(message).await??)
     }
 
     /// Queues a frame, waiting for room in the queue.
     pub async fn send_frame_wait(&self, frame: &Frame) -> Result<(), SendError> {
-        self.tx
-            .send(frame.0.clone())
-            .await
-            .map_err(|_| SendError::Closed)
+        Ok(self.outbox.push_frame_wait(&frame.0).await?)
     }
 
     /// Closes the session with a close code and reason, after writing the messages already
     /// queued. Never lost, even when the queue is full; the first close asked for wins.
     pub fn close(&self, code: CloseCode, reason: &str) {
-        if let Ok(mut closing) = self.shared.closing.lock() {
-            closing.get_or_insert_with(|| (code, reason.to_string()));
-        }
-        self.shared.wake.notify_one();
+        self.outbox.close(code, reason);
     }
 
     /// Whether the session has ended.
     pub fn is_closed(&self) -> bool {
-        self.tx.is_closed()
+        self.outbox.is_closed()
+    }
+}
+
+impl From<Refused> for SendError {
+    fn from(refused: Refused) -> Self {
+        match refused {
+            Refused::Full => SendError::QueueFull,
+            Refused::Closed => SendError::Closed,
+        }
     }
 }
 
@@ -453,13 +410,12 @@ async fn upgrade<P: Protocol>(
         .read_buffer_size(config.read_buffer_size)
         .write_buffer_size(config.write_buffer_size)
         .on_upgrade(move |socket| async move {
-            let (handle, queue) = SessionHandle::new(route.config.outbound_queue);
+            let handle = SessionHandle::new(route.config.outbound_queue);
             route.protocol.on_connect(&handle, auth).await;
             run_session(
                 socket,
                 &*route.protocol,
                 &handle,
-                queue,
                 &route.config,
                 &route.shutdown,
             )
@@ -483,28 +439,9 @@ async fn reject<P: Protocol>(
     (!answered).then(|| (code, reason.to_string()))
 }
 
-/// Writes `first` and what else is already queued (up to a batch), flushing once.
-async fn write_batch(
-    socket: &mut WebSocket,
-    first: Utf8Bytes,
-    rx: &mut mpsc::Receiver<Utf8Bytes>,
-) -> Result<(), axum::Error> {
-    socket.feed(Message::Text(first)).await?;
-    for _ in 0..WRITE_BATCH {
-        match rx.try_recv() {
-            Ok(more) => socket.feed(Message::Text(more)).await?,
-            Err(_) => break,
-        }
-    }
-    socket.flush().await
-}
-
-/// Writes everything queued now, then the close: the close asked for with [`SessionHandle::close`].
-async fn drain(
-    socket: &mut WebSocket,
-    rx: &mut mpsc::Receiver<Utf8Bytes>,
-) -> Result<(), axum::Error> {
-    while let Ok(text) = rx.try_recv() {
+/// Writes a batch of messages with one flush.
+async fn write_all(socket: &mut WebSocket, messages: Vec<Utf8Bytes>) -> Result<(), axum::Error> {
+    for text in messages {
         socket.feed(Message::Text(text)).await?;
     }
     socket.flush().await
@@ -524,7 +461,6 @@ async fn run_session<P: Protocol>(
     mut socket: WebSocket,
     protocol: &P,
     handle: &SessionHandle,
-    mut queue: SessionQueue,
     config: &ServerConfig,
     shutdown: &Shutdown,
 ) {
@@ -567,20 +503,16 @@ async fn run_session<P: Protocol>(
                     Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
                 }
             }
-            outgoing = queue.rx.recv() => match outgoing {
-                Some(text) => {
-                    if write_batch(&mut socket, text, &mut queue.rx).await.is_err() {
-                        break None;
-                    }
-                }
-                None => break None,
-            },
-            _ = queue.shared.wake.notified() => {
-                if queue.shared.overflow.load(Ordering::SeqCst) {
+            () = handle.outbox.ready() => {
+                let batch = handle.outbox.take();
+                if batch.overflow {
                     break Some((CloseCode::TryAgainLater, "outbound queue overflow: the client reads too slowly".into()));
                 }
-                if let Some(close) = queue.shared.take_close() {
-                    break drain(&mut socket, &mut queue.rx).await.ok().map(|()| close);
+                if write_all(&mut socket, batch.messages).await.is_err() {
+                    break None;
+                }
+                if batch.closing.is_some() {
+                    break batch.closing;
                 }
             }
             _ = ping.tick() => {
@@ -600,6 +532,6 @@ async fn run_session<P: Protocol>(
         };
         let _ = socket.send(Message::Close(Some(frame))).await;
     }
-    queue.rx.close();
+    handle.outbox.end();
     protocol.on_close(handle).await;
 }

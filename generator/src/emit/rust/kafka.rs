@@ -190,7 +190,7 @@ fn tagged_decode(doc: &IrDocument, union_id: TypeId) -> Option<TokenStream> {
             let variant = format_ident!("{}", v.rust);
             let ty = ty_path(doc, &v.ty, false, &quote!(super::));
             let wrap = if v.boxed { quote!(|v| Self::#variant(::std::boxed::Box::new(v))) } else { quote!(Self::#variant) };
-            Some(quote!(::std::option::Option::Some(#tag) => ::serde_json::from_slice::<#ty>(bytes).map(#wrap),))
+            Some(quote!(::std::option::Option::Some(#tag) => ::serde_json::from_str::<#ty>(text).map(#wrap),))
         })
         .collect();
     if arms.is_empty() {
@@ -203,12 +203,16 @@ fn tagged_decode(doc: &IrDocument, union_id: TypeId) -> Option<TokenStream> {
                 #[serde(rename = #property, borrow, default)]
                 tag: ::std::option::Option<::std::borrow::Cow<'a, str>>,
             }
-            match ::serde_json::from_slice::<Tag<'_>>(bytes) {
+            // UTF-8 checked once for both passes; bytes that are not UTF-8 get `serde_json`'s located error.
+            let ::std::result::Result::Ok(text) = ::std::str::from_utf8(bytes) else {
+                return ::serde_json::from_slice(bytes);
+            };
+            match ::serde_json::from_str::<Tag<'_>>(text) {
                 ::std::result::Result::Ok(tag) => match tag.tag.as_deref() {
                     #(#arms)*
-                    _ => ::serde_json::from_slice(bytes),
+                    _ => ::serde_json::from_str(text),
                 },
-                ::std::result::Result::Err(_) => ::serde_json::from_slice(bytes),
+                ::std::result::Result::Err(_) => ::serde_json::from_str(text),
             }
         }
     })

@@ -395,6 +395,73 @@ fn owned_headers(headers: &[(String, Vec<u8>)]) -> Option<OwnedHeaders> {
     Some(out)
 }
 
+/// Records handed to librdkafka and not yet settled, oldest first, and the outcomes of those
+/// settled, in the order they were queued.
+struct InFlight {
+    pending: VecDeque<Delivery>,
+    settled: Vec<Result<(i32, i64), KafkaError>>,
+}
+
+/// One record handed to librdkafka: its delivery to wait for, or why it was refused.
+enum Delivery {
+    Queued(rdkafka::producer::future_producer::DeliveryFuture),
+    Refused(KafkaError),
+}
+
+impl Delivery {
+    async fn outcome(self) -> Result<(i32, i64), KafkaError> {
+        match self {
+            Delivery::Queued(delivery) => match delivery.await {
+                Ok(Ok(d)) => Ok((d.partition, d.offset)),
+                Ok(Err((error, _))) => Err(error),
+                Err(_cancelled) => Err(KafkaError::Canceled),
+            },
+            Delivery::Refused(error) => Err(error),
+        }
+    }
+}
+
+impl InFlight {
+    fn with_capacity(records: usize) -> Self {
+        InFlight {
+            pending: VecDeque::with_capacity(records),
+            settled: Vec::with_capacity(records),
+        }
+    }
+
+    /// Hands one record to librdkafka; while its queue is full, waits for the oldest record in
+    /// flight first.
+    async fn queue(&mut self, producer: &FutureProducer, raw: &RawRecord) {
+        let headers = owned_headers(&raw.headers);
+        loop {
+            match producer.send_result(future_record(raw, headers.as_ref())) {
+                Ok(delivery) => {
+                    self.pending.push_back(Delivery::Queued(delivery));
+                    return;
+                }
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), _)) => {
+                    match self.pending.pop_front() {
+                        Some(oldest) => self.settled.push(oldest.outcome().await),
+                        None => tokio::time::sleep(Duration::from_millis(5)).await,
+                    }
+                }
+                Err((error, _)) => {
+                    self.pending.push_back(Delivery::Refused(error));
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Waits for every record in flight; the outcomes of all records queued, in order.
+    async fn settle(mut self) -> Vec<Result<(i32, i64), KafkaError>> {
+        for pending in self.pending {
+            self.settled.push(pending.outcome().await);
+        }
+        self.settled
+    }
+}
+
 fn future_record<'a>(
     raw: &'a RawRecord,
     headers: Option<&OwnedHeaders>,
@@ -469,20 +536,25 @@ impl Producer {
             .expect("one result per record")
     }
 
-    /// Sends many messages, pipelined, and reports the fate of each, in input order.
+    /// Sends many messages, pipelined, and reports the fate of each, in input order. Each
+    /// message is encoded just before it is handed to librdkafka, so encoding overlaps with
+    /// the sending of the records before it.
     pub async fn send_batch<M: KafkaMessage>(
         &self,
         messages: Vec<M>,
     ) -> Vec<Result<Delivered, SendError<M>>> {
-        let mut encoded = Vec::with_capacity(messages.len());
+        let mut flight = InFlight::with_capacity(messages.len());
         let mut failed = Vec::new();
-        for (i, message) in messages.iter().enumerate() {
-            match Self::encode(message, Headers::new()) {
-                Ok(raw) => encoded.push(raw),
+        // By index, so no borrow of a message is held across an await (`M` need not be `Sync`).
+        #[allow(clippy::needless_range_loop)]
+        for i in 0..messages.len() {
+            let encoded = Self::encode(&messages[i], Headers::new());
+            match encoded {
+                Ok(raw) => flight.queue(&self.inner, &raw).await,
                 Err(e) => failed.push((i, SendFailure::Encode(e))),
             }
         }
-        let mut raw_results = self.send_raw_batch(encoded).await.into_iter();
+        let mut outcomes = flight.settle().await.into_iter();
         let mut failed = failed.into_iter().peekable();
         let mut out = Vec::with_capacity(messages.len());
         for (i, message) in messages.into_iter().enumerate() {
@@ -495,11 +567,17 @@ impl Producer {
                 continue;
             }
             out.push(
-                match raw_results.next().expect("one result per encoded record") {
-                    Ok(d) => Ok(d),
-                    Err(e) => Err(SendError {
+                match outcomes.next().expect("one outcome per encoded record") {
+                    Ok((partition, offset)) => Ok(Delivered {
+                        position: Position {
+                            topic: message.topic().to_string(),
+                            partition,
+                            offset,
+                        },
+                    }),
+                    Err(error) => Err(SendError {
                         record: message,
-                        failure: e.failure,
+                        failure: SendFailure::Kafka(error),
                     }),
                 },
             );
@@ -512,53 +590,13 @@ impl Producer {
         &self,
         records: Vec<RawRecord>,
     ) -> Vec<Result<Delivered, SendError<RawRecord>>> {
-        enum Pending {
-            InFlight(rdkafka::producer::future_producer::DeliveryFuture),
-            Refused(KafkaError),
-        }
-        let mut pending: VecDeque<Pending> = VecDeque::with_capacity(records.len());
-        let mut settled: Vec<Result<(i32, i64), KafkaError>> = Vec::with_capacity(records.len());
+        let mut flight = InFlight::with_capacity(records.len());
         for raw in &records {
-            let headers = owned_headers(&raw.headers);
-            loop {
-                match self.inner.send_result(future_record(raw, headers.as_ref())) {
-                    Ok(delivery) => {
-                        pending.push_back(Pending::InFlight(delivery));
-                        break;
-                    }
-                    Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), _))
-                        if !pending.is_empty() =>
-                    {
-                        // Wait for the oldest record in flight to free a slot.
-                        let oldest = pending.pop_front().expect("not empty");
-                        settled.push(outcome(oldest).await);
-                    }
-                    Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), _)) => {
-                        tokio::time::sleep(Duration::from_millis(5)).await;
-                    }
-                    Err((error, _)) => {
-                        pending.push_back(Pending::Refused(error));
-                        break;
-                    }
-                }
-            }
-        }
-        async fn outcome(p: Pending) -> Result<(i32, i64), KafkaError> {
-            match p {
-                Pending::InFlight(delivery) => match delivery.await {
-                    Ok(Ok(d)) => Ok((d.partition, d.offset)),
-                    Ok(Err((error, _))) => Err(error),
-                    Err(_cancelled) => Err(KafkaError::Canceled),
-                },
-                Pending::Refused(error) => Err(error),
-            }
-        }
-        for p in pending {
-            settled.push(outcome(p).await);
+            flight.queue(&self.inner, raw).await;
         }
         records
             .into_iter()
-            .zip(settled)
+            .zip(flight.settle().await)
             .map(|(raw, outcome)| match outcome {
                 Ok((partition, offset)) => Ok(Delivered {
                     position: Position {

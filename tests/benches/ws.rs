@@ -1,15 +1,23 @@
 //! WebSocket server benchmark: `cargo bench -p workspace-tests --bench ws`
-//! (run `scripts/install-test-deps.sh` first: the Node.js baseline needs the `ws` package).
+//! (run `scripts/install-test-deps.sh` first: the Node.js baselines need the `ws` package).
 //!
-//! Three servers, each in its own process on 127.0.0.1, driven by the same raw clients:
+//! Four servers, each in its own process on 127.0.0.1, driven by the same raw clients:
 //! - `generated`: the generated `agent_assist` server; each pushed message is a typed value
 //!   serialised by the session (`Session::send_wait`);
 //! - `raw`: tokio-tungstenite with pre-serialised frames (our overhead is the difference);
-//! - `node`: a Node.js `ws` server with pre-serialised frames (what many teams run today).
+//! - `node`: a Node.js `ws` server with pre-serialised frames (what many teams run today);
+//! - `node-stringify`: the same Node.js server doing the generated server's work,
+//!   `JSON.stringify` of an object per message.
 //!
 //! Figures: push throughput (messages/s) over 1, 100 and 1,000 sessions with small (sound_info)
-//! and large (dialog_info, ~4 KB) messages; p50/p99 request→reply latency; RSS per idle session
-//! at 10,000 sessions.
+//! and large (dialog_info, ~4 KB) messages; a broadcast (each message serialised once and queued
+//! on every session) to 100 and 1,000 sessions; p50/p99 request→reply latency, alone and with
+//! 1,000 other sessions receiving pushes; RSS per idle session at 10,000 sessions; and, in the
+//! bench process, what cloning and serialising one message costs (the floor of a typed push).
+//!
+//! `WS_BENCH_SERVERS=generated,raw` and `WS_BENCH_CASES=small/1,broadcast large/100,latency,
+//! loaded latency,idle,encode` pick servers and cases; `WS_BENCH_WRAP="valgrind --tool=callgrind"`
+//! runs our servers under a profiler (figures written when the server is stopped).
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -40,6 +48,7 @@ fn large() -> agent_assist::ServerMessage {
 struct Bench {
     small: agent_assist::ServerMessage,
     large: agent_assist::ServerMessage,
+    sessions: std::sync::Mutex<Vec<server::Session>>,
 }
 
 impl server::Handler for Bench {
@@ -47,6 +56,12 @@ impl server::Handler for Bench {
     fn authenticate(&self, c: &Credentials) -> impl std::future::Future<Output = Result<(), AuthError>> + Send {
         let ok = c.get("token") == Some("bench");
         async move { if ok { Ok(()) } else { Err(AuthError::new("bad token")) } }
+    }
+    async fn on_connect(&self, session: &server::Session, _auth: ()) {
+        self.sessions.lock().unwrap().push(session.clone());
+    }
+    async fn on_close(&self, session: &server::Session) {
+        self.sessions.lock().unwrap().retain(|s| s.id() != session.id());
     }
     async fn on_get_dialog(&self, session: &server::Session, _m: agent_assist::GetDialogPayload) -> Result<(), server::HandlerError> {
         session.send(self.large.clone())?;
@@ -59,6 +74,26 @@ impl server::Handler for Bench {
         let params = m.parameters.unwrap_or_default();
         let count: usize = params.get("count").and_then(|c| c.parse().ok()).unwrap_or(0);
         let message = if params.get("size").map(String::as_str) == Some("large") { self.large.clone() } else { self.small.clone() };
+        if m.command.as_str() == "BROADCAST" {
+            // Serialise once, queue the frame on every session, once all `sessions` are open.
+            let expected: usize = params.get("sessions").and_then(|c| c.parse().ok()).unwrap_or(1);
+            let open = || self.sessions.lock().unwrap().iter().filter(|s| !s.is_closed()).cloned().collect::<Vec<_>>();
+            let deadline = Instant::now() + Duration::from_secs(10);
+            let mut sessions = open();
+            while sessions.len() < expected && Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(2)).await;
+                sessions = open();
+            }
+            tokio::spawn(async move {
+                for _ in 0..count {
+                    let frame = server::Session::encode(&message.clone()).expect("encodes");
+                    for session in &sessions {
+                        let _ = session.send_frame_wait(&frame).await;
+                    }
+                }
+            });
+            return Ok(());
+        }
         let session = session.clone();
         tokio::spawn(async move {
             for _ in 0..count {
@@ -74,7 +109,7 @@ impl server::Handler for Bench {
 
 async fn serve_generated(port: u16) {
     let shutdown = server::Shutdown::new();
-    let router = server::router(Arc::new(Bench { small: small(), large: large() }), server::ServerConfig::default(), shutdown.clone());
+    let router = server::router(Arc::new(Bench { small: small(), large: large(), sessions: Default::default() }), server::ServerConfig::default(), shutdown.clone());
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
     println!("listening");
     server::serve(listener, router, shutdown).await.unwrap();
@@ -134,7 +169,7 @@ fn free_port() -> u16 {
 
 fn start(name: &'static str) -> Option<Server> {
     let port = free_port();
-    let mut cmd = if name == "node" {
+    let mut cmd = if name.starts_with("node") {
         let modules = std::env::var("DOCS_NODE_MODULES").unwrap_or_else(|_| workspace_tests::root().join(".cache/node-tools-1/node_modules").to_string_lossy().into());
         if !std::path::Path::new(&modules).join("ws").exists() {
             eprintln!("node baseline skipped: no `ws` package in {modules} (run scripts/install-test-deps.sh)");
@@ -144,7 +179,7 @@ fn start(name: &'static str) -> Option<Server> {
         std::fs::write(dir.join("bench-small.json"), serde_json::to_string(&small()).unwrap()).unwrap();
         std::fs::write(dir.join("bench-large.json"), serde_json::to_string(&large()).unwrap()).unwrap();
         let mut c = Command::new("node");
-        c.arg(workspace_tests::root().join("tests/benches/ws_node_server.js")).arg(port.to_string()).arg(dir.join("bench-small.json")).arg(dir.join("bench-large.json")).env("NODE_PATH", modules);
+        c.arg(workspace_tests::root().join("tests/benches/ws_node_server.js")).arg(port.to_string()).arg(dir.join("bench-small.json")).arg(dir.join("bench-large.json")).arg(if name == "node" { "frames" } else { "stringify" }).env("NODE_PATH", modules);
         c
     } else {
         // `WS_BENCH_WRAP="valgrind --tool=callgrind"` (say) runs our servers under a profiler.
@@ -213,10 +248,100 @@ async fn throughput(addr: SocketAddr, sessions: usize, total: usize, size: &str)
     (per * sessions) as f64 / start.elapsed().as_secs_f64()
 }
 
+/// Messages per second received by `sessions` clients when one message at a time goes to all of
+/// them. The generated and Node servers serialise each message once and queue it on every session
+/// (`BROADCAST`); the raw server has no sessions registry, so each of its sessions writes the same
+/// pre-serialised frame (`BENCH`): the same bytes on the wire.
+async fn broadcast(server: &Server, sessions: usize, total: usize, size: &str) -> f64 {
+    let mut clients = Vec::new();
+    for _ in 0..sessions {
+        clients.push(connect(server.addr).await);
+    }
+    let per = total / sessions;
+    let start = Instant::now();
+    let shared = server.name != "raw";
+    let tasks: Vec<_> = clients
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut ws)| {
+            let command = if shared { "BROADCAST" } else { "BENCH" };
+            let cmd = serde_json::json!({"command": command, "parameters": {"count": per.to_string(), "size": size, "sessions": sessions.to_string()}}).to_string();
+            tokio::spawn(async move {
+                if !shared || i == 0 {
+                    ws.send(Message::text(cmd)).await.unwrap();
+                }
+                let mut n = 0;
+                while n < per {
+                    match ws.next().await {
+                        Some(Ok(Message::Text(_))) => n += 1,
+                        Some(Ok(_)) => {}
+                        other => panic!("stream ended after {n}: {other:?}"),
+                    }
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    (per * sessions) as f64 / start.elapsed().as_secs_f64()
+}
+
+/// Request → reply latency while `load` other sessions keep receiving small pushes (each asks
+/// for 20 more as soon as it has read the last 20); also the pushes they received meanwhile.
+async fn latency_under_load(addr: SocketAddr, load: usize, rounds: usize) -> (Duration, Duration, u64) {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    let stop = Arc::new(AtomicBool::new(false));
+    let pushed = Arc::new(AtomicU64::new(0));
+    let mut loaders = Vec::new();
+    for _ in 0..load {
+        let mut ws = connect(addr).await;
+        let (stop, pushed) = (stop.clone(), pushed.clone());
+        loaders.push(tokio::spawn(async move {
+            let cmd = serde_json::json!({"command": "BENCH", "parameters": {"count": "20", "size": "small"}}).to_string();
+            while !stop.load(Ordering::Relaxed) {
+                ws.send(Message::text(cmd.clone())).await.unwrap();
+                let mut n = 0;
+                while n < 20 {
+                    if let Some(Ok(Message::Text(_))) = ws.next().await {
+                        n += 1;
+                    }
+                }
+                pushed.fetch_add(20, Ordering::Relaxed);
+            }
+        }));
+    }
+    let (p50, p99) = latency(addr, rounds).await;
+    stop.store(true, Ordering::Relaxed);
+    for l in loaders {
+        l.await.unwrap();
+    }
+    (p50, p99, pushed.load(Ordering::Relaxed))
+}
+
+/// Time to clone and serialise one message, as the generated server's push does: the floor of
+/// the generated server's cost per pushed message.
+fn encode_cost(message: &agent_assist::ServerMessage) -> Duration {
+    let mut best = Duration::MAX;
+    for _ in 0..5 {
+        let start = Instant::now();
+        for _ in 0..2000 {
+            std::hint::black_box(serde_json::to_string(&std::hint::black_box(message).clone()).unwrap());
+        }
+        best = best.min(start.elapsed() / 2000);
+    }
+    best
+}
+
 async fn latency(addr: SocketAddr, rounds: usize) -> (Duration, Duration) {
     let mut ws = connect(addr).await;
     let mut times = Vec::with_capacity(rounds);
+    // A server too slow to answer `rounds` requests in 20 s is measured on what it answered.
+    let deadline = Instant::now() + Duration::from_secs(20);
     for _ in 0..rounds {
+        if Instant::now() > deadline {
+            break;
+        }
         let t = Instant::now();
         ws.send(Message::text(r#"{"command": "GET_DIALOG"}"#)).await.unwrap();
         loop {
@@ -227,7 +352,7 @@ async fn latency(addr: SocketAddr, rounds: usize) -> (Duration, Duration) {
         times.push(t.elapsed());
     }
     times.sort();
-    (times[rounds / 2], times[rounds * 99 / 100])
+    (times[times.len() / 2], times[times.len() * 99 / 100])
 }
 
 async fn idle_rss(server: &Server, sessions: usize) -> f64 {
@@ -259,7 +384,13 @@ fn main() {
     // `WS_BENCH_SERVERS=generated,raw` (say) runs only those servers.
     let servers = std::env::var("WS_BENCH_SERVERS").unwrap_or_default();
     let cases = std::env::var("WS_BENCH_CASES").unwrap_or_default();
-    for name in ["generated", "raw", "node"] {
+    if cases.is_empty() || cases.split(',').any(|c| c == "encode") {
+        for (size, message) in [("small", small()), ("large", large())] {
+            let cost = encode_cost(&message);
+            println!("   encode: {size}: clone + serde_json::to_string {:.2} µs, at most {:.0} msg/s on one core", cost.as_secs_f64() * 1e6, 1.0 / cost.as_secs_f64());
+        }
+    }
+    for name in ["generated", "raw", "node", "node-stringify"] {
         if !servers.is_empty() && !servers.split(',').any(|s| s == name) {
             continue;
         }
@@ -277,12 +408,24 @@ fn main() {
                     row.push(format!("{size}/{sessions}: {rate:.0} msg/s"));
                 }
             }
-            if !cases.is_empty() && !cases.split(',').any(|c| c == "latency") {
-                table.insert(server.name, row);
-                return;
+            for (size, total) in [("small", 200_000), ("large", 40_000)] {
+                for sessions in [100, 1000] {
+                    let case = format!("broadcast {size}/{sessions}");
+                    if !cases.is_empty() && !cases.split(',').any(|c| c == case) {
+                        continue;
+                    }
+                    let rate = broadcast(&server, sessions, total, size).await;
+                    row.push(format!("{case}: {rate:.0} msg/s"));
+                }
             }
-            let (p50, p99) = latency(server.addr, 2000).await;
-            row.push(format!("latency p50 {:.0} µs p99 {:.0} µs", p50.as_secs_f64() * 1e6, p99.as_secs_f64() * 1e6));
+            if cases.is_empty() || cases.split(',').any(|c| c == "latency") {
+                let (p50, p99) = latency(server.addr, 2000).await;
+                row.push(format!("latency p50 {:.0} µs p99 {:.0} µs", p50.as_secs_f64() * 1e6, p99.as_secs_f64() * 1e6));
+            }
+            if cases.is_empty() || cases.split(',').any(|c| c == "loaded latency") {
+                let (p50, p99, pushed) = latency_under_load(server.addr, 1000, 500).await;
+                row.push(format!("latency with 1,000 sessions receiving pushes p50 {:.0} µs p99 {:.0} µs ({pushed} pushed meanwhile)", p50.as_secs_f64() * 1e6, p99.as_secs_f64() * 1e6));
+            }
             table.insert(server.name, row);
         });
         drop(server);
@@ -295,6 +438,6 @@ fn main() {
         table.get_mut(name).unwrap().push(format!("idle RSS {:.1} KiB/session at 10,000 sessions", per / 1024.0));
     }
     for (name, row) in &table {
-        println!("{name:>9}: {}", row.join(" | "));
+        println!("{name:>14}: {}", row.join(" | "));
     }
 }

@@ -20,12 +20,11 @@ pub enum Incoming {
 }
 impl crate::rt::client::Incoming for Incoming {
     fn decode(raw: ::std::string::String) -> ::std::result::Result<Self, ClientError> {
-        let value: ::serde_json::Value = match ::serde_json::from_str(&raw) {
-            ::std::result::Result::Ok(v) => v,
-            ::std::result::Result::Err(error) => {
-                return ::std::result::Result::Err(ClientError::Decode { raw, error });
-            }
-        };
+        #[derive(::serde::Deserialize)]
+        struct Tag<'a> {
+            #[serde(rename = "topic", borrow, default)]
+            tag: ::std::option::Option<::std::borrow::Cow<'a, str>>,
+        }
         const KNOWN: &[&str] = &[
             "sound_info",
             "ai_info",
@@ -42,15 +41,14 @@ impl crate::rt::client::Incoming for Incoming {
             "business_flow_diff",
             "attached_data",
         ];
-        if let ::std::option::Option::Some(tag) = value
-            .get("topic")
-            .and_then(::serde_json::Value::as_str)
-        {
-            if !KNOWN.contains(&tag) {
+        if let ::std::result::Result::Ok(
+            Tag { tag: ::std::option::Option::Some(tag) },
+        ) = ::serde_json::from_str::<Tag<'_>>(&raw) {
+            if !KNOWN.contains(&tag.as_ref()) {
                 return ::std::result::Result::Ok(Incoming::Unknown { raw });
             }
         }
-        ::serde_json::from_value(value)
+        ::serde_json::from_str(&raw)
             .map(Incoming::Message)
             .map_err(|error| ClientError::Decode { raw, error })
     }

@@ -112,6 +112,13 @@ impl Session {
     pub fn send_frame(&self, frame: &Frame) -> ::std::result::Result<(), SendError> {
         self.handle.send_frame(frame)
     }
+    /// Queues a message encoded with [`Session::encode`], waiting while the queue is full.
+    pub async fn send_frame_wait(
+        &self,
+        frame: &Frame,
+    ) -> ::std::result::Result<(), SendError> {
+        self.handle.send_frame_wait(frame).await
+    }
     /// Queues a `soundInfo` message.
     pub fn send_sound_info(
         &self,

@@ -104,6 +104,13 @@ impl Session {
     pub fn send_frame(&self, frame: &Frame) -> ::std::result::Result<(), SendError> {
         self.handle.send_frame(frame)
     }
+    /// Queues a message encoded with [`Session::encode`], waiting while the queue is full.
+    pub async fn send_frame_wait(
+        &self,
+        frame: &Frame,
+    ) -> ::std::result::Result<(), SendError> {
+        self.handle.send_frame_wait(frame).await
+    }
     /// Queues a `verification` message.
     pub fn send_verification(
         &self,

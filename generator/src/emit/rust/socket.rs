@@ -156,6 +156,10 @@ fn server_items(e: &Endpoint<'_>, sup: &TokenStream) -> TokenStream {
                     pub fn send_frame(&self, frame: &Frame) -> ::std::result::Result<(), SendError> {
                         self.handle.send_frame(frame)
                     }
+                    /// Queues a message encoded with [`Session::encode`], waiting while the queue is full.
+                    pub async fn send_frame_wait(&self, frame: &Frame) -> ::std::result::Result<(), SendError> {
+                        self.handle.send_frame_wait(frame).await
+                    }
                 },
                 quote!(#(#methods)*),
             )
@@ -294,28 +298,29 @@ fn client_items(e: &Endpoint<'_>, sup: &TokenStream) -> TokenStream {
                 Tagging::Property { property } if u.variants.iter().all(|v| v.tag.is_some()) => Some(property.clone()),
                 _ => None,
             };
-            let unknown = tag.map(|tag| {
-                let known: Vec<&str> = u.variants.iter().filter_map(|v| v.tag.as_deref()).collect();
-                quote! {
-                    const KNOWN: &[&str] = &[#(#known),*];
-                    if let ::std::option::Option::Some(tag) = value.get(#tag).and_then(::serde_json::Value::as_str) {
-                        if !KNOWN.contains(&tag) {
-                            return ::std::result::Result::Ok(Incoming::Unknown { raw });
+            let body = match tag {
+                // Only the tag is read first (borrowed, no tree built); a known one decodes
+                // straight from the text, so errors keep their line and column.
+                Some(tag) => {
+                    let known: Vec<&str> = u.variants.iter().filter_map(|v| v.tag.as_deref()).collect();
+                    quote! {
+                        #[derive(::serde::Deserialize)]
+                        struct Tag<'a> {
+                            #[serde(rename = #tag, borrow, default)]
+                            tag: ::std::option::Option<::std::borrow::Cow<'a, str>>,
                         }
+                        const KNOWN: &[&str] = &[#(#known),*];
+                        if let ::std::result::Result::Ok(Tag { tag: ::std::option::Option::Some(tag) }) = ::serde_json::from_str::<Tag<'_>>(&raw) {
+                            if !KNOWN.contains(&tag.as_ref()) {
+                                return ::std::result::Result::Ok(Incoming::Unknown { raw });
+                            }
+                        }
+                        ::serde_json::from_str(&raw).map(Incoming::Message).map_err(|error| ClientError::Decode { raw, error })
                     }
                 }
-            });
-            (
-                quote!(#sup #name),
-                quote! {
-                    let value: ::serde_json::Value = match ::serde_json::from_str(&raw) {
-                        ::std::result::Result::Ok(v) => v,
-                        ::std::result::Result::Err(error) => return ::std::result::Result::Err(ClientError::Decode { raw, error }),
-                    };
-                    #unknown
-                    ::serde_json::from_value(value).map(Incoming::Message).map_err(|error| ClientError::Decode { raw, error })
-                },
-            )
+                None => quote!(::serde_json::from_str(&raw).map(Incoming::Message).map_err(|error| ClientError::Decode { raw, error })),
+            };
+            (quote!(#sup #name), body)
         }
         None => (
             quote!(::serde_json::Value),

@@ -10,25 +10,14 @@
 
 use std::time::{Duration, Instant};
 
-use agent_assist_api::agent_assist;
 use agent_assist_api::cdr::kafka::TopicMessage;
 use agent_assist_api::cdr::AgentAssistStep;
+use workspace_tests::bench_messages::{large, small};
 
 fn step_record() -> Vec<u8> {
     let text = std::fs::read_to_string(workspace_tests::root().join("asyncapi/agent-assist-cdr.yaml")).expect("spec");
     let doc: serde_json::Value = serde_yaml_ng::from_str(&text).expect("yaml");
     serde_json::to_vec(&doc["components"]["messages"]["agentAssistStep"]["examples"][0]["payload"]).expect("encodes")
-}
-
-fn small() -> agent_assist::ServerMessage {
-    serde_json::from_str(r#"{"topic": "sound_info", "data": {"level": 2}}"#).unwrap()
-}
-
-fn large() -> agent_assist::ServerMessage {
-    let steps: Vec<serde_json::Value> = (0..24)
-        .map(|i| serde_json::json!({"seqId": i, "participantType": if i % 2 == 0 { "AGENT" } else { "USER" }, "utterance": "thank you for calling, how can I help you with your account today", "startTime": 1762950501402i64 + i * 4000, "endTime": 1762950503402i64 + i * 4000, "isFinal": true}))
-        .collect();
-    serde_json::from_value(serde_json::json!({"topic": "dialog_info", "data": {"latestSeqId": 23, "utterances": steps, "agentPartialUtterance": "let me check"}})).unwrap()
 }
 
 /// MB/s of `bytes_per_call` over the best of `rounds` timed rounds of `CODEC_BENCH_MB` MB each.

@@ -32,16 +32,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 const PATH: &str = "/agent-assist/ws?token=bench";
 
-fn small() -> agent_assist::ServerMessage {
-    serde_json::from_str(r#"{"topic": "sound_info", "data": {"level": 2}}"#).unwrap()
-}
-
-fn large() -> agent_assist::ServerMessage {
-    let steps: Vec<serde_json::Value> = (0..24)
-        .map(|i| serde_json::json!({"seqId": i, "participantType": if i % 2 == 0 { "AGENT" } else { "USER" }, "utterance": "thank you for calling, how can I help you with your account today", "startTime": 1762950501402i64 + i * 4000, "endTime": 1762950503402i64 + i * 4000, "isFinal": true}))
-        .collect();
-    serde_json::from_value(serde_json::json!({"topic": "dialog_info", "data": {"latestSeqId": 23, "utterances": steps, "agentPartialUtterance": "let me check"}})).unwrap()
-}
+use workspace_tests::bench_messages::{large, small};
 
 // ---------- servers (run in child processes) ----------
 
@@ -217,35 +208,12 @@ async fn connect(addr: SocketAddr) -> Ws {
     tokio_tungstenite::connect_async(format!("ws://{addr}{PATH}")).await.expect("connects").0
 }
 
-/// Messages per second pushed to `sessions` clients, `total` messages in all.
+/// Messages per second pushed to `sessions` clients, `total` messages in all: each asks for its
+/// share with `BENCH`.
 async fn throughput(addr: SocketAddr, sessions: usize, total: usize, size: &str) -> f64 {
-    let mut clients = Vec::new();
-    for _ in 0..sessions {
-        clients.push(connect(addr).await);
-    }
     let per = total / sessions;
-    let start = Instant::now();
-    let tasks: Vec<_> = clients
-        .into_iter()
-        .map(|mut ws| {
-            let cmd = serde_json::json!({"command": "BENCH", "parameters": {"count": per.to_string(), "size": size}}).to_string();
-            tokio::spawn(async move {
-                ws.send(Message::text(cmd)).await.unwrap();
-                let mut n = 0;
-                while n < per {
-                    match ws.next().await {
-                        Some(Ok(Message::Text(_))) => n += 1,
-                        Some(Ok(_)) => {}
-                        other => panic!("stream ended after {n}: {other:?}"),
-                    }
-                }
-            })
-        })
-        .collect();
-    for t in tasks {
-        t.await.unwrap();
-    }
-    (per * sessions) as f64 / start.elapsed().as_secs_f64()
+    let cmd = serde_json::json!({"command": "BENCH", "parameters": {"count": per.to_string(), "size": size}}).to_string();
+    receive(addr, sessions, per, |_| Some(cmd.clone())).await
 }
 
 /// Messages per second received by `sessions` clients when one message at a time goes to all of
@@ -253,21 +221,29 @@ async fn throughput(addr: SocketAddr, sessions: usize, total: usize, size: &str)
 /// (`BROADCAST`); the raw server has no sessions registry, so each of its sessions writes the same
 /// pre-serialised frame (`BENCH`): the same bytes on the wire.
 async fn broadcast(server: &Server, sessions: usize, total: usize, size: &str) -> f64 {
+    let per = total / sessions;
+    if server.name == "raw" {
+        return throughput(server.addr, sessions, total, size).await;
+    }
+    let cmd = serde_json::json!({"command": "BROADCAST", "parameters": {"count": per.to_string(), "size": size, "sessions": sessions.to_string()}}).to_string();
+    receive(server.addr, sessions, per, |i| (i == 0).then(|| cmd.clone())).await
+}
+
+/// Connects `sessions` clients; client `i` sends `command(i)` if any, then every client reads
+/// `per` messages. Messages per second received in all, from the first command on.
+async fn receive(addr: SocketAddr, sessions: usize, per: usize, command: impl Fn(usize) -> Option<String>) -> f64 {
     let mut clients = Vec::new();
     for _ in 0..sessions {
-        clients.push(connect(server.addr).await);
+        clients.push(connect(addr).await);
     }
-    let per = total / sessions;
     let start = Instant::now();
-    let shared = server.name != "raw";
     let tasks: Vec<_> = clients
         .into_iter()
         .enumerate()
         .map(|(i, mut ws)| {
-            let command = if shared { "BROADCAST" } else { "BENCH" };
-            let cmd = serde_json::json!({"command": command, "parameters": {"count": per.to_string(), "size": size, "sessions": sessions.to_string()}}).to_string();
+            let cmd = command(i);
             tokio::spawn(async move {
-                if !shared || i == 0 {
+                if let Some(cmd) = cmd {
                     ws.send(Message::text(cmd)).await.unwrap();
                 }
                 let mut n = 0;

@@ -62,3 +62,22 @@ fn first_yaml(dir: &Path) -> PathBuf {
 }
 
 pub mod tansu;
+
+/// The two pushed messages the benches share.
+pub mod bench_messages {
+    use agent_assist_api::agent_assist::ServerMessage;
+
+    /// `sound_info`: 41 bytes of JSON.
+    pub fn small() -> ServerMessage {
+        serde_json::from_str(r#"{"topic": "sound_info", "data": {"level": 2}}"#).expect("a sound_info message")
+    }
+
+    /// `dialog_info` with 24 utterances: about 4.5 KB of JSON.
+    pub fn large() -> ServerMessage {
+        let steps: Vec<serde_json::Value> = (0..24)
+            .map(|i| serde_json::json!({"seqId": i, "participantType": if i % 2 == 0 { "AGENT" } else { "USER" }, "utterance": "thank you for calling, how can I help you with your account today", "startTime": 1762950501402i64 + i * 4000, "endTime": 1762950503402i64 + i * 4000, "isFinal": true}))
+            .collect();
+        serde_json::from_value(serde_json::json!({"topic": "dialog_info", "data": {"latestSeqId": 23, "utterances": steps, "agentPartialUtterance": "let me check"}}))
+            .expect("a dialog_info message")
+    }
+}

@@ -74,9 +74,12 @@ pub struct ServerConfig {
     pub max_message_size: usize,
     /// Largest accepted frame, in bytes.
     pub max_frame_size: usize,
-    /// Read buffer per session, in bytes (allocated up front: it sets the memory of an idle session).
+    /// Read buffer per session, in bytes: allocated up front, so it sets most of the memory of
+    /// an idle session, and it bounds each read (a larger message takes several reads). Raise it
+    /// when clients send large messages often.
     pub read_buffer_size: usize,
-    /// Write buffer per session, in bytes.
+    /// Bytes of frames gathered before they are written to the socket; allocated on the first
+    /// push and kept while the session lives.
     pub write_buffer_size: usize,
     /// Messages queued per session before the overflow policy applies.
     pub outbound_queue: usize,

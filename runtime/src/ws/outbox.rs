@@ -104,9 +104,16 @@ impl Outbox {
         &self,
         message: &T,
     ) -> Result<Result<(), Refused>, serde_json::Error> {
-        // Encoded once, outside the lock; copied in when there is room.
-        let text = encoded(message, |text| text.to_vec())?;
-        Ok(self.wait_for_room(|state| append(state, &text)).await)
+        // Encoded once, outside the lock, and copied straight in when there is room (the usual
+        // case); kept until there is room otherwise.
+        let full = encoded(message, |text| {
+            self.add_if_room(&mut self.lock(), &|state: &mut State| append(state, text))
+                .ok_or_else(|| text.to_vec())
+        })?;
+        match full {
+            Ok(done) => Ok(done),
+            Err(text) => Ok(self.wait_for_room(|state| append(state, &text)).await),
+        }
     }
 
     /// Queues a shared frame; a full queue refuses it at once.
@@ -145,28 +152,43 @@ impl Outbox {
     }
 
     async fn wait_for_room(&self, add: impl Fn(&mut State)) -> Result<(), Refused> {
+        // Most sends find room: no waiter is set up for them.
+        if let Some(done) = self.add_if_room(&mut self.lock(), &add) {
+            return done;
+        }
         loop {
             let room = self.room.notified();
             tokio::pin!(room);
             {
                 let mut state = self.lock();
-                if state.closed {
-                    return Err(Refused::Closed);
-                }
-                if state.entries.len() < self.capacity {
-                    let first = state.entries.is_empty();
-                    add(&mut state);
-                    drop(state);
-                    if first {
-                        self.ready.notify_one();
-                    }
-                    return Ok(());
+                if let Some(done) = self.add_if_room(&mut state, &add) {
+                    return done;
                 }
                 // Registered before the lock is released, so the loop's next take wakes us.
                 room.as_mut().enable();
             }
             room.await;
         }
+    }
+
+    /// Adds a message when the session is open and the queue has room; `None` when it is full.
+    fn add_if_room(
+        &self,
+        state: &mut State,
+        add: &impl Fn(&mut State),
+    ) -> Option<Result<(), Refused>> {
+        if state.closed {
+            return Some(Err(Refused::Closed));
+        }
+        if state.entries.len() >= self.capacity {
+            return None;
+        }
+        let first = state.entries.is_empty();
+        add(state);
+        if first {
+            self.ready.notify_one();
+        }
+        Some(Ok(()))
     }
 
     /// Asks for a close after what is queued; the first close asked for wins.

@@ -63,6 +63,7 @@ impl Protocol for TestProtocol {
         match command["op"].as_str() {
             Some("echo") => session.send_json(&command["value"])?,
             Some("fail") => return Err(HandlerError::new("refused")),
+            Some("panic") => panic!("a handler bug"),
             Some("kick") => return Err(HandlerError::close(CloseCode::Other(4001), "kicked")),
             Some("flood") => {
                 let count = command["count"].as_u64().unwrap_or(0);
@@ -307,6 +308,32 @@ async fn a_full_outbound_queue_fails_the_send_and_closes_with_1013() {
             Err(queue_full)
         ]
     );
+}
+
+#[tokio::test]
+async fn a_panicking_handler_ends_only_its_session_and_its_senders_learn_it() {
+    let protocol = TestProtocol::new(true);
+    let server = start(protocol.clone(), ServerConfig::default()).await;
+    let (connection, _events) = connected(&server, ClientConfig::default()).await;
+    let handle = protocol.sessions().pop().expect("the session");
+    send(&connection, json!({ "op": "panic" })).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !handle.is_closed() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the session never ended"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(matches!(handle.send_json(&1), Err(SendError::Closed)));
+    assert!(matches!(
+        handle.send_json_wait(&1).await,
+        Err(SendError::Closed)
+    ));
+    // The server goes on serving other sessions.
+    let (other, mut events) = connected(&server, ClientConfig::default()).await;
+    send(&other, json!({ "op": "echo", "value": 7 })).await;
+    assert_eq!(next_message(&mut events).await, json!(7));
 }
 
 #[tokio::test]

@@ -450,6 +450,15 @@ async fn write_all(socket: &mut WebSocket, messages: Vec<Utf8Bytes>) -> Result<(
     socket.flush().await
 }
 
+/// Ends a session's queue when dropped.
+struct EndOnDrop<'a>(&'a Outbox);
+
+impl Drop for EndOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.end();
+    }
+}
+
 /// Whether a read error means the client sent more than the limits allow.
 fn too_big(error: &axum::Error) -> bool {
     use std::error::Error as _;
@@ -467,6 +476,9 @@ async fn run_session<P: Protocol>(
     config: &ServerConfig,
     shutdown: &Shutdown,
 ) {
+    // Ends the queue however the session ends (a panicking handler included), so senders learn
+    // it is closed instead of filling a queue nobody drains.
+    let _ended = EndOnDrop(&handle.outbox);
     let mut down = shutdown.subscribe();
     let mut ping = tokio::time::interval(config.ping_interval);
     ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -535,6 +547,6 @@ async fn run_session<P: Protocol>(
         };
         let _ = socket.send(Message::Close(Some(frame))).await;
     }
-    handle.outbox.end();
+    drop(_ended);
     protocol.on_close(handle).await;
 }

@@ -225,7 +225,7 @@ pub trait TopicMessage: serde::de::DeserializeOwned {
     /// Decodes a record value. Generated unions with a discriminator override it to read the
     /// discriminator first and decode straight into the matching variant.
     fn decode(bytes: &[u8]) -> Result<Self, serde_json::Error> {
-        crate::serde_helpers::from_json_bytes(bytes)
+        super::serde_helpers::from_json_bytes(bytes)
     }
 }
 

@@ -230,6 +230,12 @@ mod tests {
         let vendored: Vec<&str> = SOURCES.iter().map(|(p, _)| *p).collect();
         assert_eq!(vendored, on_disk, "every runtime source file is vendored");
         assert!(!files.values().any(|t| t.contains("asyncapi_runtime::")), "doc examples point at the vendored module");
+        // Vendored, the runtime is a module of the generated crate: it reaches its siblings by
+        // `super::`, never from the crate root.
+        for (path, text) in &files {
+            let code = text.lines().filter(|l| !l.trim_start().starts_with("//"));
+            assert!(!code.into_iter().any(|l| l.contains("crate::serde_helpers") || l.contains("crate::ws") || l.contains("crate::kafka")), "{} reaches the runtime from the crate root", path.display());
+        }
         assert!(!files.values().any(|t| t.contains("```no_run")), "network examples are not built in every crate");
         // In this repository the default is a path dependency on runtime/, which carries no copy.
         match RuntimeSource::default() {

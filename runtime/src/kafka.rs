@@ -323,6 +323,19 @@ pub struct Delivered {
     pub position: Position,
 }
 
+impl Delivered {
+    /// Delivered to `topic` at `(partition, offset)`.
+    fn at(topic: &str, (partition, offset): (i32, i64)) -> Self {
+        Delivered {
+            position: Position {
+                topic: topic.to_string(),
+                partition,
+                offset,
+            },
+        }
+    }
+}
+
 /// Why a record was not delivered.
 #[derive(Debug, thiserror::Error)]
 pub enum SendFailure {
@@ -568,13 +581,7 @@ impl Producer {
             }
             out.push(
                 match outcomes.next().expect("one outcome per encoded record") {
-                    Ok((partition, offset)) => Ok(Delivered {
-                        position: Position {
-                            topic: message.topic().to_string(),
-                            partition,
-                            offset,
-                        },
-                    }),
+                    Ok(at) => Ok(Delivered::at(message.topic(), at)),
                     Err(error) => Err(SendError {
                         record: message,
                         failure: SendFailure::Kafka(error),
@@ -598,13 +605,7 @@ impl Producer {
             .into_iter()
             .zip(flight.settle().await)
             .map(|(raw, outcome)| match outcome {
-                Ok((partition, offset)) => Ok(Delivered {
-                    position: Position {
-                        topic: raw.topic.clone(),
-                        partition,
-                        offset,
-                    },
-                }),
+                Ok(at) => Ok(Delivered::at(&raw.topic, at)),
                 Err(error) => Err(SendError {
                     record: raw,
                     failure: SendFailure::Kafka(error),

@@ -96,7 +96,7 @@ impl Outbox {
         &self,
         message: &T,
     ) -> Result<Result<(), Refused>, serde_json::Error> {
-        encoded(message, |text| self.push_text(text))
+        encoded(message, |text| self.push_with(|state| append(state, text)))
     }
 
     /// Encodes `message` as JSON and queues it, waiting for room while the queue is full.
@@ -107,7 +107,7 @@ impl Outbox {
         // Encoded once, outside the lock, and copied straight in when there is room (the usual
         // case); kept until there is room otherwise.
         let full = encoded(message, |text| {
-            self.add_if_room(&mut self.lock(), &|state: &mut State| append(state, text))
+            self.add_if_room(&mut self.lock(), |state| append(state, text))
                 .ok_or_else(|| text.to_vec())
         })?;
         match full {
@@ -127,28 +127,14 @@ impl Outbox {
             .await
     }
 
-    fn push_text(&self, text: &[u8]) -> Result<(), Refused> {
-        self.push_with(|state| append(state, text))
-    }
-
     fn push_with(&self, add: impl FnOnce(&mut State)) -> Result<(), Refused> {
         let mut state = self.lock();
-        if state.closed {
-            return Err(Refused::Closed);
-        }
-        if state.entries.len() >= self.capacity {
+        self.add_if_room(&mut state, add).unwrap_or_else(|| {
             state.overflow = true;
             drop(state);
             self.ready.notify_one();
-            return Err(Refused::Full);
-        }
-        let first = state.entries.is_empty();
-        add(&mut state);
-        drop(state);
-        if first {
-            self.ready.notify_one();
-        }
-        Ok(())
+            Err(Refused::Full)
+        })
     }
 
     async fn wait_for_room(&self, add: impl Fn(&mut State)) -> Result<(), Refused> {
@@ -175,7 +161,7 @@ impl Outbox {
     fn add_if_room(
         &self,
         state: &mut State,
-        add: &impl Fn(&mut State),
+        add: impl FnOnce(&mut State),
     ) -> Option<Result<(), Refused>> {
         if state.closed {
             return Some(Err(Refused::Closed));

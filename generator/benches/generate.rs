@@ -2,7 +2,9 @@
 //!
 //! - the whole process (`asyncapi-codegen check` on the spec set: load, generate, compare);
 //! - in-process rendering of the spec set, and of its docs alone (from the loaded IR);
-//! - scaling on synthetic specs with 1×, 10× and 100× the channel count of agent-assist.yaml.
+//! - scaling on synthetic specs with 1×, 10× and 100× the channel count of agent-assist.yaml;
+//! - with `MODELINA_NODE_MODULES` set (`scripts/install-bench-deps.sh`), paired whole-process runs
+//!   of `generate` on the CDR document against the official Modelina Rust generator.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -60,6 +62,62 @@ fn synthetic(factor: usize, dir: &Path) -> PathBuf {
     path
 }
 
+/// Peak RSS in KiB of `command`, through GNU time when it is installed.
+fn peak_rss_kib(command: &mut Command) -> Option<u64> {
+    let time = Path::new("/usr/bin/time");
+    if !time.exists() {
+        return None;
+    }
+    let program = command.get_program().to_owned();
+    let args: Vec<_> = command.get_args().map(|a| a.to_owned()).collect();
+    let out = Command::new(time).arg("-f").arg("%M").arg(program).args(args).output().ok()?;
+    String::from_utf8_lossy(&out.stderr).lines().last()?.trim().parse().ok()
+}
+
+/// `generate` of the CDR document against Modelina's Rust models of it, whole processes,
+/// interleaved so that both see the same machine.
+fn against_modelina(bin: &str, node_modules: &str) {
+    let root = repo();
+    let spec = root.join("asyncapi/agent-assist-cdr.yaml");
+    let script = root.join("generator/benches/modelina_rust.js");
+    let dir = tempfile::tempdir().unwrap();
+    let ours = || {
+        let mut c = Command::new(bin);
+        c.arg("generate").arg(&spec).arg("--out").arg(dir.path().join("ours"));
+        c
+    };
+    let theirs = || {
+        let mut c = Command::new("node");
+        c.arg(&script).arg(&spec).arg(dir.path().join("modelina")).env("NODE_PATH", node_modules);
+        c
+    };
+    let run = |mut c: Command| {
+        let t = Instant::now();
+        let out = c.output().unwrap();
+        assert!(out.status.success(), "{c:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        t.elapsed()
+    };
+    run(ours());
+    run(theirs());
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for _ in 0..10 {
+        a.push(run(ours()));
+        b.push(run(theirs()));
+    }
+    a.sort();
+    b.sort();
+    let (ours_p50, theirs_p50) = (a[a.len() / 2], b[b.len() / 2]);
+    println!(
+        "modelina `generate` CDR document p50 {}  Modelina Rust models p50 {}  ratio {:.0}x",
+        ms(ours_p50),
+        ms(theirs_p50),
+        theirs_p50.as_secs_f64() / ours_p50.as_secs_f64()
+    );
+    if let Some(kib) = peak_rss_kib(&mut ours()) {
+        println!("rss      `generate` CDR document peak RSS {:.1} MB", kib as f64 / 1024.0);
+    }
+}
+
 fn main() {
     let root = repo();
     let bin = env!("CARGO_BIN_EXE_asyncapi-codegen");
@@ -97,5 +155,9 @@ fn main() {
             ms(p50),
             p50.as_secs_f64() * 1e3 / rendered.summary.channels as f64
         );
+    }
+    match std::env::var("MODELINA_NODE_MODULES") {
+        Ok(node_modules) => against_modelina(bin, &node_modules),
+        Err(_) => println!("modelina skipped: set MODELINA_NODE_MODULES (scripts/install-bench-deps.sh)"),
     }
 }

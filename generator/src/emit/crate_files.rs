@@ -221,7 +221,48 @@ pub fn crate_files(
     runtime: &RuntimeSource,
 ) -> Result<BTreeMap<PathBuf, String>> {
     let env = environment(templates)?;
-    let mut files = super::docs::files(&env, ir, crate_name)?;
+    // Each document's modules are emitted and formatted on a second thread while this one does
+    // the rest: formatting (syn + prettyplease) is most of a run, and the files are independent.
+    std::thread::scope(|scope| {
+        let document_files = scope.spawn(|| document_modules(ir));
+        other_files(set, ir, crate_name, &env, runtime, document_files)
+    })
+}
+
+/// `src/<module>/*.rs` of every document.
+fn document_modules(ir: &Ir) -> Result<BTreeMap<PathBuf, String>> {
+    let mut files = BTreeMap::new();
+    for doc in &ir.documents {
+        let kafka = rust::kafka::emit(doc);
+        let dir = PathBuf::from("src").join(&doc.module);
+        if let Some(tokens) = &kafka {
+            files.insert(dir.join("kafka.rs"), to_string(tokens.clone(), "kafka.rs")?);
+        }
+        let examples = rust::examples::emit(doc);
+        if let Some(tokens) = &examples {
+            files.insert(dir.join("examples.rs"), to_string(tokens.clone(), "examples.rs")?);
+        }
+        let sockets = rust::socket::emit(doc);
+        if let Some((server, client)) = &sockets {
+            files.insert(dir.join("server.rs"), to_string(server.clone(), "server.rs")?);
+            files.insert(dir.join("client.rs"), to_string(client.clone(), "client.rs")?);
+        }
+        files.insert(dir.join("mod.rs"), to_string(module_root(doc, examples.is_some(), sockets.is_some(), kafka.is_some()), "mod.rs")?);
+        files.insert(dir.join("models.rs"), to_string(rust::models::emit(doc), "models.rs")?);
+    }
+    Ok(files)
+}
+
+/// Everything but the documents' modules, which arrive from `document_files`.
+fn other_files(
+    set: &crate::load::SourceSet,
+    ir: &Ir,
+    crate_name: &str,
+    env: &Environment<'_>,
+    runtime: &RuntimeSource,
+    document_files: std::thread::ScopedJoinHandle<'_, Result<BTreeMap<PathBuf, String>>>,
+) -> Result<BTreeMap<PathBuf, String>> {
+    let mut files = super::docs::files(env, ir, crate_name)?;
     files.extend(registry_schemas(set, ir)?);
     let modules: Vec<syn::Ident> = ir.documents.iter().map(|d| format_ident!("{}", d.module)).collect();
     let titles: Vec<String> = ir.documents.iter().map(|d| format!(" `{}`: {}.", d.module, d.outline.info.title)).collect();
@@ -271,23 +312,8 @@ pub fn crate_files(
                 files.insert(PathBuf::from(&path), example_to_string(tokens, &path)?);
             }
         }
-        let kafka = rust::kafka::emit(doc);
-        if let Some(tokens) = &kafka {
-            files.insert(PathBuf::from("src").join(&doc.module).join("kafka.rs"), to_string(tokens.clone(), "kafka.rs")?);
-        }
-        let dir = PathBuf::from("src").join(&doc.module);
-        let examples = rust::examples::emit(doc);
-        if let Some(tokens) = &examples {
-            files.insert(dir.join("examples.rs"), to_string(tokens.clone(), "examples.rs")?);
-        }
-        let sockets = rust::socket::emit(doc);
-        if let Some((server, client)) = &sockets {
-            files.insert(dir.join("server.rs"), to_string(server.clone(), "server.rs")?);
-            files.insert(dir.join("client.rs"), to_string(client.clone(), "client.rs")?);
-        }
-        files.insert(dir.join("mod.rs"), to_string(module_root(doc, examples.is_some(), sockets.is_some(), kafka.is_some()), "mod.rs")?);
-        files.insert(dir.join("models.rs"), to_string(rust::models::emit(doc), "models.rs")?);
     }
+    files.extend(document_files.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?);
     let description = format!(
         "Typed bindings for {}",
         ir.documents.iter().map(|d| d.outline.info.title.as_str()).collect::<Vec<_>>().join(", ")
@@ -298,7 +324,7 @@ pub fn crate_files(
     let (features, examples) = (features(ir, runtime), examples(ir));
     let vendored = *runtime == RuntimeSource::Vendored;
     let cargo = render(
-        &env,
+        env,
         "crate/Cargo.toml.j2",
         minijinja::context! {
             crate_name, version, description, features, examples,
@@ -332,7 +358,7 @@ pub fn crate_files(
     let quick_start = rust::api_table::quick_start(&api);
     let crate_ident = crate_name.replace('-', "_");
     let readme = render(
-        &env,
+        env,
         "crate/README.md.j2",
         minijinja::context! { crate_name, crate_ident, documents => rows, features, examples, vendored, api, quick_start },
     )?;

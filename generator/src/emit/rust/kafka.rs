@@ -196,13 +196,10 @@ fn tagged_decode(doc: &IrDocument, union_id: TypeId) -> Option<TokenStream> {
     if arms.is_empty() {
         return None;
     }
+    let tag_reader = super::tag_reader(property);
     Some(quote! {
         fn decode(bytes: &[u8]) -> ::std::result::Result<Self, ::serde_json::Error> {
-            #[derive(::serde::Deserialize)]
-            struct Tag<'a> {
-                #[serde(rename = #property, borrow, default)]
-                tag: ::std::option::Option<::std::borrow::Cow<'a, str>>,
-            }
+            #tag_reader
             // UTF-8 checked once for both passes; bytes that are not UTF-8 get `serde_json`'s located error.
             let ::std::result::Result::Ok(text) = ::std::str::from_utf8(bytes) else {
                 return ::serde_json::from_slice(bytes);

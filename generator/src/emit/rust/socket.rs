@@ -303,12 +303,9 @@ fn client_items(e: &Endpoint<'_>, sup: &TokenStream) -> TokenStream {
                 // straight from the text, so errors keep their line and column.
                 Some(tag) => {
                     let known: Vec<&str> = u.variants.iter().filter_map(|v| v.tag.as_deref()).collect();
+                    let tag_reader = super::tag_reader(&tag);
                     quote! {
-                        #[derive(::serde::Deserialize)]
-                        struct Tag<'a> {
-                            #[serde(rename = #tag, borrow, default)]
-                            tag: ::std::option::Option<::std::borrow::Cow<'a, str>>,
-                        }
+                        #tag_reader
                         const KNOWN: &[&str] = &[#(#known),*];
                         if let ::std::result::Result::Ok(Tag { tag: ::std::option::Option::Some(tag) }) = ::serde_json::from_str::<Tag<'_>>(&raw) {
                             if !KNOWN.contains(&tag.as_ref()) {

@@ -28,7 +28,7 @@ pub enum Code {
     MessageNotInChannel,
     /// Valid AsyncAPI the generator cannot express (e.g. a non-JSON-Schema payload).
     Unsupported,
-    /// An `asyncapi` version other than 3.x.
+    /// An `asyncapi` version other than 2.0–2.6 and 3.0–3.1.
     UnsupportedVersion,
     /// The command line or the inputs given are not usable.
     Usage,
@@ -38,6 +38,8 @@ pub enum Code {
     Untagged,
     /// A message example that does not match its own schema (warning).
     ExampleMismatch,
+    /// A 2.x construct the 3.0 conversion cannot carry as written (warning).
+    Converted,
 }
 
 impl Code {
@@ -60,6 +62,7 @@ impl Code {
             Code::NotEnforced => "not-enforced",
             Code::Untagged => "untagged",
             Code::ExampleMismatch => "example-mismatch",
+            Code::Converted => "converted",
         }
     }
 }

@@ -153,6 +153,31 @@ pub fn validate(inputs: &[PathBuf], load_options: &LoadOptions) -> Result<Valida
     }
 }
 
+/// A 2.x document converted to AsyncAPI 3.0.0 (`asyncapi-codegen convert`).
+#[derive(Debug, Clone)]
+pub struct Conversion {
+    /// The converted document, keys in the order the 3.0 specification lists them.
+    pub document: serde_json::Value,
+    /// The version it was written in.
+    pub from_version: String,
+    /// What 3.0 cannot say as the 2.x document did, located in the 2.x source.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Converts one AsyncAPI 2.0–2.6 document to 3.0.0 and checks that the result reads as a 3.0
+/// document; errors point at the 2.x source. A 3.x document is a usage error.
+pub fn convert(input: &Path, load_options: &LoadOptions) -> Result<Conversion> {
+    let (mut set, roots) = load::SourceSet::load(&[input.to_path_buf()], load_options)?;
+    let root = roots[0];
+    let Some((from_version, _)) = set.file(root).converted.clone() else {
+        let version = set.file(root).value.get("asyncapi").and_then(serde_json::Value::as_str).unwrap_or("without a version").to_string();
+        let message = format!("this document is AsyncAPI {version}; `convert` reads AsyncAPI 2.0–2.6 documents");
+        return Err(Diagnostic::new(Code::Usage, input, message).at("/asyncapi", set.line(&load::Loc::new(root, "/asyncapi"))).into());
+    };
+    spec::read_documents(&mut set, &roots)?;
+    Ok(Conversion { document: set.file(root).value.clone(), from_version, warnings: set.conversion_warnings.clone() })
+}
+
 /// Warnings as errors, for `--strict`.
 pub fn strict(warnings: &[Diagnostic]) -> Result<()> {
     if warnings.is_empty() {

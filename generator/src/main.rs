@@ -26,6 +26,25 @@ enum Command {
     Diff(DiffArgs),
     /// Check captured traffic (JSON Lines) against the spec: exit 0 all conform, 1 some do not, 2 error.
     Conform(ConformArgs),
+    /// Convert an AsyncAPI 2.x document to 3.0.0: exit 0 converted, 1 invalid document, 2 usage or I/O error.
+    Convert(ConvertArgs),
+}
+
+#[derive(Args)]
+struct ConvertArgs {
+    /// The AsyncAPI 2.0–2.6 document.
+    spec: PathBuf,
+    /// Write the 3.0.0 document here (default: standard output).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "yaml")]
+    format: DocumentFormat,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum DocumentFormat {
+    Yaml,
+    Json,
 }
 
 #[derive(Args)]
@@ -302,6 +321,42 @@ fn validate(args: &ValidateArgs) -> ExitCode {
     }
 }
 
+fn convert(args: &ConvertArgs) -> ExitCode {
+    let conversion = match asyncapi_codegen::convert(&args.spec, &Default::default()) {
+        Ok(c) => c,
+        Err(e) => {
+            report(&e);
+            let usage = e.0.iter().all(|d| matches!(d.code, Code::Io | Code::Usage));
+            return ExitCode::from(if usage { 2 } else { 1 });
+        }
+    };
+    conversion.warnings.iter().for_each(|w| eprintln!("{w}"));
+    let text = match args.format {
+        DocumentFormat::Yaml => serde_yaml_ng::to_string(&conversion.document).map_err(|e| e.to_string()),
+        DocumentFormat::Json => serde_json::to_string_pretty(&conversion.document).map(|t| t + "\n").map_err(|e| e.to_string()),
+    };
+    let text = match text {
+        Ok(t) => t,
+        Err(e) => return usage(format!("cannot write the converted document: {e}")),
+    };
+    match &args.out {
+        None => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Some(out) => match write::write_file_atomic(out, &text) {
+            Ok(()) => {
+                eprintln!("asyncapi-codegen: AsyncAPI {} → 3.0.0: {}", conversion.from_version, out.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{}", Diagnostic::new(Code::Io, out, format!("cannot write: {e}")));
+                ExitCode::from(2)
+            }
+        },
+    }
+}
+
 fn diff(args: &DiffArgs) -> ExitCode {
     use std::io::IsTerminal;
     let allow = match &args.allow {
@@ -379,5 +434,6 @@ fn main() -> ExitCode {
         Command::Validate(a) => validate(a),
         Command::Diff(a) => diff(a),
         Command::Conform(a) => conform(a),
+        Command::Convert(a) => convert(a),
     }
 }

@@ -44,6 +44,19 @@ pub fn read_tree(dir: &Path) -> io::Result<BTreeMap<PathBuf, Vec<u8>>> {
     Ok(out)
 }
 
+/// Writes one file through a sibling temp file and a rename, so a failure leaves no half-written file.
+pub fn write_file_atomic(path: &Path, contents: &str) -> io::Result<()> {
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&parent)?;
+    let mut staging = tempfile::Builder::new().prefix(".asyncapi-codegen-").tempfile_in(&parent)?;
+    io::Write::write_all(&mut staging, contents.as_bytes())?;
+    staging.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 /// Replaces `out` with exactly `files`: built in a sibling temp dir, then swapped in with renames,
 /// so a failure leaves the old directory as it was. Unchanged files are hard-linked (mtime kept).
 pub fn write_atomic(out: &Path, files: &BTreeMap<PathBuf, String>) -> io::Result<WriteStats> {

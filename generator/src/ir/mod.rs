@@ -145,7 +145,7 @@ pub fn build(set: &SourceSet, docs: &[Document], options: &IrOptions) -> Result<
     let mut errors = Vec::new();
     let mut modules = naming::Scope::with_reserved(&["rt", "runtime"]);
     let mut documents = Vec::new();
-    let mut warnings = Vec::new();
+    let mut warnings = set.conversion_warnings.clone();
     for doc in docs {
         let source = set.file(doc.file).path.clone();
         let stem = source.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();

@@ -3,6 +3,7 @@
 mod lines;
 pub mod refs;
 pub mod traits;
+pub mod v2;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -55,6 +56,32 @@ pub struct SourceFile {
     pub ref_base: FileId,
     /// For synthetic files: the node whose line stands for every node inside.
     origin: Option<Loc>,
+    /// For a 2.x document converted on load: its version and where its nodes came from.
+    pub converted: Option<(String, v2::Moves)>,
+}
+
+impl SourceFile {
+    /// The pointer in the source text of a node of `value` (they differ in converted documents).
+    pub fn source_pointer<'p>(&self, pointer: &'p str) -> std::borrow::Cow<'p, str> {
+        match &self.converted {
+            Some((_, moves)) => moves.source(pointer),
+            None => std::borrow::Cow::Borrowed(pointer),
+        }
+    }
+}
+
+/// The line of `pointer`, or of its nearest ancestor that has one.
+fn nearest_line(lines: &HashMap<String, usize>, pointer: &str) -> Option<usize> {
+    let mut p = pointer;
+    loop {
+        if let Some(l) = lines.get(p) {
+            return Some(*l);
+        }
+        match p.rfind('/') {
+            Some(i) => p = &p[..i],
+            None => return None,
+        }
+    }
 }
 
 /// Every file reachable from the root documents, loaded eagerly.
@@ -65,6 +92,8 @@ pub struct SourceSet {
     ref_map: Vec<(String, PathBuf)>,
     /// (file the ref is resolved against, file part of the ref) → loaded file.
     ref_files: HashMap<(FileId, String), FileId>,
+    /// Warnings from converting 2.x documents: what 3.0 cannot say as they did.
+    pub conversion_warnings: Vec<Diagnostic>,
 }
 
 /// Options for loading.
@@ -85,7 +114,10 @@ impl SourceSet {
         let mut ids = Vec::new();
         for root in roots {
             match set.load_file(root) {
-                Ok(id) => ids.push(id),
+                Ok(id) => {
+                    set.convert_v2(id);
+                    ids.push(id);
+                }
                 Err(e) => errors.extend(e.0),
             }
         }
@@ -129,9 +161,27 @@ impl SourceSet {
             lines: std::sync::OnceLock::new(),
             ref_base: id,
             origin: None,
+            converted: None,
         });
         self.by_path.insert(key, id);
         Ok(id)
+    }
+
+    /// Converts a root document written in AsyncAPI 2.x to 3.0 in place (see [`v2`]).
+    fn convert_v2(&mut self, id: FileId) {
+        let file = &mut self.files[id.0];
+        if file.converted.is_some() || !v2::is_v2(&file.value) {
+            return;
+        }
+        let version = file.value.get("asyncapi").and_then(Value::as_str).unwrap_or_default().to_string();
+        let converted = v2::convert(&file.value);
+        file.value = converted.value;
+        file.converted = Some((version, converted.moves));
+        let lines = file.lines.get_or_init(|| index_lines(&file.text));
+        for note in converted.notes {
+            let line = nearest_line(lines, &note.pointer);
+            self.conversion_warnings.push(Diagnostic::new(Code::Converted, &file.path, note.message).warning().at(note.pointer, line));
+        }
     }
 
     /// Adds a synthetic node (e.g. a message with its traits applied).
@@ -145,6 +195,7 @@ impl SourceSet {
             lines: std::sync::OnceLock::new(),
             ref_base: base,
             origin: Some(origin),
+            converted: None,
         });
         id
     }
@@ -165,23 +216,15 @@ impl SourceSet {
             return self.line(origin);
         }
         let lines = file.lines.get_or_init(|| index_lines(&file.text));
-        let mut p = loc.pointer.as_str();
-        loop {
-            if let Some(l) = lines.get(p) {
-                return Some(*l);
-            }
-            match p.rfind('/') {
-                Some(i) => p = &p[..i],
-                None => return None,
-            }
-        }
+        nearest_line(lines, &file.source_pointer(&loc.pointer))
     }
 
-    /// The pointer shown in diagnostics (a synthetic node reports its origin).
+    /// The pointer shown in diagnostics: in the source text (a synthetic node reports its
+    /// origin, a converted 2.x document its 2.x pointer).
     pub fn display_pointer(&self, loc: &Loc) -> String {
         match &self.files[loc.file.0].origin {
-            Some(origin) => format!("{}{}", origin.pointer, loc.pointer),
-            None => loc.pointer.clone(),
+            Some(origin) => self.files[origin.file.0].source_pointer(&format!("{}{}", origin.pointer, loc.pointer)).into_owned(),
+            None => self.files[loc.file.0].source_pointer(&loc.pointer).into_owned(),
         }
     }
 

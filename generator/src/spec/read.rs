@@ -115,7 +115,7 @@ fn read_document(r: &mut Reader<'_>, synthetic: &HashMap<Loc, Loc>, file: FileId
         r.error(
             Code::UnsupportedVersion,
             &root.child("asyncapi"),
-            format!("AsyncAPI {asyncapi} is not supported; expected 3.0.x or 3.1.x"),
+            format!("AsyncAPI {asyncapi} is not supported; expected 2.0–2.6, 3.0.x or 3.1.x"),
         );
         return None;
     }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need that cargo does not fetch, idempotently (cached in .cache/):
 #   - the official AsyncAPI JSON Schemas (npm package @asyncapi/specs), for the spec-set test;
+#   - the official 2.x → 3.0 converter (npm package @asyncapi/converter), for the conversion test;
 #   - Debian's chromium, and playwright-core (npm) to drive it, for the docs browser test;
 #   - the Nu HTML Checker (npm package vnu-jar, run with java) to validate the HTML docs;
 #   - a Python venv with `websockets`, `confluent-kafka` and PyYAML: independent clients for the
@@ -32,6 +33,19 @@ if [ ! -f "$examples_dir/simple-asyncapi.yml" ]; then
   rm -rf "$examples_dir" && mv "$examples_dir.tmp/package/assets/examples" "$examples_dir" && rm -rf "$examples_dir.tmp"
 fi
 echo "ASYNCAPI_EXAMPLES_DIR=$examples_dir"
+
+# The official 2.x → 3.0 converter (npm @asyncapi/converter), the reference our `convert` is
+# checked against (tests/tests/convert.rs).
+converter_version="2.0.2"
+converter_dir="$cache/asyncapi-converter-$converter_version"
+if [ ! -f "$converter_dir/node_modules/@asyncapi/converter/package.json" ]; then
+  command -v npm >/dev/null || { echo "npm is required to fetch @asyncapi/converter" >&2; exit 1; }
+  rm -rf "$converter_dir.tmp" && mkdir -p "$converter_dir.tmp"
+  (cd "$converter_dir.tmp" && echo '{"private": true}' > package.json &&
+    npm install --silent --no-audit --no-fund "@asyncapi/converter@$converter_version" >/dev/null)
+  rm -rf "$converter_dir" && mv "$converter_dir.tmp" "$converter_dir"
+fi
+echo "ASYNCAPI_CONVERTER_NODE_MODULES=$converter_dir/node_modules"
 
 # Node packages for the browser and HTML checks.
 node_dir="$cache/node-tools-1"

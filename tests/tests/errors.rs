@@ -94,6 +94,7 @@ fn every_failure_kind_has_a_fixture() {
         Code::ExampleMismatch,
         Code::Unsupported,
         Code::UnsupportedVersion,
+        Code::Converted,
     ] {
         assert!(codes.iter().any(|c| c == code.as_str()), "no fixture for {}", code.as_str());
     }

@@ -33,14 +33,18 @@ pub fn parse_ref(reference: &str) -> RefTarget {
     }
 }
 
-fn percent_decode(s: &str) -> String {
+/// A URI fragment with its `%XX` escapes decoded (left as written where they are not UTF-8).
+pub(crate) fn percent_decode(s: &str) -> String {
+    fn hex(b: u8) -> Option<u8> {
+        (b as char).to_digit(16).map(|d| d as u8)
+    }
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(b);
+            if let (Some(high), Some(low)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push(high * 16 + low);
                 i += 3;
                 continue;
             }
@@ -49,6 +53,21 @@ fn percent_decode(s: &str) -> String {
         i += 1;
     }
     String::from_utf8(out).unwrap_or_else(|_| s.to_string())
+}
+
+/// A JSON pointer written as a URI fragment: characters a fragment cannot hold (`{`, `}`,
+/// spaces, `%`, non-ASCII…) as `%XX` escapes of their UTF-8 bytes.
+pub(crate) fn percent_encode_fragment(pointer: &str) -> String {
+    let mut out = String::with_capacity(pointer.len());
+    for b in pointer.bytes() {
+        let allowed = b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/?".contains(&b);
+        if allowed {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// Collects `(pointer of the holding object, ref string)` for every `$ref` in `value`.
@@ -84,5 +103,17 @@ mod tests {
         assert_eq!(t.pointer, "/Foo");
         assert_eq!(parse_ref("other.yaml").pointer, "");
         assert_eq!(parse_ref("#/a~1b/c%20d").pointer, "/a~1b/c d");
+        // A `%` before something that is not two hex digits stays as written, multi-byte text too.
+        assert_eq!(parse_ref("#/a%é/b%2").pointer, "/a%é/b%2");
+    }
+
+    #[test]
+    fn fragments_are_encoded_so_that_decoding_gives_the_pointer_back() {
+        for pointer in ["/channels/rooms~1{roomId}", "/a b/100%/é", "/plain/x.y"] {
+            let encoded = percent_encode_fragment(pointer);
+            assert!(encoded.bytes().all(|b| b.is_ascii_graphic() && !b"{}\"<>^`|[]#".contains(&b)), "{encoded}");
+            assert_eq!(parse_ref(&format!("#{encoded}")).pointer, pointer);
+        }
+        assert_eq!(percent_encode_fragment("/rooms~1{id}"), "/rooms~1%7Bid%7D");
     }
 }

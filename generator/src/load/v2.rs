@@ -28,6 +28,7 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Value};
 
+use super::refs::{percent_decode, percent_encode_fragment};
 use crate::diag::{escape_segment, lookup};
 
 /// The 2.x versions read: 2.0.0 to 2.6.x.
@@ -129,9 +130,10 @@ fn child(pointer: &str, segment: &str) -> String {
     format!("{pointer}/{}", escape_segment(segment))
 }
 
+/// A local `$ref` to `pointer`, written as a valid URI fragment.
 fn reference(pointer: &str) -> Value {
     let mut m = Map::new();
-    m.insert("$ref".into(), Value::String(format!("#{pointer}")));
+    m.insert("$ref".into(), Value::String(format!("#{}", percent_encode_fragment(pointer))));
     Value::Object(m)
 }
 
@@ -161,7 +163,7 @@ impl Converter<'_> {
         for _ in 0..32 {
             match v.get("$ref").and_then(Value::as_str) {
                 None => return Some(v),
-                Some(r) => v = lookup(self.root, r.strip_prefix('#')?)?,
+                Some(r) => v = lookup(self.root, &percent_decode(r.strip_prefix('#')?))?,
             }
         }
         None
@@ -329,7 +331,8 @@ impl Converter<'_> {
             let mut listed = Vec::new();
             for (old, value, index) in Self::operation_messages(self.root, &old_message, message) {
                 let mut id = self.message_id(value, &op_id, index);
-                if messages.get(&id).is_some_and(|existing| existing != value) {
+                let converted = message_3_0(value);
+                if messages.get(&id).is_some_and(|existing| *existing != converted) {
                     let base = id.clone();
                     let mut n = 2;
                     while messages.contains_key(&id) {
@@ -357,8 +360,8 @@ impl Converter<'_> {
             return items.iter().enumerate().map(|(i, m)| (format!("{at}/oneOf/{i}"), m, Some(i))).collect();
         }
         let behind_ref = message.get("$ref").and_then(Value::as_str).and_then(|r| {
-            let pointer = r.strip_prefix('#')?;
-            let Value::Array(items) = lookup(root, pointer)?.get("oneOf")? else { return None };
+            let pointer = percent_decode(r.strip_prefix('#')?);
+            let Value::Array(items) = lookup(root, &pointer)?.get("oneOf")? else { return None };
             Some(items.iter().enumerate().map(|(i, m)| (format!("{pointer}/oneOf/{i}"), m, Some(i))).collect::<Vec<_>>())
         });
         behind_ref.unwrap_or_else(|| vec![(at.to_string(), message, None)])
@@ -378,25 +381,15 @@ impl Converter<'_> {
         }
     }
 
-    /// A message without `messageId`, its payload wrapped with its `schemaFormat`.
+    /// A message without `messageId`, its payload wrapped with its `schemaFormat`; the moves
+    /// recorded from `old` to `new`.
     fn message(&mut self, old: &str, new: &str, message: &Value) -> Value {
-        let Value::Object(m) = message else { return message.clone() };
-        if is_ref(message) {
-            return message.clone();
+        let converted = message_3_0(message);
+        if converted.get("payload").and_then(|p| p.get("schema")).is_some() && message.get("schemaFormat").is_some() {
+            self.moves.record(format!("{old}/payload"), format!("{new}/payload/schema"));
+            self.moves.record(format!("{old}/schemaFormat"), format!("{new}/payload/schemaFormat"));
         }
-        let mut out = m.clone();
-        out.remove("messageId");
-        if let Some(format) = out.remove("schemaFormat") {
-            if let Some(payload) = out.remove("payload") {
-                let mut wrapped = Map::new();
-                wrapped.insert("schemaFormat".into(), format);
-                wrapped.insert("schema".into(), payload);
-                out.insert("payload".into(), Value::Object(wrapped));
-                self.moves.record(format!("{old}/payload"), format!("{new}/payload/schema"));
-                self.moves.record(format!("{old}/schemaFormat"), format!("{new}/payload/schemaFormat"));
-            }
-        }
-        Value::Object(out)
+        converted
     }
 
     fn parameters(&mut self, at: &str, parameters: &Map<String, Value>) -> Map<String, Value> {
@@ -479,10 +472,10 @@ impl Converter<'_> {
                 let mut ops = Map::new();
                 let one: Map<String, Value> = [(address.clone(), channel.clone())].into_iter().collect();
                 let converted = self.channels("/components", &one, &mut ops);
-                let old = format!("#{}", child("/components/channels", address));
-                let referenced = root_channels
-                    .and_then(Value::as_object)
-                    .is_some_and(|rc| rc.values().any(|c| c.get("$ref").and_then(Value::as_str) == Some(old.as_str())));
+                let old = child("/components/channels", address);
+                let referenced = root_channels.and_then(Value::as_object).is_some_and(|rc| {
+                    rc.values().any(|c| c.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix('#')).is_some_and(|f| percent_decode(f) == old))
+                });
                 if referenced {
                     used.extend(ops.keys().map(|k| (k.clone(), reference(&child("/components/operations", k)))));
                 }
@@ -530,6 +523,25 @@ struct OperationPlace<'a> {
     kind: &'a str,
 }
 
+/// A 2.x message as 3.0: without `messageId`, its payload wrapped with its `schemaFormat`.
+fn message_3_0(message: &Value) -> Value {
+    let Value::Object(m) = message else { return message.clone() };
+    if is_ref(message) {
+        return message.clone();
+    }
+    let mut out = m.clone();
+    out.remove("messageId");
+    if let Some(format) = out.remove("schemaFormat") {
+        if let Some(payload) = out.remove("payload") {
+            let mut wrapped = Map::new();
+            wrapped.insert("schemaFormat".into(), format);
+            wrapped.insert("schema".into(), payload);
+            out.insert("payload".into(), Value::Object(wrapped));
+        }
+    }
+    Value::Object(out)
+}
+
 /// A security scheme with each OAuth flow's `scopes` renamed `availableScopes`.
 fn security_scheme(scheme: &Map<String, Value>) -> Map<String, Value> {
     let mut out = scheme.clone();
@@ -552,9 +564,10 @@ fn rewrite_refs(value: &mut Value, moves: &Moves) {
             for (k, v) in map.iter_mut() {
                 match v {
                     Value::String(r) if k == "$ref" => {
-                        if let Some(pointer) = r.strip_prefix('#') {
-                            if let Cow::Owned(moved) = moves.target(pointer) {
-                                *r = format!("#{moved}");
+                        if let Some(fragment) = r.strip_prefix('#') {
+                            let pointer = percent_decode(fragment);
+                            if let Cow::Owned(moved) = moves.target(&pointer) {
+                                *r = format!("#{}", percent_encode_fragment(&moved));
                             }
                         }
                     }
@@ -600,12 +613,13 @@ mod tests {
         assert_eq!(channel["address"], "orders/{id}");
         assert!(channel.get("publish").is_none() && channel.get("subscribe").is_none());
         assert_eq!(v["operations"]["onOrder"]["action"], "receive");
-        assert_eq!(v["operations"]["onOrder"]["channel"]["$ref"], "#/channels/orders~1{id}");
-        assert_eq!(v["operations"]["onOrder"]["messages"][0]["$ref"], "#/channels/orders~1{id}/messages/order");
+        // References are URI fragments: `{` and `}` escaped.
+        assert_eq!(v["operations"]["onOrder"]["channel"]["$ref"], "#/channels/orders~1%7Bid%7D");
+        assert_eq!(v["operations"]["onOrder"]["messages"][0]["$ref"], "#/channels/orders~1%7Bid%7D/messages/order");
         // No operationId: `<channel key>.subscribe`, its message `subscribe.message`.
         let sent = &v["operations"]["orders/{id}.subscribe"];
         assert_eq!(sent["action"], "send");
-        assert_eq!(sent["messages"][0]["$ref"], "#/channels/orders~1{id}/messages/subscribe.message");
+        assert_eq!(sent["messages"][0]["$ref"], "#/channels/orders~1%7Bid%7D/messages/subscribe.message");
         assert_eq!(channel["messages"]["order"], json!({"payload": {"type": "object"}}));
         assert_eq!(channel["messages"]["subscribe.message"]["payload"]["type"], "string");
         // Diagnostics on the converted nodes point at the 2.x ones.

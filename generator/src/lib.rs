@@ -1,4 +1,5 @@
-//! asyncapi-codegen: AsyncAPI 3.0 documents → a Rust crate of typed messages.
+//! asyncapi-codegen: AsyncAPI documents (3.0, 3.1, and 2.0–2.6 converted on load) → a Rust crate
+//! of typed messages.
 //!
 //! The pipeline is `load` (files, `$ref`s, traits, positions) → `spec` (the typed document
 //! model) → `ir` (names and types) → `emit` (Rust and templates) → `write` (atomic, drift check).
@@ -164,8 +165,8 @@ pub struct Conversion {
     pub warnings: Vec<Diagnostic>,
 }
 
-/// Converts one AsyncAPI 2.0–2.6 document to 3.0.0 and checks that the result reads as a 3.0
-/// document; errors point at the 2.x source. A 3.x document is a usage error.
+/// Converts one AsyncAPI 2.0–2.6 document to 3.0.0 and checks the result as `validate` does;
+/// errors point at the 2.x source. A 3.x document is a usage error.
 pub fn convert(input: &Path, load_options: &LoadOptions) -> Result<Conversion> {
     let (mut set, roots) = load::SourceSet::load(&[input.to_path_buf()], load_options)?;
     let root = roots[0];
@@ -174,7 +175,15 @@ pub fn convert(input: &Path, load_options: &LoadOptions) -> Result<Conversion> {
         let message = format!("this document is AsyncAPI {version}; `convert` reads AsyncAPI 2.0–2.6 documents");
         return Err(Diagnostic::new(Code::Usage, input, message).at("/asyncapi", set.line(&load::Loc::new(root, "/asyncapi"))).into());
     };
-    spec::read_documents(&mut set, &roots)?;
+    let docs = spec::read_documents(&mut set, &roots)?;
+    // Invalid documents are refused as `validate` refuses them; payloads the Rust generator
+    // cannot express (`unsupported`) convert all the same.
+    if let Err(Errors(list)) = ir::build(&set, &docs, &IrOptions::default()) {
+        let real: Vec<Diagnostic> = list.into_iter().filter(|d| d.code != Code::Unsupported).collect();
+        if !real.is_empty() {
+            return Err(Errors(real));
+        }
+    }
     Ok(Conversion { document: set.file(root).value.clone(), from_version, warnings: set.conversion_warnings.clone() })
 }
 

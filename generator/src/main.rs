@@ -8,7 +8,7 @@ use asyncapi_codegen::{write, Generator, Role, RuntimeSource, TypeOptions};
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "asyncapi-codegen", version, about = "AsyncAPI 3.0 → typed Rust crate and docs")]
+#[command(name = "asyncapi-codegen", version, about = "AsyncAPI 3.x and 2.x → typed Rust crate and docs")]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -276,3 +276,49 @@ fn strict_turns_each_warning_into_exit_1_and_writes_nothing() {
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("error[example-mismatch]"), "{}", text(&o));
 }
+
+#[test]
+fn convert_writes_3_0_yaml_or_json_and_refuses_what_it_cannot_convert() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = repo().join("tests/fixtures/valid/v2-publish-subscribe.yaml");
+    let spec = spec.to_str().unwrap();
+
+    // Standard output, YAML by default.
+    let o = run(&["convert", spec], dir.path());
+    assert!(o.status.success(), "{}", text(&o));
+    let yaml: serde_json::Value = serde_yaml_ng::from_slice(&o.stdout).unwrap();
+    assert_eq!(yaml["asyncapi"], "3.0.0");
+    assert_eq!(yaml["operations"]["receiveCommand"]["action"], "receive");
+    assert_eq!(yaml["operations"]["sendEvent"]["action"], "send");
+
+    // A file, JSON; the result generates like any 3.0 document.
+    let out = dir.path().join("converted/api.json");
+    let o = run(&["convert", spec, "--format", "json", "--out", out.to_str().unwrap()], dir.path());
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("AsyncAPI 2.4.0 → 3.0.0"), "{}", text(&o));
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(json, yaml);
+    let o = run(&["validate", out.to_str().unwrap()], dir.path());
+    assert!(o.status.success(), "{}", text(&o));
+
+    // A 3.0 document: a usage error (exit 2), nothing written.
+    let target = dir.path().join("not-written.yaml");
+    let v3 = repo().join("asyncapi/agent-vb.yaml");
+    let o = run(&["convert", v3.to_str().unwrap(), "--out", target.to_str().unwrap()], dir.path());
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("error[usage]") && text(&o).contains("AsyncAPI 2.0–2.6"), "{}", text(&o));
+    assert!(!target.exists());
+
+    // A broken 2.x document: exit 1, the error at its 2.x line and pointer, nothing written.
+    let broken = repo().join("tests/fixtures/invalid/v2-unresolved-ref.yaml");
+    let o = run(&["convert", broken.to_str().unwrap(), "--out", target.to_str().unwrap()], dir.path());
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("v2-unresolved-ref.yaml:19 at /channels/orders~1{orderId}/publish/message/payload"), "{}", text(&o));
+    assert!(!target.exists());
+
+    // A parameter keyword 3.0 cannot hold: converted, with a located warning.
+    let lossy = repo().join("tests/fixtures/strict/converted-parameter-pattern.yaml");
+    let o = run(&["convert", lossy.to_str().unwrap()], dir.path());
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("warning[converted]: "), "{}", text(&o));
+}

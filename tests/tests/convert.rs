@@ -190,3 +190,46 @@ fn converted_documents_keep_every_operation_and_message() {
         assert_eq!(found, expected, "{name}");
     }
 }
+
+/// `conform` and `diff` read 2.x documents like 3.0 ones.
+#[test]
+fn conform_and_diff_read_2x_documents() {
+    use asyncapi_codegen::conform::{run, Checker, Framing};
+    let spec = root().join("tests/fixtures/valid/v2-realistic-chat-gateway.yaml");
+    let checker = Checker::new(std::slice::from_ref(&spec)).expect("2.x spec loads");
+    let capture = concat!(
+        r#"{"channel": "/ws", "message": {"type": "post_message", "room": "general", "text": "Hi"}}"#,
+        "\n",
+        r#"{"channel": "/ws", "message": {"type": "presence", "user": {"id": "u-1", "name": "Ada"}, "status": "online"}}"#,
+        "\n",
+        r#"{"channel": "/ws", "message": {"type": "presence", "user": {"id": "u-1", "name": "Ada"}, "status": "busy"}}"#,
+        "\n",
+        r#"{"channel": "/ws", "message": {"type": "typing"}}"#,
+        "\n",
+    );
+    let report = run(&checker, std::io::Cursor::new(capture), &Framing::Wrapped, "capture").unwrap();
+    assert_eq!((report.lines, report.conforming), (4, 2), "{:?}", report.failures);
+    let reasons: Vec<(usize, &str, &str)> = report.failures.iter().map(|f| (f.line, f.path.as_str(), f.reason)).collect();
+    assert_eq!(reasons, [(3, "/status", "closed-enum"), (4, "/room", "missing-required")]);
+
+    // A 2.x document against its own 3.0 conversion: nothing changed.
+    let scratch = tempfile::tempdir().unwrap();
+    let converted = scratch.path().join("v2-realistic-chat-gateway.yaml");
+    let document = asyncapi_codegen::convert(&spec, &Default::default()).unwrap().document;
+    std::fs::write(&converted, serde_yaml_ng::to_string(&document).unwrap()).unwrap();
+    let report = asyncapi_codegen::diff::diff(&[spec.to_string_lossy().into()], &[converted.to_string_lossy().into()], &[]).unwrap();
+    assert!(report.changes.is_empty(), "{:?}", report.changes);
+    // And a real change between two 2.x versions is found: a message removed from what the gateway sends.
+    let older = scratch.path().join("old/v2-realistic-chat-gateway.yaml");
+    std::fs::create_dir_all(older.parent().unwrap()).unwrap();
+    let text = std::fs::read_to_string(&spec).unwrap();
+    let edited = text.replace("          - $ref: '#/components/messages/Presence'\n", "");
+    assert_ne!(edited, text);
+    std::fs::write(&older, text).unwrap();
+    let newer = scratch.path().join("new/v2-realistic-chat-gateway.yaml");
+    std::fs::create_dir_all(newer.parent().unwrap()).unwrap();
+    std::fs::write(&newer, edited).unwrap();
+    let report = asyncapi_codegen::diff::diff(&[older.to_string_lossy().into()], &[newer.to_string_lossy().into()], &[]).unwrap();
+    assert!(report.fails(), "{:?}", report.changes);
+    assert!(report.changes.iter().any(|c| c.path.contains("presence")), "{:?}", report.changes);
+}

@@ -43,6 +43,8 @@ pub struct IrDocument {
     pub module: String,
     /// Source file, as given.
     pub source: PathBuf,
+    /// The AsyncAPI version of a 2.x source, converted to 3.0 when it was read.
+    pub converted_from: Option<String>,
     pub role: Role,
     /// Servers, channels and operations, for the docs.
     pub outline: outline::Outline,
@@ -264,6 +266,7 @@ fn build_document(set: &SourceSet, doc: &Document, module: String, source: PathB
     Ok((IrDocument {
         module,
         source,
+        converted_from: set.file(doc.file).converted.as_ref().map(|(version, _)| version.clone()),
         role,
         outline: outline::build(doc, &messages),
         types,

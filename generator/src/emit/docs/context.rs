@@ -32,6 +32,8 @@ fn text_at(s: Option<&str>, base: usize) -> Option<Text> {
 pub struct Page {
     pub module: String,
     pub file: String,
+    /// The AsyncAPI version of a 2.x source (read as 3.0).
+    pub converted_from: Option<String>,
     pub title: String,
     pub version: String,
     pub description: Option<Text>,
@@ -642,6 +644,7 @@ pub fn page(doc: &IrDocument) -> Page {
     Page {
         module: doc.module.clone(),
         file: doc.source.file_name().map(|f| f.to_string_lossy().to_string()).unwrap_or_default(),
+        converted_from: doc.converted_from.clone(),
         title: spec.info.title.clone(),
         version: spec.info.version.clone(),
         description: text_at(spec.info.description.as_deref(), 2),

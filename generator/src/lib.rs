@@ -140,7 +140,7 @@ pub fn validate(inputs: &[PathBuf], load_options: &LoadOptions) -> Result<Valida
     let documents = docs.len();
     match ir::build(&set, &docs, &IrOptions::default()) {
         Ok(ir) => {
-            let warnings = ir.warnings.into_iter().filter(|d| d.code != Code::NotEnforced).collect();
+            let warnings = ir.warnings.into_iter().filter(|d| !matches!(d.code, Code::NotEnforced | Code::Unsupported)).collect();
             Ok(Validation { documents, warnings })
         }
         Err(Errors(list)) => {

@@ -207,7 +207,7 @@ fn build_document(set: &SourceSet, doc: &Document, module: String, source: PathB
                     b.errors.push(set.diag(
                         Code::Unsupported,
                         &at,
-                        format!("payload schemaFormat `{format}` is not supported; only JSON Schema payloads can be generated"),
+                        format!("payload schemaFormat `{format}` is not supported; only JSON Schema and Avro payloads can be generated"),
                     ));
                     continue;
                 }
@@ -241,7 +241,10 @@ fn build_document(set: &SourceSet, doc: &Document, module: String, source: PathB
     }
     b.warnings.extend(examples::check(set, &mut messages));
     let connections = connections::build(set, doc, role, &messages, &mut b);
-    let kafka = match kafka::topics(set, doc, &messages, &connections, &b.types) {
+    let mut kafka_warnings = Vec::new();
+    let kafka = kafka::topics(set, doc, &messages, &connections, &b.types, &mut kafka_warnings);
+    b.warnings.extend(kafka_warnings);
+    let kafka = match kafka {
         Ok(topics) => topics,
         Err(errors) => {
             b.errors.extend(errors);

@@ -486,3 +486,89 @@ components:
     // Seven (the const tag is filled in, not passed): `new` is enough.
     assert_eq!(builder("Seven"), None);
 }
+
+const AVRO_HEADER: &str = "asyncapi: 3.0.0\ninfo: {title: T, version: '1'}\nservers: {k: {host: localhost, protocol: kafka}}\n";
+
+/// One channel whose single message has this Avro payload.
+fn avro_doc(schema: &str) -> String {
+    format!(
+        "{AVRO_HEADER}channels:
+  c:
+    address: c
+    messages:
+      m:
+        payload:
+          schemaFormat: application/vnd.apache.avro;version=1.9.0
+          schema: {schema}
+operations:
+  o: {{action: send, channel: {{$ref: '#/channels/c'}}}}
+"
+    )
+}
+
+#[test]
+fn avro_records_map_fields_defaults_and_unions() {
+    let ir = lower(&avro_doc(
+        r#"{type: record, name: Event, namespace: com.example, doc: An event., fields: [
+            {name: id, type: long},
+            {name: note, type: ["null", string], default: null},
+            {name: ratio, type: float, default: 1.5},
+            {name: kind, type: {type: enum, name: Kind, symbols: [A, B]}},
+            {name: tags, type: {type: array, items: string}},
+            {name: counts, type: {type: map, values: int}},
+            {name: value, type: [long, string]},
+            {name: again, type: Kind}]}"#,
+    ));
+    let doc = &ir.documents[0];
+    let event = named(doc, "Event");
+    assert_eq!(event.doc.as_deref(), Some("An event."));
+    let id = field(event, "id");
+    assert!(id.required && id.ty == Ty::I64);
+    let note = field(event, "note");
+    assert!(!note.required && note.nullable && note.ty == Ty::String);
+    let ratio = field(event, "ratio");
+    assert!(!ratio.required && ratio.ty == Ty::F32 && ratio.default == Some(serde_json::json!(1.5)));
+    assert!(matches!(&named(doc, "Kind").kind, Kind::Enum { variants, open: false } if variants.len() == 2));
+    // A named type used twice is one type, referenced by its short name inside its namespace.
+    assert_eq!(field(event, "kind").ty, field(event, "again").ty);
+    assert_eq!(field(event, "tags").ty, Ty::Vec(Box::new(Ty::String)));
+    assert_eq!(field(event, "counts").ty, Ty::Map(Box::new(Ty::I32)));
+    let Ty::Named(value) = field(event, "value").ty else { panic!("a union is a named type") };
+    assert!(matches!(&doc.types[value.0].kind, Kind::Union(u) if u.variants.len() == 2));
+}
+
+#[test]
+fn avro_types_sharing_a_short_name_keep_their_full_names() {
+    let ir = lower(&avro_doc(
+        r#"{type: record, name: Pair, namespace: a, fields: [
+            {name: left, type: {type: record, name: Id, fields: [{name: v, type: string}]}},
+            {name: right, type: {type: record, name: Id, namespace: b, fields: [{name: v, type: long}]}},
+            {name: again, type: Id}]}"#,
+    ));
+    let doc = &ir.documents[0];
+    let pair = named(doc, "Pair");
+    // `Id` inside namespace `a` is `a.Id`, not `b.Id`.
+    assert_eq!(field(pair, "left").ty, field(pair, "again").ty);
+    assert_ne!(field(pair, "left").ty, field(pair, "right").ty);
+    let Ty::Named(left) = field(pair, "left").ty else { panic!() };
+    let Ty::Named(right) = field(pair, "right").ty else { panic!() };
+    assert_eq!(field(&doc.types[left.0], "v").ty, Ty::String);
+    assert_eq!(field(&doc.types[right.0], "v").ty, Ty::I64);
+}
+
+#[test]
+fn broken_avro_schemas_are_located_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (schema, wanted) in [
+        (r#"{type: record, name: R, fields: [{name: x, type: Missing}]}"#, "`Missing` is not defined"),
+        (r#"{type: record, name: R}"#, "needs `fields`"),
+        (r#"{type: enum, name: E, symbols: []}"#, "needs `symbols`"),
+        (r#"{type: array}"#, "needs `items`"),
+        (r#"{type: record, name: R, fields: [{name: x, type: {type: fixed, name: F}}]}"#, "needs a `size`"),
+    ] {
+        let path = dir.path().join("doc.yaml");
+        std::fs::write(&path, avro_doc(schema)).expect("written");
+        let errors = crate::load_ir(&[path], &crate::LoadOptions::default(), &IrOptions::default()).expect_err("an error").0;
+        assert!(errors.iter().any(|e| e.message.contains(wanted) && e.line.is_some() && e.pointer.starts_with("/channels/c/messages/m/payload/schema")), "{schema}: {errors:?}");
+    }
+}

@@ -184,6 +184,22 @@ impl SourceSet {
         }
     }
 
+    /// Adds a document made from another one (an Avro schema's JSON Schema): its `#` refs resolve
+    /// inside it, and its nodes report `origin`'s line.
+    pub fn add_translated(&mut self, value: Value, origin: Loc) -> FileId {
+        let id = FileId(self.files.len());
+        self.files.push(SourceFile {
+            path: self.files[origin.file.0].path.clone(),
+            value,
+            text: String::new(),
+            lines: std::sync::OnceLock::new(),
+            ref_base: id,
+            origin: Some(origin),
+            converted: None,
+        });
+        id
+    }
+
     /// Adds a synthetic node (e.g. a message with its traits applied).
     pub fn add_synthetic(&mut self, value: Value, origin: Loc) -> FileId {
         let id = FileId(self.files.len());

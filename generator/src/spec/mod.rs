@@ -1,5 +1,6 @@
 //! The AsyncAPI 3.0 document model, read from the source set with located checks.
 
+pub mod avro;
 pub mod bindings;
 mod node;
 mod read;
@@ -153,7 +154,10 @@ pub struct Message {
     pub description: Option<String>,
     pub content_type: Option<String>,
     pub schema_format: Option<String>,
+    /// JSON Schema of the payload (for an Avro payload, its translation; see [`avro`]).
     pub payload: Option<Loc>,
+    /// The Avro schema of an Avro payload, as written.
+    pub avro: Option<Loc>,
     pub headers: Option<Loc>,
     pub examples: Vec<Example>,
     /// `x-invalid-examples`: payloads that must NOT decode (become negative tests).

@@ -20,6 +20,7 @@ pub fn read_documents(set: &mut SourceSet, roots: &[FileId]) -> Result<Vec<Docum
         }
     }
     if reader.errors.is_empty() {
+        super::avro::translate(set, &mut docs)?;
         Ok(docs)
     } else {
         Err(Errors(reader.errors))
@@ -342,6 +343,7 @@ fn read_message(r: &mut Reader<'_>, synthetic: &HashMap<Loc, Loc>, key: String, 
         bindings: bindings::read(r, &ml, m, bindings::Owner::Message),
         loc: ml,
         payload,
+        avro: None,
         headers,
         examples,
         invalid_examples,

@@ -188,28 +188,24 @@ impl SourceSet {
     /// inside it, and its nodes report `origin`'s line.
     pub fn add_translated(&mut self, value: Value, origin: Loc) -> FileId {
         let id = FileId(self.files.len());
-        self.files.push(SourceFile {
-            path: self.files[origin.file.0].path.clone(),
-            value,
-            text: String::new(),
-            lines: std::sync::OnceLock::new(),
-            ref_base: id,
-            origin: Some(origin),
-            converted: None,
-        });
-        id
+        self.push_derived(value, origin, id)
     }
 
-    /// Adds a synthetic node (e.g. a message with its traits applied).
+    /// Adds a synthetic node (e.g. a message with its traits applied): its refs resolve as
+    /// `origin`'s do, and it reports `origin`'s line.
     pub fn add_synthetic(&mut self, value: Value, origin: Loc) -> FileId {
-        let id = FileId(self.files.len());
         let base = self.files[origin.file.0].ref_base;
+        self.push_derived(value, origin, base)
+    }
+
+    fn push_derived(&mut self, value: Value, origin: Loc, ref_base: FileId) -> FileId {
+        let id = FileId(self.files.len());
         self.files.push(SourceFile {
             path: self.files[origin.file.0].path.clone(),
             value,
             text: String::new(),
             lines: std::sync::OnceLock::new(),
-            ref_base: base,
+            ref_base,
             origin: Some(origin),
             converted: None,
         });

@@ -184,7 +184,19 @@ pub fn convert(input: &Path, load_options: &LoadOptions) -> Result<Conversion> {
             return Err(Errors(real));
         }
     }
-    Ok(Conversion { document: set.file(root).value.clone(), from_version, warnings: set.conversion_warnings.clone() })
+    // Servers in other files were converted for reading; the written document still references
+    // the 2.x text.
+    let mut warnings = set.conversion_warnings.clone();
+    for file in set.files.iter().filter(|f| f.converted.is_some() && f.path != set.file(root).path) {
+        let message = "holds 2.x servers that the document references; `convert` writes only the document: convert them in this file too (`url` → `host` + `pathname`)";
+        warnings.push(Diagnostic::new(Code::Converted, &file.path, message).warning());
+    }
+    Ok(Conversion { document: set.file(root).value.clone(), from_version, warnings })
+}
+
+/// Whether `name` can name the generated package (and, with `-` as `_`, its crate).
+pub fn is_package_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_alphabetic()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 /// Warnings as errors, for `--strict`.
@@ -300,6 +312,13 @@ impl Generator {
 
     /// Generates the crate in memory.
     pub fn render(&self) -> Result<Rendered> {
+        if !is_package_name(&self.crate_name) {
+            let message = format!(
+                "`{}` cannot name a Rust package: use ASCII letters, digits, `-` and `_`, starting with a letter",
+                self.crate_name
+            );
+            return Err(Diagnostic::new(Code::Usage, &self.crate_name, message).into());
+        }
         let (set, ir) = load_ir(&self.inputs, &self.load, &self.ir)?;
         if self.strict {
             strict(&ir.warnings)?;

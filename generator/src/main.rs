@@ -165,6 +165,17 @@ fn parse_pairs(items: &[String], what: &str) -> Result<Vec<(String, String)>, St
         .collect()
 }
 
+/// A package name made from an output directory's name: other characters become `-`, and a
+/// name that does not start with a letter gets a `crate-` prefix.
+fn package_name_from(dir: &std::ffi::OsStr) -> String {
+    let name: String = dir.to_string_lossy().chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '-' }).collect();
+    if name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        name
+    } else {
+        format!("crate-{name}")
+    }
+}
+
 fn generator(args: &GenerateArgs) -> Result<(Generator, PathBuf), String> {
     let default_job = args.specs.is_empty();
     let (specs, out, name) = if default_job {
@@ -173,9 +184,7 @@ fn generator(args: &GenerateArgs) -> Result<(Generator, PathBuf), String> {
         (vec![PathBuf::from("asyncapi")], out, args.crate_name.clone().unwrap_or_else(|| DEFAULT_CRATE.to_string()))
     } else {
         let out = args.out.clone().ok_or("--out DIR is required when SPEC paths are given")?;
-        let name = args.crate_name.clone().unwrap_or_else(|| {
-            out.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| DEFAULT_CRATE.to_string())
-        });
+        let name = args.crate_name.clone().unwrap_or_else(|| out.file_name().map_or_else(|| DEFAULT_CRATE.to_string(), package_name_from));
         (args.specs.clone(), out, name)
     };
     let runtime = match (&args.runtime_path, args.vendor_runtime) {

@@ -322,3 +322,20 @@ fn convert_writes_3_0_yaml_or_json_and_refuses_what_it_cannot_convert() {
     assert!(o.status.success(), "{}", text(&o));
     assert!(String::from_utf8_lossy(&o.stderr).contains("warning[converted]: "), "{}", text(&o));
 }
+
+#[test]
+fn the_package_name_comes_from_the_output_directory_or_is_refused_when_invalid() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = repo().join("tests/fixtures/valid/v2-servers-url.yaml");
+    let spec = spec.to_str().unwrap();
+    // A directory name that is no package name: made into one.
+    let o = run(&["generate", spec, "--out", "1st.api.out"], dir.path());
+    assert!(o.status.success(), "{}", text(&o));
+    let manifest = std::fs::read_to_string(dir.path().join("1st.api.out/Cargo.toml")).unwrap();
+    assert!(manifest.contains("name = \"crate-1st-api-out\""), "{manifest}");
+    // An explicit name that is none: a usage error, nothing written.
+    let o = run(&["generate", spec, "--out", "bad", "--crate-name", "my api"], dir.path());
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("error[usage]") && text(&o).contains("cannot name a Rust package"), "{}", text(&o));
+    assert!(!dir.path().join("bad").exists());
+}

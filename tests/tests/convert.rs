@@ -233,3 +233,46 @@ fn conform_and_diff_read_2x_documents() {
     assert!(report.fails(), "{:?}", report.changes);
     assert!(report.changes.iter().any(|c| c.path.contains("presence")), "{:?}", report.changes);
 }
+
+/// A 2.x document whose server is a `$ref` to another file (the official converter leaves such
+/// servers as they are): read with the server converted, and `convert` says the file needs it too.
+#[test]
+fn servers_in_other_files_are_converted_for_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("common")).unwrap();
+    std::fs::write(
+        dir.path().join("common/servers.yaml"),
+        "gateway:\n  url: ws://gateway.example.com:8080/live\n  protocol: ws\n  description: The gateway.\n",
+    )
+    .unwrap();
+    let doc = dir.path().join("api.yaml");
+    std::fs::write(
+        &doc,
+        "asyncapi: 2.6.0
+info: {title: Live, version: 1.0.0}
+servers:
+  gateway:
+    $ref: './common/servers.yaml#/gateway'
+channels:
+  scores:
+    subscribe:
+      operationId: sendScore
+      message:
+        payload: {type: object, required: [home], properties: {home: {type: integer}}}
+        examples:
+          - payload: {home: 1}
+",
+    )
+    .unwrap();
+    let rendered = asyncapi_codegen::Generator::new([&doc]).crate_name("live").render().unwrap_or_else(|e| panic!("{e}"));
+    let docs = &rendered.files[&PathBuf::from("docs/api.md")];
+    assert!(docs.contains("gateway.example.com:8080") && docs.contains("/live"), "{docs}");
+    assert!(rendered.files.contains_key(&PathBuf::from("src/api/server.rs")), "a ws server is generated");
+    let conversion = asyncapi_codegen::convert(&doc, &Default::default()).unwrap();
+    assert_eq!(conversion.document["servers"]["gateway"]["$ref"], "./common/servers.yaml#/gateway");
+    assert!(
+        conversion.warnings.iter().any(|w| w.code.as_str() == "converted" && w.file.ends_with("common/servers.yaml")),
+        "{:?}",
+        conversion.warnings
+    );
+}

@@ -135,6 +135,9 @@ impl SourceSet {
                 }
             }
         }
+        for &root in &ids {
+            set.convert_referenced_servers(root);
+        }
         if errors.is_empty() {
             Ok((set, ids))
         } else {
@@ -181,6 +184,34 @@ impl SourceSet {
         for note in converted.notes {
             let line = nearest_line(lines, &note.pointer);
             self.conversion_warnings.push(Diagnostic::new(Code::Converted, &file.path, note.message).warning().at(note.pointer, line));
+        }
+    }
+
+    /// A converted 2.x document's servers that are `$ref`s to other files still say `url`:
+    /// converts them where they are (the official converter leaves them as they are).
+    fn convert_referenced_servers(&mut self, root: FileId) {
+        let Some((version, _)) = self.files[root.0].converted.clone() else { return };
+        let Some(Value::Object(servers)) = self.files[root.0].value.get("servers") else { return };
+        let refs: Vec<Loc> = servers.keys().map(|k| Loc::new(root, crate::diag::child("/servers", k))).collect();
+        for at in refs {
+            if self.ref_at(&at).is_none() {
+                continue;
+            }
+            // A reference that does not resolve is reported by the reader.
+            let Ok(target) = self.deref(&at) else { continue };
+            let Some(Value::Object(server)) = self.get(&target).cloned() else { continue };
+            if target.file == root || !server.contains_key("url") || server.contains_key("host") {
+                continue;
+            }
+            let (converted, moves) = v2::convert_server(&self.files[root.0].value, &target.pointer, &server);
+            let file = &mut self.files[target.file.0];
+            if let Some(node) = file.value.pointer_mut(&target.pointer) {
+                *node = Value::Object(converted);
+            }
+            match &mut file.converted {
+                Some((_, existing)) => existing.extend(moves),
+                None => file.converted = Some((version.clone(), moves)),
+            }
         }
     }
 

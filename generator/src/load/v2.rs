@@ -54,6 +54,11 @@ impl Moves {
         swap(self.0.iter().map(|(old, new)| (new.as_str(), old.as_str())), pointer)
     }
 
+    /// Adds the moves of another conversion in the same file.
+    pub fn extend(&mut self, other: Moves) {
+        self.0.extend(other.0);
+    }
+
     /// Where a 2.x pointer is in the converted document.
     pub fn target<'p>(&self, pointer: &'p str) -> Cow<'p, str> {
         swap(self.0.iter().map(|(old, new)| (old.as_str(), new.as_str())), pointer)
@@ -117,6 +122,14 @@ pub fn convert(doc: &Value) -> Converted {
     ));
     rewrite_refs(&mut value, &c.moves);
     Converted { value, moves: c.moves, notes: c.notes }
+}
+
+/// A 2.x server object that another file holds (`servers: {x: {$ref: ...}}`), as 3.0, with the
+/// moves inside that file; `root` is the (converted) document, for its security schemes.
+pub fn convert_server(root: &Value, at: &str, server: &Map<String, Value>) -> (Map<String, Value>, Moves) {
+    let mut c = Converter { root, moves: Moves::default(), notes: Vec::new() };
+    let converted = c.server(at, server);
+    (converted, c.moves)
 }
 
 struct Converter<'a> {

@@ -115,7 +115,7 @@ impl SourceSet {
         for root in roots {
             match set.load_file(root) {
                 Ok(id) => {
-                    set.convert_v2(id);
+                    errors.extend(set.convert_v2(id));
                     ids.push(id);
                 }
                 Err(e) => errors.extend(e.0),
@@ -171,20 +171,27 @@ impl SourceSet {
     }
 
     /// Converts a root document written in AsyncAPI 2.x to 3.0 in place (see [`v2`]).
-    fn convert_v2(&mut self, id: FileId) {
+    /// Returns the errors found in the 2.x document on the way; lossy places become warnings.
+    fn convert_v2(&mut self, id: FileId) -> Vec<Diagnostic> {
         let file = &mut self.files[id.0];
         if file.converted.is_some() || !v2::is_v2(&file.value) {
-            return;
+            return Vec::new();
         }
         let version = file.value.get("asyncapi").and_then(Value::as_str).unwrap_or_default().to_string();
         let converted = v2::convert(&file.value);
         file.value = converted.value;
         file.converted = Some((version, converted.moves));
         let lines = file.lines.get_or_init(|| index_lines(&file.text));
+        let mut errors = Vec::new();
         for note in converted.notes {
             let line = nearest_line(lines, &note.pointer);
-            self.conversion_warnings.push(Diagnostic::new(Code::Converted, &file.path, note.message).warning().at(note.pointer, line));
+            if let Some(code) = note.error {
+                errors.push(Diagnostic::new(code, &file.path, note.message).at(note.pointer, line));
+            } else {
+                self.conversion_warnings.push(Diagnostic::new(Code::Converted, &file.path, note.message).warning().at(note.pointer, line));
+            }
         }
+        errors
     }
 
     /// A converted 2.x document's servers that are `$ref`s to other files still say `url`:

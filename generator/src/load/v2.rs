@@ -29,7 +29,7 @@ use std::borrow::Cow;
 use serde_json::{Map, Value};
 
 use super::refs::{percent_decode, percent_encode_fragment};
-use crate::diag::{escape_segment, lookup};
+use crate::diag::{escape_segment, lookup, Code};
 
 /// The 2.x versions read: 2.0.0 to 2.6.x.
 pub fn is_v2(doc: &Value) -> bool {
@@ -81,6 +81,8 @@ fn swap<'a, 'p>(pairs: impl Iterator<Item = (&'a str, &'a str)>, pointer: &'p st
 pub struct Note {
     pub pointer: String,
     pub message: String,
+    /// The error, when the 2.x document is wrong here (not only lossy).
+    pub error: Option<Code>,
 }
 
 /// A converted document.
@@ -168,7 +170,11 @@ fn is_ref(v: &Value) -> bool {
 
 impl Converter<'_> {
     fn note(&mut self, pointer: String, message: impl Into<String>) {
-        self.notes.push(Note { pointer, message: message.into() });
+        self.notes.push(Note { pointer, message: message.into(), error: None });
+    }
+
+    fn wrong(&mut self, code: Code, pointer: String, message: impl Into<String>) {
+        self.notes.push(Note { pointer, message: message.into(), error: Some(code) });
     }
 
     /// The node a local `$ref` chain from `v` ends at (`v` itself when it is not a reference).
@@ -309,7 +315,14 @@ impl Converter<'_> {
             let mut messages = Map::new();
             for kind in ["publish", "subscribe"] {
                 ch.remove(kind);
-                let Some(Value::Object(op)) = c.get(kind) else { continue };
+                let op = match c.get(kind) {
+                    None => continue,
+                    Some(Value::Object(op)) => op,
+                    Some(other) => {
+                        self.wrong(Code::WrongType, format!("{old}/{kind}"), format!("expected an operation object, found {}", kind_of(other)));
+                        continue;
+                    }
+                };
                 let place = OperationPlace { prefix, channel_id: &id, old_channel: &old, new_channel: &new, kind };
                 let (op_id, op) = self.operation(&place, op, &mut messages);
                 operations.insert(op_id, op);
@@ -327,8 +340,15 @@ impl Converter<'_> {
 
     fn operation(&mut self, place: &OperationPlace<'_>, op: &Map<String, Value>, messages: &mut Map<String, Value>) -> (String, Value) {
         let OperationPlace { prefix, channel_id, old_channel, new_channel, kind } = *place;
-        let op_id = op.get("operationId").and_then(Value::as_str).map_or_else(|| format!("{channel_id}.{kind}"), str::to_string);
         let old_op = format!("{old_channel}/{kind}");
+        let op_id = match op.get("operationId") {
+            Some(Value::String(id)) => id.clone(),
+            Some(other) => {
+                self.wrong(Code::WrongType, format!("{old_op}/operationId"), format!("expected a string, found {}", kind_of(other)));
+                format!("{channel_id}.{kind}")
+            }
+            None => format!("{channel_id}.{kind}"),
+        };
         self.moves.record(old_op.clone(), child(&format!("{prefix}/operations"), &op_id));
         let mut out = op.clone();
         out.remove("operationId");
@@ -424,6 +444,10 @@ impl Converter<'_> {
         let raw_schema = p.get("schema");
         if let Some(r) = raw_schema.and_then(|s| s.get("$ref")).and_then(Value::as_str).filter(|r| !r.starts_with('#')) {
             self.note(format!("{at}/schema"), format!("parameter `{name}`: its schema is a `$ref` to another file (`{r}`); its enum, default and examples are not carried over"));
+        }
+        let local_ref = raw_schema.and_then(|s| s.get("$ref")).and_then(Value::as_str).filter(|r| r.starts_with('#'));
+        if let (Some(r), None) = (local_ref, raw_schema.and_then(|s| self.resolve(s))) {
+            self.wrong(Code::UnresolvedRef, format!("{at}/schema"), format!("`$ref: {r}` does not resolve to a schema in this document"));
         }
         let schema = raw_schema.and_then(|s| self.resolve(s)).and_then(Value::as_object).cloned().unwrap_or_default();
         if let Some(v) = schema.get("enum") {
@@ -553,6 +577,18 @@ fn message_3_0(message: &Value) -> Value {
         }
     }
     Value::Object(out)
+}
+
+/// How a JSON value is named in messages.
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
 }
 
 /// A security scheme with each OAuth flow's `scopes` renamed `availableScopes`.
@@ -764,5 +800,22 @@ mod tests {
                 assert_eq!(channels, "x");
             }
         }
+    }
+
+    #[test]
+    fn wrong_2x_nodes_the_conversion_would_drop_are_errors() {
+        let c = convert(&doc(json!({
+            "a": {"publish": "text", "subscribe": {"operationId": 7, "message": {"payload": {}}}},
+            "b": {"parameters": {"p": {"schema": {"$ref": "#/nowhere"}}}},
+        })));
+        let errors: Vec<(&str, Option<Code>)> = c.notes.iter().map(|n| (n.pointer.as_str(), n.error)).collect();
+        assert_eq!(
+            errors,
+            [
+                ("/channels/a/publish", Some(Code::WrongType)),
+                ("/channels/a/subscribe/operationId", Some(Code::WrongType)),
+                ("/channels/b/parameters/p/schema", Some(Code::UnresolvedRef)),
+            ]
+        );
     }
 }

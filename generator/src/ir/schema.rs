@@ -641,6 +641,7 @@ impl<'a> SchemaBuilder<'a> {
                 value: Ty::Any,
             },
             Some((_, Value::Bool(false))) => Extra::Deny,
+            Some((_, Value::Object(m))) if m.get("x-ignored") == Some(&Value::Bool(true)) => Extra::Ignore,
             Some((_, Value::Bool(true))) => Extra::Keep {
                 field: scope.claim("additional_properties"),
                 value: Ty::Any,

@@ -90,6 +90,9 @@ pub enum Extra {
     /// `additionalProperties` absent (JSON Schema's default, `true`), `true` or a schema: kept in a
     /// flattened map.
     Keep { field: String, value: Ty },
+    /// Read and dropped: an Avro record, whose readers ignore the fields they do not know
+    /// (`additionalProperties: {x-ignored: true}` in its translation).
+    Ignore,
 }
 
 #[derive(Debug, Clone)]

@@ -10,7 +10,7 @@
 //! | `int`, `long` | `integer` (`format: int32` / `int64`) |
 //! | `float`, `double` | `number` (`format: float` for `float`) |
 //! | `bytes`, `fixed` | an array of bytes (0–255), `fixed` of exactly `size` |
-//! | `record` | `object`: every field a property, fields without `default` required, no others |
+//! | `record` | `object`: every field a property, fields without `default` required; others allowed (readers ignore them) |
 //! | `enum` | `string` with `enum: symbols` |
 //! | `array`, `map` | `array` of `items`, `object` of `values` |
 //! | union with `null` and one type | that type, nullable |
@@ -283,7 +283,9 @@ impl<'s> Translator<'s> {
         if !required.is_empty() {
             out.insert("required".into(), Value::Array(required));
         }
-        out.insert("additionalProperties".into(), Value::Bool(false));
+        // Avro readers ignore the fields a writer has and they do not: other properties are
+        // allowed (for `diff` and `conform`), and dropped by the Rust type.
+        out.insert("additionalProperties".into(), json!({ "x-ignored": true }));
         Value::Object(out)
     }
 

@@ -170,7 +170,7 @@ pub(super) fn empty_extra(s: &Struct) -> TokenStream {
             let ident = format_ident!("{}", field);
             quote!(#ident: ::std::default::Default::default(),)
         }
-        Extra::Deny => quote!(),
+        Extra::Deny | Extra::Ignore => quote!(),
     }
 }
 

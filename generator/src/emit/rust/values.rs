@@ -161,8 +161,8 @@ impl Builder<'_> {
         }
         let undeclared = o.iter().filter(|(k, _)| !st.fields.iter().any(|f| f.wire == **k));
         match &st.extra {
-            Extra::Deny if undeclared.clone().next().is_some() => return None,
-            Extra::Deny => {}
+            Extra::Deny | Extra::Ignore if undeclared.clone().next().is_some() => return None,
+            Extra::Deny | Extra::Ignore => {}
             Extra::Keep { field, value } => {
                 let ident = format_ident!("{}", field);
                 let map = self.map(value, undeclared)?;

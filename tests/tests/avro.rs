@@ -1,0 +1,50 @@
+//! Avro payloads through `diff`: schema changes get the schema registry's compatibility verdicts
+//! that Avro's resolution rules give (readers ignore fields they do not know, a missing field
+//! takes the reader's default).
+
+use asyncapi_codegen::diff::diff;
+use workspace_tests::root;
+
+/// `(backward, forward)` of the fixture's topic after replacing `from` with `to`.
+fn verdict(from: &str, to: &str) -> (bool, bool) {
+    let fixture = root().join("tests/fixtures/valid/avro-records.yaml");
+    let text = std::fs::read_to_string(&fixture).unwrap();
+    assert!(text.contains(from), "the fixture no longer contains {from:?}");
+    let dir = tempfile::tempdir().unwrap();
+    for (side, body) in [("old", text.clone()), ("new", text.replace(from, to))] {
+        std::fs::create_dir_all(dir.path().join(side)).unwrap();
+        std::fs::write(dir.path().join(side).join("avro-records.yaml"), body).unwrap();
+    }
+    let path = |side: &str| dir.path().join(side).to_string_lossy().to_string();
+    let report = diff(&[path("old")], &[path("new")], &[]).unwrap_or_else(|e| panic!("{e}"));
+    let topic = report.summary.kafka.iter().find(|t| t.topic == "accounts.v1").expect("the topic's verdict");
+    (topic.backward, topic.forward)
+}
+
+const VERSION: &str = "            - name: version\n              type: long\n";
+
+#[test]
+fn a_field_added_with_a_default_is_fully_compatible() {
+    let to = format!("{VERSION}            - name: region\n              type: string\n              default: eu\n");
+    assert_eq!(verdict(VERSION, &to), (true, true));
+}
+
+#[test]
+fn a_field_added_without_a_default_is_forward_compatible_only() {
+    // New readers cannot fill it in for old records; old readers ignore it.
+    let to = format!("{VERSION}            - name: region\n              type: string\n");
+    assert_eq!(verdict(VERSION, &to), (false, true));
+}
+
+#[test]
+fn a_field_removed_without_a_default_is_backward_compatible_only() {
+    // New readers ignore it in old records; old readers need it and have no default.
+    assert_eq!(verdict(VERSION, ""), (true, false));
+}
+
+#[test]
+fn a_field_whose_type_changes_is_incompatible() {
+    let from = "              type: string\n              doc: The account's id.";
+    let to = "              type: long\n              doc: The account's id.";
+    assert_eq!(verdict(from, to), (false, false));
+}

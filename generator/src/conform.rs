@@ -20,6 +20,23 @@ struct Candidate {
     /// `(property, value)` of its discriminator, when it has one.
     tag: Option<(String, String)>,
     validator: jsonschema::Validator<WireJson>,
+    /// For an Avro payload: the document's Avro types and this message's Avro schema.
+    avro: Option<(std::sync::Arc<crate::conform_avro::AvroJson>, Value)>,
+}
+
+impl Candidate {
+    /// Whether `message` conforms once read as Avro's JSON encoding (union values wrapped by
+    /// their branch, bytes as strings), for an Avro payload.
+    fn is_valid_avro_json(&self, message: &Wire<'_>) -> bool {
+        let Some((avro, schema)) = &self.avro else { return false };
+        let original = message.to_value();
+        let plain = avro.plain(original.clone(), schema, None);
+        if plain == original {
+            return false;
+        }
+        let text = plain.to_string();
+        serde_json::from_str::<Wire<'_>>(&text).is_ok_and(|wire| self.validator.is_valid(&wire))
+    }
 }
 
 /// Why one line does not conform.
@@ -81,6 +98,9 @@ impl Checker {
         let (set, ir) = load_ir(spec, &LoadOptions::default(), &IrOptions::default())?;
         let mut candidates = Vec::new();
         for doc in &ir.documents {
+            // Avro payloads: their schemas, to read captures in Avro's JSON encoding too.
+            let avro_schemas: Vec<&Value> = doc.messages.iter().filter_map(|m| set.get(m.avro_schema.as_ref()?)).collect();
+            let avro_json = std::sync::Arc::new(crate::conform_avro::AvroJson::new(avro_schemas));
             for (mi, m) in doc.messages.iter().enumerate() {
                 if m.payload.is_none() {
                     continue;
@@ -103,6 +123,7 @@ impl Checker {
                     channels,
                     tag: doc.message_tag(mi),
                     validator,
+                    avro: m.avro_schema.as_ref().and_then(|l| set.get(l)).map(|s| (avro_json.clone(), s.clone())),
                 });
             }
         }
@@ -145,7 +166,7 @@ impl Checker {
         let mut best: Option<(String, Vec<Failure>)> = None;
         for c in &chosen {
             // The fast check first; errors are only collected for lines that fail it.
-            if c.validator.is_valid(message) {
+            if c.validator.is_valid(message) || c.is_valid_avro_json(message) {
                 return Ok(c.label.clone());
             }
             let errors: Vec<Failure> = c.validator.iter_errors(message).map(|e| describe(line, &c.label, &e)).collect();

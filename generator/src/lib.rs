@@ -24,6 +24,7 @@ pub mod write;
 
 // The pipeline's stages: not API (the few types the API names are re-exported below, documented).
 pub(crate) mod bundle;
+pub(crate) mod conform_avro;
 pub(crate) mod conform_wire;
 #[allow(missing_docs)]
 pub(crate) mod emit;

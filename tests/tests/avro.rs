@@ -48,3 +48,29 @@ fn a_field_whose_type_changes_is_incompatible() {
     let to = "              type: long\n              doc: The account's id.";
     assert_eq!(verdict(from, to), (false, false));
 }
+
+/// `conform` reads Avro payloads in plain JSON and in Avro's JSON encoding (union values wrapped
+/// by their branch name), and still reports what neither reading accepts.
+#[test]
+fn conform_reads_avro_json_encoding() {
+    use asyncapi_codegen::conform::{run, Checker, Framing};
+    let spec = root().join("tests/fixtures/valid/avro-unions.yaml");
+    let checker = Checker::new(std::slice::from_ref(&spec)).unwrap();
+    let lines = [
+        // Plain JSON, as the spec's examples are written.
+        r#"{"id": "p-1", "note": "Dinner", "amount": 42, "method": {"last4": "4242", "kind": "CARD"}}"#,
+        // Avro's JSON encoding of the same record.
+        r#"{"id": "p-1", "note": {"string": "Dinner"}, "amount": {"long": 42}, "method": {"Card": {"last4": "4242", "kind": "CARD"}}}"#,
+        r#"{"id": "p-2", "note": null, "amount": {"double": 12.5}, "method": {"Transfer": {"iban": "DE00", "kind": "TRANSFER"}}}"#,
+        // A branch the union does not have.
+        r#"{"id": "p-3", "amount": {"boolean": true}, "method": {"Card": {"last4": "1", "kind": "CARD"}}}"#,
+        // A missing required field, in either reading.
+        r#"{"note": {"string": "x"}, "amount": {"long": 1}, "method": {"Card": {"last4": "1", "kind": "CARD"}}}"#,
+    ];
+    let capture: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    let report = run(&checker, std::io::Cursor::new(capture), &Framing::Channel("payments.v1".into()), "capture").unwrap();
+    assert_eq!((report.lines, report.conforming), (5, 3), "{:?}", report.failures);
+    let failed: Vec<(usize, &str)> = report.failures.iter().map(|f| (f.line, f.path.as_str())).collect();
+    assert!(failed.iter().any(|(line, path)| *line == 4 && path.starts_with("/amount")), "{failed:?}");
+    assert!(failed.iter().any(|(line, path)| *line == 5 && *path == "/id"), "{failed:?}");
+}

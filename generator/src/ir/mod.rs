@@ -77,6 +77,8 @@ pub struct IrMessage {
     /// The payload and headers schemas in the spec.
     pub payload_schema: Option<Loc>,
     pub headers_schema: Option<Loc>,
+    /// The Avro schema of an Avro payload, as written.
+    pub avro_schema: Option<Loc>,
     pub examples: Vec<Example>,
     pub invalid_examples: Vec<Example>,
     /// Indexes of the channels that carry it.
@@ -230,6 +232,7 @@ fn build_document(set: &SourceSet, doc: &Document, module: String, source: PathB
                 headers,
                 payload_schema: m.payload.clone(),
                 headers_schema: m.headers.clone(),
+                avro_schema: m.avro.clone(),
                 examples: m.examples.clone(),
                 invalid_examples: m.invalid_examples.clone(),
                 channels: vec![ci],

@@ -7,21 +7,13 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::spec::avro::{full_name, PRIMITIVES};
+
 /// The Avro schemas of a document: named types by full name, for resolving references.
 #[derive(Debug, Default)]
 pub(crate) struct AvroJson {
     named: BTreeMap<String, (Value, Option<String>)>,
 }
-
-/// The full name of `name` in `namespace`.
-fn full_name(name: &str, namespace: Option<&str>) -> String {
-    match namespace.filter(|ns| !ns.is_empty() && !name.contains('.')) {
-        Some(ns) => format!("{ns}.{name}"),
-        None => name.to_string(),
-    }
-}
-
-const PRIMITIVES: &[&str] = &["null", "boolean", "int", "long", "float", "double", "bytes", "string"];
 
 impl AvroJson {
     /// Collects the named types declared in `schemas`.

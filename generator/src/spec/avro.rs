@@ -31,7 +31,8 @@ pub fn is_avro_format(format: &str) -> bool {
     format.trim().to_ascii_lowercase().starts_with("application/vnd.apache.avro")
 }
 
-const PRIMITIVES: &[&str] = &["null", "boolean", "int", "long", "float", "double", "bytes", "string"];
+/// Avro's primitive type names (never namespaced).
+pub(crate) const PRIMITIVES: &[&str] = &["null", "boolean", "int", "long", "float", "double", "bytes", "string"];
 
 /// A named type found in the document's Avro schemas.
 struct Named<'a> {
@@ -134,7 +135,7 @@ struct Translator<'s> {
 }
 
 /// The full name of `name` declared or referenced in `namespace`.
-fn full_name(name: &str, namespace: Option<&str>) -> String {
+pub(crate) fn full_name(name: &str, namespace: Option<&str>) -> String {
     match namespace.filter(|ns| !ns.is_empty() && !name.contains('.')) {
         Some(ns) => format!("{ns}.{name}"),
         None => name.to_string(),

@@ -319,7 +319,7 @@ impl Converter<'_> {
                     None => continue,
                     Some(Value::Object(op)) => op,
                     Some(other) => {
-                        self.wrong(Code::WrongType, format!("{old}/{kind}"), format!("expected an operation object, found {}", kind_of(other)));
+                        self.wrong(Code::WrongType, format!("{old}/{kind}"), format!("expected an operation object, found {}", crate::spec::node::kind(other)));
                         continue;
                     }
                 };
@@ -344,7 +344,7 @@ impl Converter<'_> {
         let op_id = match op.get("operationId") {
             Some(Value::String(id)) => id.clone(),
             Some(other) => {
-                self.wrong(Code::WrongType, format!("{old_op}/operationId"), format!("expected a string, found {}", kind_of(other)));
+                self.wrong(Code::WrongType, format!("{old_op}/operationId"), format!("expected a string, found {}", crate::spec::node::kind(other)));
                 format!("{channel_id}.{kind}")
             }
             None => format!("{channel_id}.{kind}"),
@@ -577,18 +577,6 @@ fn message_3_0(message: &Value) -> Value {
         }
     }
     Value::Object(out)
-}
-
-/// How a JSON value is named in messages.
-fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 /// A security scheme with each OAuth flow's `scopes` renamed `availableScopes`.

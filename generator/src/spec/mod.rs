@@ -2,7 +2,7 @@
 
 pub mod avro;
 pub mod bindings;
-mod node;
+pub(crate) mod node;
 mod read;
 
 use serde_json::Value;

@@ -11,7 +11,8 @@ pub struct Reader<'a> {
     pub errors: Vec<Diagnostic>,
 }
 
-fn kind(v: &Value) -> &'static str {
+/// How a JSON value is named in messages (`a string`, `an object`, …).
+pub(crate) fn kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

@@ -138,16 +138,19 @@ pub fn validate(inputs: &[PathBuf], load_options: &LoadOptions) -> Result<Valida
     let paths = discover(inputs)?;
     let (mut set, roots) = load::SourceSet::load(&paths, load_options)?;
     let docs = spec::read_documents(&mut set, &roots)?;
-    let documents = docs.len();
-    match ir::build(&set, &docs, &IrOptions::default()) {
-        Ok(ir) => {
-            let warnings = ir.warnings.into_iter().filter(|d| !matches!(d.code, Code::NotEnforced | Code::Unsupported)).collect();
-            Ok(Validation { documents, warnings })
-        }
+    let warnings = document_problems(&set, &docs)?;
+    Ok(Validation { documents: docs.len(), warnings })
+}
+
+/// Lowers read documents to learn what is wrong with them: errors and warnings, without what
+/// only the Rust generator cannot express (`unsupported`) and what it does not enforce.
+fn document_problems(set: &load::SourceSet, docs: &[spec::Document]) -> Result<Vec<Diagnostic>> {
+    match ir::build(set, docs, &IrOptions::default()) {
+        Ok(ir) => Ok(ir.warnings.into_iter().filter(|d| !matches!(d.code, Code::NotEnforced | Code::Unsupported)).collect()),
         Err(Errors(list)) => {
             let real: Vec<Diagnostic> = list.into_iter().filter(|d| d.code != Code::Unsupported).collect();
             if real.is_empty() {
-                Ok(Validation { documents, warnings: Vec::new() })
+                Ok(Vec::new())
             } else {
                 Err(Errors(real))
             }
@@ -179,12 +182,7 @@ pub fn convert(input: &Path, load_options: &LoadOptions) -> Result<Conversion> {
     let docs = spec::read_documents(&mut set, &roots)?;
     // Invalid documents are refused as `validate` refuses them; payloads the Rust generator
     // cannot express (`unsupported`) convert all the same.
-    if let Err(Errors(list)) = ir::build(&set, &docs, &IrOptions::default()) {
-        let real: Vec<Diagnostic> = list.into_iter().filter(|d| d.code != Code::Unsupported).collect();
-        if !real.is_empty() {
-            return Err(Errors(real));
-        }
-    }
+    document_problems(&set, &docs)?;
     // Servers in other files were converted for reading; the written document still references
     // the 2.x text.
     let mut warnings = set.conversion_warnings.clone();

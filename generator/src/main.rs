@@ -148,6 +148,13 @@ fn usage(message: String) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// Exit 2 when every error is about the command line or the files (usage, I/O), else 1: the
+/// documents are invalid.
+fn invalid_or_usage(errors: &Errors) -> ExitCode {
+    let usage = errors.0.iter().all(|d| matches!(d.code, Code::Io | Code::Usage));
+    ExitCode::from(if usage { 2 } else { 1 })
+}
+
 fn report(errors: &Errors) {
     for d in &errors.0 {
         eprintln!("{d}");
@@ -324,8 +331,7 @@ fn validate(args: &ValidateArgs) -> ExitCode {
         }
         Err(e) => {
             report(&e);
-            let io = e.0.iter().all(|d| matches!(d.code, Code::Io | Code::Usage));
-            ExitCode::from(if io { 2 } else { 1 })
+            invalid_or_usage(&e)
         }
     }
 }
@@ -335,8 +341,7 @@ fn convert(args: &ConvertArgs) -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             report(&e);
-            let usage = e.0.iter().all(|d| matches!(d.code, Code::Io | Code::Usage));
-            return ExitCode::from(if usage { 2 } else { 1 });
+            return invalid_or_usage(&e);
         }
     };
     conversion.warnings.iter().for_each(|w| eprintln!("{w}"));

@@ -376,7 +376,7 @@ impl Converter<'_> {
                 }
                 let new = child(&new_messages, &id);
                 self.moves.record(old.clone(), new.clone());
-                let converted = self.message(&old, &new, value);
+                self.message_moves(&old, &new, value, &converted);
                 messages.insert(id, converted);
                 listed.push(reference(&new));
             }
@@ -414,15 +414,12 @@ impl Converter<'_> {
         }
     }
 
-    /// A message without `messageId`, its payload wrapped with its `schemaFormat`; the moves
-    /// recorded from `old` to `new`.
-    fn message(&mut self, old: &str, new: &str, message: &Value) -> Value {
-        let converted = message_3_0(message);
+    /// Records the moves of a message converted by [`message_3_0`] from `old` to `new`.
+    fn message_moves(&mut self, old: &str, new: &str, message: &Value, converted: &Value) {
         if converted.get("payload").and_then(|p| p.get("schema")).is_some() && message.get("schemaFormat").is_some() {
             self.moves.record(format!("{old}/payload"), format!("{new}/payload/schema"));
             self.moves.record(format!("{old}/schemaFormat"), format!("{new}/payload/schemaFormat"));
         }
-        converted
     }
 
     fn parameters(&mut self, at: &str, parameters: &Map<String, Value>) -> Map<String, Value> {
@@ -539,7 +536,9 @@ impl Converter<'_> {
             let mut converted = Map::new();
             for (name, m) in messages {
                 let at = child("/components/messages", name);
-                converted.insert(name.clone(), self.message(&at, &at, m));
+                let message = message_3_0(m);
+                self.message_moves(&at, &at, m, &message);
+                converted.insert(name.clone(), message);
             }
             out.insert("messages".into(), Value::Object(converted));
         }

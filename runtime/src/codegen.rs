@@ -1,7 +1,7 @@
 //! The one path generated code reaches the runtime through, the way generated tonic code
 //! uses `tonic::codegen`. Not a stable API: it follows the generator.
 
-pub use super::serde_helpers::{from_json_bytes, json_eq, required_nullable};
+pub use super::serde_helpers::{from_json_bytes, json_eq, json_within, required_nullable};
 #[cfg(any(feature = "ws-server", feature = "ws-client"))]
 pub use super::ws::{AuthError, CloseCode, Credentials};
 pub use super::{MissingField, Nullable};
@@ -28,4 +28,10 @@ pub mod client {
 #[cfg(feature = "kafka")]
 pub mod kafka {
     pub use super::super::kafka::*;
+}
+
+/// What generated producers and consumers of Avro messages use.
+#[cfg(feature = "avro")]
+pub mod avro {
+    pub use super::super::avro::*;
 }

@@ -9,6 +9,7 @@
 //! - `ws` (features `ws-server`, `ws-client`): the WebSocket session loop with its limits, queue
 //!   and close codes, and the client with reconnects.
 //! - `kafka` (feature `kafka`): an idempotent producer, typed consumers, topic creation.
+//! - `avro` (feature `avro`): binary Avro for messages with Avro payloads, with schema-id framing.
 //!
 //! Every feature is off by default, so a crate that only needs the models compiles no
 //! networking code and no C library. Generated crates reach this crate through one hidden
@@ -22,6 +23,8 @@
 //! ```
 #![warn(missing_docs)]
 // --- modules (kept in step with the vendored `runtime/mod.rs` asyncapi-codegen writes) ---
+#[cfg(feature = "avro")]
+pub mod avro;
 mod builder;
 #[doc(hidden)]
 pub mod codegen;

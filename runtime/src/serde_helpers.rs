@@ -45,6 +45,29 @@ pub fn json_eq(a: &Value, b: &Value) -> bool {
     }
 }
 
+/// Whether `whole` holds everything `part` holds: [`json_eq`], except that objects of `whole`
+/// may have members `part` lacks (fields a reader filled with their defaults).
+///
+/// ```
+/// use asyncapi_runtime::serde_helpers::json_within;
+/// use serde_json::json;
+///
+/// assert!(json_within(&json!({"a": [{"b": 1}]}), &json!({"a": [{"b": 1.0, "c": 0}], "d": null})));
+/// assert!(!json_within(&json!({"a": 1, "b": 2}), &json!({"a": 1})));
+/// assert!(!json_within(&json!([1]), &json!([1, 2])));
+/// ```
+pub fn json_within(part: &Value, whole: &Value) -> bool {
+    match (part, whole) {
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| json_within(p, q))
+        }
+        (Value::Object(x), Value::Object(y)) => x
+            .iter()
+            .all(|(k, v)| y.get(k).is_some_and(|w| json_within(v, w))),
+        _ => json_eq(part, whole),
+    }
+}
+
 /// Decodes JSON bytes, checking UTF-8 once for the whole text rather than once per string
 /// (what `serde_json::from_slice` does): the generated decoders' entry point. Errors are
 /// `serde_json`'s, located as usual.

@@ -3,8 +3,9 @@
 //! Kafka topics of this document, its typed producer, and a typed consumer per topic.
 pub use crate::rt::kafka::{
     AdminError, ConsumeError, DecodeError, Delivered, Error, ErrorCode, Headers,
-    KafkaConfig, KafkaHeaders, KafkaMessage, Position, RawRecord, Received, SendError,
-    SendFailure, StartFrom, TopicConsumer, TopicMessage, TopicOverrides, TopicStatus,
+    KafkaConfig, KafkaHeaders, KafkaMessage, Position, RawRecord, Received,
+    RecordContext, SendError, SendFailure, StartFrom, TopicConsumer, TopicMessage,
+    TopicOverrides, TopicStatus,
 };
 /// Bootstrap servers of the document's Kafka server, with its variables at their defaults.
 pub const DEFAULT_BROKERS: &str = "localhost:9092";

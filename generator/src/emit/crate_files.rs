@@ -99,11 +99,12 @@ fn has_kafka(ir: &Ir) -> bool {
 }
 
 fn runtime_uses(ir: &Ir) -> Uses {
-    Uses { sockets: has_sockets(ir), kafka: has_kafka(ir) }
+    let avro = ir.documents.iter().any(|d| d.kafka.iter().any(|t| !t.avro.is_empty()));
+    Uses { sockets: has_sockets(ir), kafka: has_kafka(ir), avro }
 }
 
 /// Cargo features, none on by default: `server` and `client` (and `tls`) when a document has
-/// WebSocket servers, `kafka` when one has Kafka topics.
+/// WebSocket servers, `kafka` when one has Kafka topics (with binary Avro when a topic is Avro).
 fn features(ir: &Ir, runtime: &RuntimeSource) -> Vec<Feature> {
     runtime.features(runtime_uses(ir)).into_iter().map(|(name, enables)| Feature { name, enables }).collect()
 }
@@ -196,11 +197,12 @@ fn module_root(doc: &IrDocument, has_examples: bool, has_socket: bool, has_kafka
     }
 }
 
-/// `schemas/<topic>.json` for every Kafka topic: the registry schema of its records.
+/// `schemas/<topic>.json` for every Kafka topic of JSON messages: the registry schema of its records.
 fn registry_schemas(set: &crate::load::SourceSet, ir: &Ir) -> Result<BTreeMap<PathBuf, String>> {
     let mut out = BTreeMap::new();
     for doc in &ir.documents {
-        for topic in doc.kafka.iter().filter(|t| !t.payloads.is_empty()) {
+        // Avro topics hold binary records, which a JSON Schema registry entry would refuse.
+        for topic in doc.kafka.iter().filter(|t| !t.payloads.is_empty() && t.avro.is_empty()) {
             let schema = crate::bundle::registry_schema(set, &topic.payloads);
             let topic = &topic.name;
             let mut text = serde_json::to_string_pretty(&schema)
@@ -357,10 +359,20 @@ fn other_files(
     let api: Vec<rust::api_table::ApiRow> = ir.documents.iter().flat_map(rust::api_table::rows).collect();
     let quick_start = rust::api_table::quick_start(&api);
     let crate_ident = crate_name.replace('-', "_");
+    // Per document with Avro topics: its module and the names of its writer schemas.
+    let avro: Vec<(String, Vec<String>)> = ir
+        .documents
+        .iter()
+        .filter_map(|d| {
+            let statics = rust::kafka::avro_statics(d);
+            let names = statics.keys().filter_map(|mi| d.messages[*mi].avro_writer.as_ref().map(|(name, _)| name.clone().unwrap_or_else(|| d.messages[*mi].key.clone()))).collect::<Vec<_>>();
+            (!names.is_empty()).then(|| (d.module.clone(), names))
+        })
+        .collect();
     let readme = render(
         env,
         "crate/README.md.j2",
-        minijinja::context! { crate_name, crate_ident, documents => rows, features, examples, vendored, api, quick_start },
+        minijinja::context! { crate_name, crate_ident, documents => rows, features, examples, vendored, api, quick_start, avro },
     )?;
     files.insert(PathBuf::from("README.md"), readme);
     Ok(files)

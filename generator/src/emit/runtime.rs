@@ -42,6 +42,7 @@ const MODULES_MARKER: &str = "// --- modules";
 
 /// The runtime's module files, relative to its `src/`.
 const SOURCES: &[(&str, &str)] = &[
+    ("avro.rs", include_str!("../../../runtime/src/avro.rs")),
     ("builder.rs", include_str!("../../../runtime/src/builder.rs")),
     ("codegen.rs", include_str!("../../../runtime/src/codegen.rs")),
     ("kafka.rs", include_str!("../../../runtime/src/kafka.rs")),
@@ -73,18 +74,23 @@ const KAFKA_DEPENDENCIES: &[(&str, &str)] = &[
     ("tokio", r#"{ version = "1", features = ["macros", "net", "rt-multi-thread", "sync", "time"], optional = true }"#),
 ];
 
+const AVRO_DEPENDENCIES: &[(&str, &str)] = &[("apache-avro", r#"{ version = "0.22", default-features = false, optional = true }"#)];
+
 /// The runtime features (as the runtime's Cargo.toml has them), for a vendored copy.
 const SOCKET_FEATURES: &[(&str, &[&str])] = &[
     ("ws-server", &["dep:axum", "dep:tokio", "dep:futures-util", "dep:tungstenite"]),
     ("ws-client", &["dep:tokio", "dep:tokio-tungstenite", "dep:futures-util"]),
 ];
 const KAFKA_FEATURES: &[(&str, &[&str])] = &[("kafka", &["dep:rdkafka", "dep:tokio", "dep:futures-util"])];
+const AVRO_FEATURES: &[(&str, &[&str])] = &[("avro", &["dep:apache-avro"])];
 
 /// What a crate uses of the runtime.
 #[derive(Clone, Copy, Debug)]
 pub struct Uses {
     pub sockets: bool,
     pub kafka: bool,
+    /// Kafka topics of Avro messages (binary Avro).
+    pub avro: bool,
 }
 
 impl RuntimeSource {
@@ -98,6 +104,9 @@ impl RuntimeSource {
                 }
                 if uses.kafka {
                     deps.extend(KAFKA_DEPENDENCIES.iter().copied());
+                }
+                if uses.kafka && uses.avro {
+                    deps.extend(AVRO_DEPENDENCIES.iter().copied());
                 }
                 deps.into_iter().map(|(n, s)| (n.to_string(), s.to_string())).collect()
             }
@@ -125,9 +134,20 @@ impl RuntimeSource {
             }
         }
         if uses.kafka {
+            // Avro topics need the runtime's `avro` feature wherever `kafka` is on.
+            let avro = uses.avro.then(|| runtime("avro"));
             match vendored {
-                true => out.extend(KAFKA_FEATURES.iter().map(|(n, e)| (n.to_string(), owned(e)))),
-                false => out.push((String::from("kafka"), vec![runtime("kafka")])),
+                true => {
+                    for (name, enables) in KAFKA_FEATURES {
+                        let mut enables = owned(enables);
+                        enables.extend(avro.clone());
+                        out.push((name.to_string(), enables));
+                    }
+                    if uses.avro {
+                        out.extend(AVRO_FEATURES.iter().map(|(n, e)| (n.to_string(), owned(e))));
+                    }
+                }
+                false => out.push((String::from("kafka"), std::iter::once(runtime("kafka")).chain(avro).collect())),
             }
         }
         if out.len() == 1 {
@@ -195,11 +215,11 @@ mod tests {
     #[test]
     fn version_and_pins_match_the_runtime_manifest() {
         assert!(CARGO.contains(&format!("\nversion = \"{VERSION}\"\n")), "runtime/Cargo.toml version differs from {VERSION}");
-        for (name, spec) in DEPENDENCIES.iter().chain(SOCKET_DEPENDENCIES).chain(KAFKA_DEPENDENCIES) {
+        for (name, spec) in DEPENDENCIES.iter().chain(SOCKET_DEPENDENCIES).chain(KAFKA_DEPENDENCIES).chain(AVRO_DEPENDENCIES) {
             let line = format!("\n{name} = {spec}\n");
             assert!(CARGO.contains(&line), "runtime/Cargo.toml lacks `{}`", line.trim());
         }
-        for (name, enables) in SOCKET_FEATURES.iter().chain(KAFKA_FEATURES) {
+        for (name, enables) in SOCKET_FEATURES.iter().chain(KAFKA_FEATURES).chain(AVRO_FEATURES) {
             let list = enables.iter().map(|e| format!("\"{e}\"")).collect::<Vec<_>>().join(", ");
             let line = format!("\n{name} = [{list}]\n");
             assert!(CARGO.contains(&line), "runtime/Cargo.toml lacks feature `{}`", line.trim());
@@ -247,7 +267,7 @@ mod tests {
 
     #[test]
     fn features_are_off_by_default_in_both_modes() {
-        let uses = Uses { sockets: true, kafka: true };
+        let uses = Uses { sockets: true, kafka: true, avro: false };
         for source in [RuntimeSource::Vendored, RuntimeSource::Dependency { path: Some("../runtime".into()) }] {
             let features = source.features(uses);
             assert_eq!(features[0], (String::from("default"), Vec::new()));
@@ -257,6 +277,14 @@ mod tests {
         }
         let deps = RuntimeSource::Dependency { path: Some("../runtime".into()) }.dependencies(uses);
         assert_eq!(deps[0].1, r#"{ version = "0.1.0", path = "../runtime", default-features = false }"#);
-        assert!(RuntimeSource::default().features(Uses { sockets: false, kafka: false }).is_empty());
+        assert!(RuntimeSource::default().features(Uses { sockets: false, kafka: false, avro: false }).is_empty());
+        // Avro topics turn the runtime's `avro` feature on with `kafka`, in both modes.
+        let avro = Uses { sockets: false, kafka: true, avro: true };
+        let vendored = RuntimeSource::Vendored.features(avro);
+        assert!(vendored.iter().any(|(n, e)| n == "kafka" && e.contains(&String::from("avro"))), "{vendored:?}");
+        assert!(vendored.iter().any(|(n, e)| n == "avro" && e == &[String::from("dep:apache-avro")]), "{vendored:?}");
+        assert!(RuntimeSource::Vendored.dependencies(avro).iter().any(|(n, _)| n == "apache-avro"));
+        let dependency = RuntimeSource::Dependency { path: None }.features(avro);
+        assert!(dependency.contains(&(String::from("kafka"), vec![String::from("asyncapi-runtime/kafka"), String::from("asyncapi-runtime/avro")])), "{dependency:?}");
     }
 }

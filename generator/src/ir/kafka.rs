@@ -24,6 +24,41 @@ pub struct KafkaTopic {
     pub consumed: Option<TypeId>,
     /// The payload schemas of every message on the topic, in channel order: its registry schema.
     pub payloads: Vec<Loc>,
+    /// For a topic of Avro messages: where each message (by index) carries its schema id.
+    /// Empty for a topic of JSON messages.
+    pub avro: std::collections::BTreeMap<usize, SchemaIdLocation>,
+}
+
+/// Where an Avro record carries its writer schema's id (the message binding's
+/// `schemaIdLocation` and `schemaIdPayloadEncoding`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchemaIdLocation {
+    /// No `schemaIdLocation`: the bare datum.
+    None,
+    /// Magic byte 0 and a 4-byte id before the datum (`confluent`, `apicurio-legacy`, `4`).
+    Payload,
+    /// Magic byte 0 and an 8-byte id before the datum (`apicurio-new`, `8`).
+    PayloadLong,
+    /// The id in a record header.
+    Header,
+}
+
+/// The schema-id location a message's Kafka binding gives, or a warning for one the
+/// producers cannot write.
+fn schema_id_location(set: &SourceSet, m: &IrMessage, binding: Option<&crate::spec::bindings::KafkaMessage>) -> Result<SchemaIdLocation, Diagnostic> {
+    let Some(binding) = binding else { return Ok(SchemaIdLocation::None) };
+    let Some((loc, location)) = &binding.schema_id_location else { return Ok(SchemaIdLocation::None) };
+    let encoding = binding.schema_id_encoding.as_ref();
+    match (location.as_str(), encoding.map(|(_, e)| e.as_str())) {
+        ("header", _) => Ok(SchemaIdLocation::Header),
+        ("payload", None | Some("confluent" | "apicurio-legacy" | "4")) => Ok(SchemaIdLocation::Payload),
+        ("payload", Some("apicurio-new" | "8")) => Ok(SchemaIdLocation::PayloadLong),
+        ("payload", Some(other)) => {
+            let at = encoding.map_or(loc, |(l, _)| l);
+            Err(set.diag(Code::Unsupported, at, format!("`schemaIdPayloadEncoding: {other}` is not one the Kafka clients can write (confluent, apicurio-legacy, apicurio-new, 4, 8); message `{}`", m.key)).warning())
+        }
+        (other, _) => Err(set.diag(Code::Unsupported, loc, format!("`schemaIdLocation: {other}` is neither `payload` nor `header`; message `{}`", m.key)).warning()),
+    }
 }
 
 /// Where a message's record key comes from.
@@ -110,15 +145,32 @@ pub fn topics(
     for (ci, conn) in connections.iter().enumerate() {
         let channel = &doc.channels[conn.channels[0]];
         let Some(name) = doc.kafka_topic(channel).filter(|t| is_topic_name(t)) else { continue };
-        // Avro records are binary on Kafka; until the clients encode them, none is generated
-        // rather than one that writes JSON.
-        let avro = conn.channels.iter().flat_map(|c| &doc.channels[*c].messages).find(|m| m.avro.is_some());
-        if let Some(m) = avro {
-            let message = format!(
-                "topic `{name}` carries Avro messages: its types are generated, its Kafka producer and consumer are not (binary Avro encoding is not supported yet)"
-            );
-            warnings.push(set.diag(Code::Unsupported, &m.loc, message).warning());
-            continue;
+        // Avro messages are binary Avro on the topic, JSON Schema ones JSON: one topic carries
+        // one or the other.
+        let spec_messages: Vec<&crate::spec::Message> = conn.channels.iter().flat_map(|c| &doc.channels[*c].messages).filter(|m| m.payload.is_some()).collect();
+        let mut avro = std::collections::BTreeMap::new();
+        if spec_messages.iter().any(|m| m.avro.is_some()) {
+            if let Some(json) = spec_messages.iter().find(|m| m.avro.is_none()) {
+                let message = format!("topic `{name}` carries Avro and JSON Schema messages: its types are generated, its Kafka producer and consumer are not (a topic holds one encoding)");
+                warnings.push(set.diag(Code::Unsupported, &json.loc, message).warning());
+                continue;
+            }
+            let mut refused = false;
+            for m in &spec_messages {
+                let Some(mi) = messages.iter().position(|x| x.loc == m.loc) else { continue };
+                match schema_id_location(set, &messages[mi], m.bindings.kafka_message.as_ref()) {
+                    Ok(location) => {
+                        avro.insert(mi, location);
+                    }
+                    Err(warning) => {
+                        warnings.push(warning);
+                        refused = true;
+                    }
+                }
+            }
+            if refused {
+                continue;
+            }
         }
         let binding = channel.bindings.kafka_topic.as_ref();
         // Producers send the document's `send` messages; a topic the document only receives from
@@ -138,6 +190,7 @@ pub fn topics(
             replicas: binding.and_then(|b| b.replicas),
             config: binding.map(|b| b.configuration.clone()).unwrap_or_default(),
             payloads: payloads(doc, conn),
+            avro,
             produced,
             produced_type,
             consumed: conn.received_type.or(conn.sent_type),

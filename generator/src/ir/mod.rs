@@ -79,6 +79,8 @@ pub struct IrMessage {
     pub headers_schema: Option<Loc>,
     /// The Avro schema of an Avro payload, as written.
     pub avro_schema: Option<Loc>,
+    /// An Avro payload's full name (when it is a named type) and its self-contained writer schema.
+    pub avro_writer: Option<(Option<String>, serde_json::Value)>,
     pub examples: Vec<Example>,
     pub invalid_examples: Vec<Example>,
     /// Indexes of the channels that carry it.
@@ -232,7 +234,8 @@ fn build_document(set: &SourceSet, doc: &Document, module: String, source: PathB
                 headers,
                 payload_schema: m.payload.clone(),
                 headers_schema: m.headers.clone(),
-                avro_schema: m.avro.clone(),
+                avro_schema: m.avro.as_ref().map(|a| a.loc.clone()),
+                avro_writer: m.avro.as_ref().map(|a| (a.name.clone(), a.writer.clone())),
                 examples: m.examples.clone(),
                 invalid_examples: m.invalid_examples.clone(),
                 channels: vec![ci],

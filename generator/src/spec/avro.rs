@@ -18,7 +18,7 @@
 //! | `doc`, `default` | `description`, `default` |
 //! | logical type `uuid` | `format: uuid`; others keep their base type and are named in the description |
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Map, Value};
 
@@ -33,6 +33,18 @@ pub fn is_avro_format(format: &str) -> bool {
 
 /// Avro's primitive type names (never namespaced).
 pub(crate) const PRIMITIVES: &[&str] = &["null", "boolean", "int", "long", "float", "double", "bytes", "string"];
+
+/// An Avro payload: where its schema is written, and the writer schema records are encoded with.
+#[derive(Debug, Clone)]
+pub struct AvroPayload {
+    /// The Avro schema as written (after `$ref`s).
+    pub loc: Loc,
+    /// The payload's full name, when it is a named type (a record, most often).
+    pub name: Option<String>,
+    /// The schema on its own: every named type it uses defined where first used, every
+    /// reference by full name.
+    pub writer: Value,
+}
 
 /// A named type found in the document's Avro schemas.
 struct Named<'a> {
@@ -87,7 +99,7 @@ fn translate_document(set: &mut SourceSet, doc: &mut Document) -> Result<()> {
             }
         }
     }
-    let (definitions, translated, names) = {
+    let (definitions, translated, names, writers) = {
         let mut t = Translator { set, named: BTreeMap::new(), keys: BTreeMap::new(), errors: Vec::new() };
         for p in payloads.iter().chain(&components) {
             if let Some(v) = set.get(p) {
@@ -105,17 +117,23 @@ fn translate_document(set: &mut SourceSet, doc: &mut Document) -> Result<()> {
         if !t.errors.is_empty() {
             return Err(Errors(t.errors));
         }
-        (definitions, translated, named.into_iter().map(|(key, ..)| key).collect::<Vec<_>>())
+        let writers: Vec<AvroPayload> = payloads
+            .iter()
+            .map(|p| {
+                let schema = set.get(p).unwrap_or(&Value::Null);
+                AvroPayload { loc: p.clone(), name: t.full_name_of(schema, None), writer: t.standalone(schema, None, &mut BTreeSet::new()) }
+            })
+            .collect();
+        (definitions, translated, named.into_iter().map(|(key, ..)| key).collect::<Vec<_>>(), writers)
     };
     let file = set.add_translated(json!({ "definitions": definitions, "payloads": translated }), payloads[0].clone());
-    let translated_loc = |target: &Loc| payloads.iter().position(|p| p == target).map(|i| Loc::new(file, format!("/payloads/{i}")));
     for m in doc.channels.iter_mut().flat_map(|c| c.messages.iter_mut()) {
         let avro = m.schema_format.as_deref().is_some_and(is_avro_format);
         let Some(payload) = m.payload.clone().filter(|_| avro) else { continue };
         let Ok(target) = set.deref(&payload) else { continue };
-        if let Some(loc) = translated_loc(&target) {
-            m.avro = Some(target);
-            m.payload = Some(loc);
+        if let Some(i) = payloads.iter().position(|p| *p == target) {
+            m.avro = Some(writers[i].clone());
+            m.payload = Some(Loc::new(file, format!("/payloads/{i}")));
             m.schema_format = None;
         }
     }
@@ -214,6 +232,97 @@ impl<'s> Translator<'s> {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// The full name of the named type `schema` declares or references, if any.
+    fn full_name_of(&self, schema: &Value, namespace: Option<&str>) -> Option<String> {
+        match schema {
+            Value::String(name) if !PRIMITIVES.contains(&name.as_str()) => {
+                let full = full_name(name, namespace);
+                Some(if self.named.contains_key(&full) { full } else { name.clone() })
+            }
+            Value::Object(o) => match o.get("type") {
+                Some(Value::String(kind)) if matches!(kind.as_str(), "record" | "error" | "enum" | "fixed") => {
+                    let name = o.get("name").and_then(Value::as_str)?;
+                    Some(full_name(name, o.get("namespace").and_then(Value::as_str).or(namespace)))
+                }
+                Some(inner @ Value::Object(_)) => self.full_name_of(inner, namespace),
+                Some(Value::String(name)) if o.len() == 1 => self.full_name_of(&Value::String(name.clone()), namespace),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// `schema` (used in `namespace`) on its own: each named type defined at its first use,
+    /// with its full name and no `namespace`, and referenced by full name after that
+    /// (`defined` holds the names already defined). `error` records become records.
+    fn standalone(&self, schema: &Value, namespace: Option<&str>, defined: &mut BTreeSet<String>) -> Value {
+        match schema {
+            Value::String(name) if PRIMITIVES.contains(&name.as_str()) => schema.clone(),
+            Value::String(name) => {
+                let full = full_name(name, namespace);
+                let full = if self.named.contains_key(&full) { full } else { name.clone() };
+                match self.named.get(&full) {
+                    Some(named) if !defined.contains(&full) => self.standalone(named.schema, named.namespace.as_deref(), defined),
+                    _ => Value::String(full),
+                }
+            }
+            Value::Array(branches) => Value::Array(branches.iter().map(|b| self.standalone(b, namespace, defined)).collect()),
+            Value::Object(o) => {
+                let mut out = o.clone();
+                match o.get("type") {
+                    Some(Value::String(kind)) => match kind.as_str() {
+                        "record" | "error" | "enum" | "fixed" => {
+                            let name = o.get("name").and_then(Value::as_str).unwrap_or_default();
+                            let full = full_name(name, o.get("namespace").and_then(Value::as_str).or(namespace));
+                            if !defined.insert(full.clone()) {
+                                return Value::String(full);
+                            }
+                            let inner_ns = full.rsplit_once('.').map(|(ns, _)| ns.to_string());
+                            out.remove("namespace");
+                            out.insert("name".into(), Value::String(full));
+                            if kind == "error" {
+                                out.insert("type".into(), json!("record"));
+                            }
+                            if let Some(Value::Array(fields)) = o.get("fields") {
+                                let fields = fields
+                                    .iter()
+                                    .map(|f| {
+                                        let mut f = f.clone();
+                                        if let Some(ty) = f.get("type").cloned() {
+                                            f["type"] = self.standalone(&ty, inner_ns.as_deref(), defined);
+                                        }
+                                        f
+                                    })
+                                    .collect();
+                                out.insert("fields".into(), Value::Array(fields));
+                            }
+                        }
+                        "array" => {
+                            if let Some(items) = o.get("items") {
+                                out.insert("items".into(), self.standalone(items, namespace, defined));
+                            }
+                        }
+                        "map" => {
+                            if let Some(values) = o.get("values") {
+                                out.insert("values".into(), self.standalone(values, namespace, defined));
+                            }
+                        }
+                        primitive if PRIMITIVES.contains(&primitive) => {}
+                        other => {
+                            out.insert("type".into(), self.standalone(&Value::String(other.to_string()), namespace, defined));
+                        }
+                    },
+                    Some(inner) => {
+                        out.insert("type".into(), self.standalone(inner, namespace, defined));
+                    }
+                    None => {}
+                }
+                Value::Object(out)
+            }
+            other => other.clone(),
         }
     }
 

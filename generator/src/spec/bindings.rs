@@ -62,6 +62,10 @@ pub struct KafkaTopic {
 #[derive(Debug, Clone, Default)]
 pub struct KafkaMessage {
     pub key: Option<KafkaKey>,
+    /// `schemaIdLocation` (`payload` or `header`), where it is written.
+    pub schema_id_location: Option<(Loc, String)>,
+    /// `schemaIdPayloadEncoding` (`confluent`, `apicurio-legacy`, `apicurio-new`, or a byte count).
+    pub schema_id_encoding: Option<(Loc, String)>,
 }
 
 /// The record key schema of a message.
@@ -170,12 +174,18 @@ fn kafka_topic(r: &mut Reader<'_>, loc: &Loc, map: &Map<String, Value>) -> Kafka
 }
 
 fn kafka_message(r: &mut Reader<'_>, loc: &Loc, map: &Map<String, Value>) -> KafkaMessage {
-    if !map.contains_key("key") {
-        return KafkaMessage::default();
-    }
-    let at = loc.child("key");
-    let schema = r.set.deref(&at).ok().and_then(|t| r.set.get(&t)).cloned().unwrap_or_else(|| map["key"].clone());
-    KafkaMessage { key: Some(KafkaKey { loc: at, schema }) }
+    let mut text = |key: &str| {
+        let value = r.string(loc, map, key)?;
+        Some((loc.child(key), value))
+    };
+    let schema_id_location = text("schemaIdLocation");
+    let schema_id_encoding = text("schemaIdPayloadEncoding");
+    let key = map.contains_key("key").then(|| {
+        let at = loc.child("key");
+        let schema = r.set.deref(&at).ok().and_then(|t| r.set.get(&t)).cloned().unwrap_or_else(|| map["key"].clone());
+        KafkaKey { loc: at, schema }
+    });
+    KafkaMessage { key, schema_id_location, schema_id_encoding }
 }
 
 /// A topic property's text: lists joined with commas, as Kafka writes them.

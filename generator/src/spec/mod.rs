@@ -156,8 +156,8 @@ pub struct Message {
     pub schema_format: Option<String>,
     /// JSON Schema of the payload (for an Avro payload, its translation; see [`avro`]).
     pub payload: Option<Loc>,
-    /// The Avro schema of an Avro payload, as written.
-    pub avro: Option<Loc>,
+    /// An Avro payload's schema, as written and as its writer schema.
+    pub avro: Option<avro::AvroPayload>,
     pub headers: Option<Loc>,
     pub examples: Vec<Example>,
     /// `x-invalid-examples`: payloads that must NOT decode (become negative tests).

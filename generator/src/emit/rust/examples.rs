@@ -94,10 +94,37 @@ fn kafka_headers(doc: &IrDocument, test: &str, ty: &Ty, value: &Value, what: &st
     }
 }
 
+/// Through binary Avro: the decoded example written as a datum of its message's writer schema
+/// and read back keeps every value of the example (fields it leaves out come back with their
+/// defaults, as Avro writes them), and a second trip changes nothing.
+fn avro_round_trip(doc: &IrDocument, test: &str, ty: &Ty, value: &Value, what: &str, schema: &syn::Ident) -> TokenStream {
+    let name = format_ident!("{}", test);
+    let t = ty_tokens(doc, ty, false);
+    let json = serde_json::to_string_pretty(value).unwrap_or_default();
+    let write = format!("{what} should be a datum of its Avro schema");
+    let equal = format!("{what} should come back from binary Avro with every value it has");
+    let stable = format!("{what} should come back from a second trip through binary Avro unchanged");
+    quote! {
+        #[cfg(feature = "kafka")]
+        #[test]
+        fn #name() {
+            let expected: ::serde_json::Value = ::serde_json::from_str(#json).expect("example is JSON");
+            let decoded: #t = ::serde_json::from_value(expected.clone()).expect("example decodes");
+            let datum = super::kafka::#schema.to_datum(&::serde_json::to_value(&decoded).expect("encodes")).expect(#write);
+            let back: #t = ::serde_json::from_value(super::kafka::#schema.from_datum(&datum).expect("the datum reads back")).expect("decodes");
+            let encoded = ::serde_json::to_value(&back).expect("encodes");
+            assert!(crate::rt::json_within(&expected, &encoded), "{}\nexpected: {expected}\nencoded:  {encoded}", #equal);
+            let again = super::kafka::#schema.from_datum(&super::kafka::#schema.to_datum(&encoded).expect(#write)).expect("the datum reads back");
+            assert!(crate::rt::json_eq(&encoded, &again), "{}\nfirst:  {encoded}\nsecond: {again}", #stable);
+        }
+    }
+}
+
 /// The `examples` test module of a document, or `None` when it has no examples.
 pub fn emit(doc: &IrDocument) -> Option<TokenStream> {
     let mut tests = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
+    let avro = super::kafka::avro_statics(doc);
     for (mi, m) in doc.messages.iter().enumerate() {
         let produced = doc.kafka.iter().any(|t| t.produced.iter().any(|(p, _)| *p == mi));
         let kafka_headers_typed = produced && super::kafka::typed_headers(m).is_some();
@@ -114,6 +141,9 @@ pub fn emit(doc: &IrDocument) -> Option<TokenStream> {
                 tests.push(round_trip(doc, &format!("{base}_payload"), ty, payload, &what, ex.payload_mismatch.as_deref()));
                 if ex.payload_mismatch.is_none() {
                     tests.extend(built_in_rust(doc, &format!("{base}_payload_built_in_rust"), ty, payload, &what));
+                    if let Some(schema) = avro.get(&mi) {
+                        tests.push(avro_round_trip(doc, &format!("{base}_payload_through_avro"), ty, payload, &what, schema));
+                    }
                 }
             }
             if let (Some(ty), Some(headers)) = (&m.headers, &ex.headers) {

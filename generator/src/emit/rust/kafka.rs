@@ -7,7 +7,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::models::ty_path;
-use crate::ir::kafka::{HeaderMode, KafkaTopic, KeySource};
+use crate::ir::kafka::{HeaderMode, KafkaTopic, KeySource, SchemaIdLocation};
 use crate::ir::naming::{type_name, Scope};
 use crate::ir::{IrDocument, IrMessage, Kind, Tagging, Ty, TypeId};
 
@@ -78,7 +78,7 @@ pub fn send_methods(doc: &IrDocument) -> Vec<Vec<String>> {
         .collect()
 }
 
-fn send_method(doc: &IrDocument, topic: &KafkaTopic, mi: usize, key: &KeySource, name: &str) -> TokenStream {
+fn send_method(doc: &IrDocument, topic: &KafkaTopic, mi: usize, key: &KeySource, name: &str, avro: &std::collections::BTreeMap<usize, syn::Ident>) -> TokenStream {
     let m = &doc.messages[mi];
     let prefix = quote!(super::);
     let ty = ty_path(doc, m.payload.as_ref().expect("produced messages have payloads"), false, &prefix);
@@ -105,15 +105,121 @@ fn send_method(doc: &IrDocument, topic: &KafkaTopic, mi: usize, key: &KeySource,
     let label = m.name.as_deref().unwrap_or(&m.key);
     let summary = format!(" Sends `{label}` to `{topic_name}` and waits for the broker's confirmation.");
     let key_line = format!(" {}", key_doc(key));
+    let (send, encoding) = match (topic.avro.get(&mi), avro.get(&mi)) {
+        (Some(location), Some(schema)) => (
+            quote!(self.inner.send_avro(record, &#schema, #topic_name, key, headers).await),
+            Some(format!(" The value is binary Avro of [`{schema}`]{}.", id_doc(*location))),
+        ),
+        _ => (quote!(self.inner.send_value(record, #topic_name, key, headers).await), None),
+    };
+    let encoding = encoding.map(|line| quote!(#[doc = #line]));
     quote! {
         #[doc = #summary]
         ///
         #[doc = #key_line]
+        #encoding
         /// On failure the record comes back in the error.
         pub async fn #method(&self, record: #ty, #key_param #headers_param) -> ::std::result::Result<crate::rt::kafka::Delivered, crate::rt::kafka::SendError<#ty>> {
             let key = #key_value;
             let headers = #headers_value;
-            self.inner.send_value(record, #topic_name, key, headers).await
+            #send
+        }
+    }
+}
+
+/// How a send's docs say where the schema id goes.
+fn id_doc(location: SchemaIdLocation) -> &'static str {
+    match location {
+        SchemaIdLocation::None => ", with no schema id",
+        SchemaIdLocation::Payload => ", after the schema-id frame (magic byte 0 and the 4-byte id set with `KafkaConfig::schema_id`)",
+        SchemaIdLocation::PayloadLong => ", after the schema-id frame (magic byte 0 and the 8-byte id set with `KafkaConfig::schema_id`)",
+        SchemaIdLocation::Header => ", with the id set with `KafkaConfig::schema_id` in the `apicurio.value.globalId` header",
+    }
+}
+
+/// The statics holding the Avro writer schemas, by message index.
+pub fn avro_statics(doc: &IrDocument) -> std::collections::BTreeMap<usize, syn::Ident> {
+    let mut reserved: Vec<String> = topic_consts(doc).iter().map(ToString::to_string).collect();
+    reserved.extend(["TOPICS", "DEFAULT_BROKERS", "AVRO_SCHEMAS"].map(String::from));
+    let reserved: Vec<&str> = reserved.iter().map(String::as_str).collect();
+    let mut scope = Scope::with_reserved(&reserved);
+    let mut out = std::collections::BTreeMap::new();
+    for mi in doc.kafka.iter().flat_map(|t| t.avro.keys()) {
+        if !out.contains_key(mi) {
+            let name = scope.claim(&format!("{}_AVRO", doc.messages[*mi].rust.to_shouty_snake_case()));
+            out.insert(*mi, format_ident!("{}", name));
+        }
+    }
+    out
+}
+
+/// The writer-schema statics and the list of them, for a document with Avro topics.
+fn avro_schema_items(doc: &IrDocument, statics: &std::collections::BTreeMap<usize, syn::Ident>) -> Option<TokenStream> {
+    if statics.is_empty() {
+        return None;
+    }
+    let location = |mi: usize| doc.kafka.iter().find_map(|t| t.avro.get(&mi)).copied().unwrap_or(SchemaIdLocation::None);
+    let items = statics.iter().map(|(mi, ident)| {
+        let m = &doc.messages[*mi];
+        let (name, writer) = m.avro_writer.clone().unwrap_or_default();
+        let name = name.unwrap_or_else(|| m.key.clone());
+        let json = serde_json::to_string(&writer).unwrap_or_default();
+        let location = match location(*mi) {
+            SchemaIdLocation::None => quote!(None),
+            SchemaIdLocation::Payload => quote!(Payload),
+            SchemaIdLocation::PayloadLong => quote!(PayloadLong),
+            SchemaIdLocation::Header => quote!(Header),
+        };
+        let line = format!(" Avro writer schema of `{}`, registered as `{name}`.", m.name.as_deref().unwrap_or(&m.key));
+        quote! {
+            #[doc = #line]
+            pub static #ident: crate::rt::avro::AvroSchema = crate::rt::avro::AvroSchema::new(#name, #json, crate::rt::avro::SchemaIdLocation::#location);
+        }
+    });
+    let all = statics.values();
+    Some(quote! {
+        #(#items)*
+        /// Every Avro writer schema of the document, to register with a schema registry.
+        pub static AVRO_SCHEMAS: &[&crate::rt::avro::AvroSchema] = &[#(&#all),*];
+    })
+}
+
+/// `TopicMessage::decode_record` for a topic of Avro messages: the schema is the one whose
+/// configured id the record carries, else the first that reads the whole value; the value then
+/// decodes into that message's type.
+fn avro_decode(doc: &IrDocument, topic: &KafkaTopic, consumed: TypeId, statics: &std::collections::BTreeMap<usize, syn::Ident>) -> TokenStream {
+    let prefix = quote!(super::);
+    let schemas: Vec<usize> = match &doc.type_def(consumed).kind {
+        Kind::Union(u) => u.variants.iter().filter_map(|v| topic.avro.keys().find(|mi| doc.messages[**mi].rust == v.rust).copied()).collect(),
+        _ => topic.avro.keys().filter(|mi| doc.messages[**mi].payload.as_ref().and_then(Ty::direct_named) == Some(consumed)).copied().collect(),
+    };
+    let idents = schemas.iter().map(|mi| &statics[mi]);
+    let arms = schemas.iter().enumerate().map(|(i, mi)| {
+        let value = match &doc.type_def(consumed).kind {
+            Kind::Union(u) if !matches!(u.tagging, Tagging::Adjacent { .. }) => {
+                let v = u.variants.iter().find(|v| v.rust == doc.messages[*mi].rust).expect("a variant per message");
+                let variant = format_ident!("{}", v.rust);
+                let ty = ty_path(doc, &v.ty, false, &prefix);
+                let wrap = if v.boxed { quote!(|v| Self::#variant(::std::boxed::Box::new(v))) } else { quote!(Self::#variant) };
+                quote!(::serde_json::from_value::<#ty>(value).map(#wrap))
+            }
+            _ => quote!(::serde_json::from_value::<Self>(value)),
+        };
+        quote!(#i => #value,)
+    });
+    quote! {
+        fn decode(bytes: &[u8]) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let ids = ::std::collections::BTreeMap::new();
+            let context = crate::rt::kafka::RecordContext { headers: &[], schema_ids: &ids };
+            Self::decode_record(bytes, &context).map_err(<::serde_json::Error as ::serde::de::Error>::custom)
+        }
+        fn decode_record(payload: &[u8], context: &crate::rt::kafka::RecordContext<'_>) -> ::std::result::Result<Self, ::std::string::String> {
+            let (index, value) = crate::rt::avro::decode_any(&[#(&#idents),*], &|name| context.schema_id(name), payload, context.headers).map_err(|e| e.to_string())?;
+            let decoded = match index {
+                #(#arms)*
+                _ => return ::std::result::Result::Err(::std::format!("no message type for Avro schema {index}")),
+            };
+            decoded.map_err(|e| e.to_string())
         }
     }
 }
@@ -122,6 +228,10 @@ fn send_method(doc: &IrDocument, topic: &KafkaTopic, mi: usize, key: &KeySource,
 /// Left out when a variant needs headers or a caller-supplied key, or wraps an envelope's content.
 fn batch_impl(doc: &IrDocument, topic: &KafkaTopic) -> Option<TokenStream> {
     let union_id = topic.produced_type?;
+    // Avro records are encoded with their message's schema: sent by the typed sends only.
+    if !topic.avro.is_empty() {
+        return None;
+    }
     let Kind::Union(u) = &doc.type_def(union_id).kind else { return None };
     if u.variants.len() != topic.produced.len() {
         return None;
@@ -225,8 +335,8 @@ pub fn topic_consts(doc: &IrDocument) -> Vec<syn::Ident> {
 /// Runtime types every document's `kafka` module re-exports, so applications need one path.
 const REEXPORTS: &[&str] = &[
     "AdminError", "ConsumeError", "DecodeError", "Delivered", "Error", "ErrorCode", "Headers", "KafkaConfig", "KafkaHeaders",
-    "KafkaMessage", "Position", "RawRecord", "Received", "SendError", "SendFailure", "StartFrom", "TopicConsumer", "TopicMessage",
-    "TopicOverrides", "TopicStatus",
+    "KafkaMessage", "Position", "RawRecord", "Received", "RecordContext", "SendError", "SendFailure", "StartFrom", "TopicConsumer",
+    "TopicMessage", "TopicOverrides", "TopicStatus",
 ];
 
 pub fn consumer_names(doc: &IrDocument) -> Vec<Option<syn::Ident>> {
@@ -273,16 +383,22 @@ pub fn emit(doc: &IrDocument) -> Option<TokenStream> {
         }
     });
     let methods = send_methods(doc);
-    let sends = doc.kafka.iter().zip(&methods).flat_map(|(t, names)| {
-        t.produced.iter().zip(names).map(move |((mi, key), name)| send_method(doc, t, *mi, key, name))
-    });
+    let statics = avro_statics(doc);
+    let sends: Vec<TokenStream> = doc
+        .kafka
+        .iter()
+        .zip(&methods)
+        .flat_map(|(t, names)| t.produced.iter().zip(names).map(|((mi, key), name)| send_method(doc, t, *mi, key, name, &statics)).collect::<Vec<_>>())
+        .collect();
+    let avro_items = avro_schema_items(doc, &statics);
+    let avro_reexports = (!statics.is_empty()).then(|| quote!(pub use crate::rt::avro::{AvroError, AvroSchema, SchemaIdLocation};));
     let batches = doc.kafka.iter().filter_map(|t| batch_impl(doc, t));
     let consumers = doc.kafka.iter().zip(consumer_names(doc)).filter_map(|(t, alias)| {
         let alias = alias?;
         let union = format_ident!("{}", doc.type_def(t.consumed?).name);
         let topic_name = &t.name;
         let line = format!(" Typed consumer of topic `{topic_name}`: yields [`super::{union}`] records.");
-        let decode = tagged_decode(doc, t.consumed?);
+        let decode = if t.avro.is_empty() { tagged_decode(doc, t.consumed?) } else { Some(avro_decode(doc, t, t.consumed?, &statics)) };
         Some(quote! {
             impl crate::rt::kafka::TopicMessage for super::#union {
                 const TOPIC: &'static str = #topic_name;
@@ -297,10 +413,12 @@ pub fn emit(doc: &IrDocument) -> Option<TokenStream> {
     Some(quote! {
         //! Kafka topics of this document, its typed producer, and a typed consumer per topic.
         pub use crate::rt::kafka::{#(#reexports),*};
+        #avro_reexports
         #brokers
         #(#specs)*
         /// Every topic of the document.
         pub const TOPICS: &[crate::rt::kafka::TopicSpec] = &[#(#consts),*];
+        #avro_items
 
         /// Creates the document's topics with the partitions, replicas and configuration of the
         /// channel bindings; topics that exist are left alone.

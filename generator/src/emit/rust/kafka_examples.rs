@@ -79,6 +79,7 @@ fn key_assignment(doc: &IrDocument, mi: usize, key: &KeySource, nullable: &Token
 }
 
 fn produce(doc: &IrDocument, crate_ident: &syn::Ident) -> TokenStream {
+    let SchemaIdFlag { field: ids_field, init: ids_init, arm: ids_arm, apply: ids_apply, doc: ids_doc } = schema_id_flag(doc);
     let module = format_ident!("{}", doc.module);
     let api = format_ident!("api");
     let paths = Paths::from_example(crate_ident, &api);
@@ -139,6 +140,7 @@ fn produce(doc: &IrDocument, crate_ident: &syn::Ident) -> TokenStream {
         //! `--id-prefix TEXT` `--partitions N` `--replicas N` (override the bindings when creating
         //! topics) `--set KEY=VALUE` (librdkafka property, repeatable).
         //! Exits 1 when any record was not delivered, 2 on bad flags or when topics cannot be created.
+        #ids_doc
 
         use #crate_ident::#module as api;
         use #crate_ident::#module::kafka as topics;
@@ -150,6 +152,7 @@ fn produce(doc: &IrDocument, crate_ident: &syn::Ident) -> TokenStream {
             id_prefix: ::std::string::String,
             overrides: #crate_ident::#module::kafka::TopicOverrides,
             properties: ::std::vec::Vec<(::std::string::String, ::std::string::String)>,
+            #ids_field
         }
 
         fn parse(args: &[::std::string::String]) -> ::std::result::Result<Options, ::std::string::String> {
@@ -164,6 +167,7 @@ fn produce(doc: &IrDocument, crate_ident: &syn::Ident) -> TokenStream {
                 id_prefix: ::std::format!("sim-{millis}-"),
                 overrides: ::std::default::Default::default(),
                 properties: ::std::vec::Vec::new(),
+                #ids_init
             };
             let mut it = args.iter();
             while let ::std::option::Option::Some(flag) = it.next() {
@@ -179,6 +183,7 @@ fn produce(doc: &IrDocument, crate_ident: &syn::Ident) -> TokenStream {
                         let (k, v) = value.split_once('=').ok_or_else(|| ::std::format!("--set expects KEY=VALUE, got `{value}`"))?;
                         options.properties.push((k.to_string(), v.to_string()));
                     }
+                    #ids_arm
                     other => return ::std::result::Result::Err(::std::format!("unknown flag `{other}`")),
                 }
             }
@@ -217,6 +222,7 @@ fn produce(doc: &IrDocument, crate_ident: &syn::Ident) -> TokenStream {
             for (k, v) in &options.properties {
                 config = config.set(k.clone(), v.clone());
             }
+            #ids_apply
             match topics::ensure_topics_with(&config, options.overrides).await {
                 ::std::result::Result::Ok(statuses) => {
                     for s in statuses {
@@ -263,6 +269,7 @@ fn produce(doc: &IrDocument, crate_ident: &syn::Ident) -> TokenStream {
 }
 
 fn consume(doc: &IrDocument, crate_ident: &syn::Ident) -> TokenStream {
+    let SchemaIdFlag { field: ids_field, init: ids_init, arm: ids_arm, apply: ids_apply, doc: ids_doc } = schema_id_flag(doc);
     let module = format_ident!("{}", doc.module);
     let readers = doc.kafka.iter().filter_map(|t| {
         let union = format_ident!("{}", doc.type_def(t.consumed?).name);
@@ -283,6 +290,7 @@ fn consume(doc: &IrDocument, crate_ident: &syn::Ident) -> TokenStream {
         //! Flags: `--brokers HOST:PORT` `--group ID` `--subscribe` (join the group instead of
         //! reading every partition) `--from earliest|latest` `--max N` (stop after N records)
         //! `--idle-ms N` (stop after N ms without records) `--set KEY=VALUE`.
+        #ids_doc
 
         use #crate_ident::#module::kafka::{ConsumeError, KafkaConfig, StartFrom, TopicConsumer, TopicMessage};
 
@@ -295,6 +303,7 @@ fn consume(doc: &IrDocument, crate_ident: &syn::Ident) -> TokenStream {
             max: ::std::option::Option<usize>,
             idle: ::std::option::Option<::std::time::Duration>,
             properties: ::std::vec::Vec<(::std::string::String, ::std::string::String)>,
+            #ids_field
         }
 
         fn parse(args: &[::std::string::String]) -> ::std::result::Result<Options, ::std::string::String> {
@@ -309,6 +318,7 @@ fn consume(doc: &IrDocument, crate_ident: &syn::Ident) -> TokenStream {
                 max: ::std::option::Option::None,
                 idle: ::std::option::Option::None,
                 properties: ::std::vec::Vec::new(),
+                #ids_init
             };
             let mut it = args.iter();
             while let ::std::option::Option::Some(flag) = it.next() {
@@ -333,6 +343,7 @@ fn consume(doc: &IrDocument, crate_ident: &syn::Ident) -> TokenStream {
                         let (k, v) = value.split_once('=').ok_or_else(|| ::std::format!("--set expects KEY=VALUE, got `{value}`"))?;
                         options.properties.push((k.to_string(), v.to_string()));
                     }
+                    #ids_arm
                     other => return ::std::result::Result::Err(::std::format!("unknown flag `{other}`")),
                 }
             }
@@ -403,6 +414,7 @@ fn consume(doc: &IrDocument, crate_ident: &syn::Ident) -> TokenStream {
             for (k, v) in &options.properties {
                 config = config.set(k.clone(), v.clone());
             }
+            #ids_apply
             let printed = Printed::default();
             let tasks = ::std::vec![#(#readers),*];
             let mut status = ::std::process::ExitCode::SUCCESS;
@@ -421,6 +433,43 @@ fn consume(doc: &IrDocument, crate_ident: &syn::Ident) -> TokenStream {
             }
             status
         }
+    }
+}
+
+/// The `--schema-id NAME=ID` flag of a document with Avro topics: its options field, initial
+/// value, parse arm, config line and doc text; all empty otherwise.
+struct SchemaIdFlag {
+    field: TokenStream,
+    init: TokenStream,
+    arm: TokenStream,
+    apply: TokenStream,
+    doc: Option<TokenStream>,
+}
+
+fn schema_id_flag(doc: &IrDocument) -> SchemaIdFlag {
+    if doc.kafka.iter().all(|t| t.avro.is_empty()) {
+        return SchemaIdFlag { field: quote!(), init: quote!(), arm: quote!(), apply: quote!(), doc: None };
+    }
+    SchemaIdFlag {
+        field: quote!(schema_ids: ::std::vec::Vec<(::std::string::String, u32)>,),
+        init: quote!(schema_ids: ::std::vec::Vec::new(),),
+        arm: quote! {
+            "--schema-id" => {
+                let (name, id) = value.split_once('=').ok_or_else(|| ::std::format!("--schema-id expects NAME=ID, got `{value}`"))?;
+                let id = id.parse().map_err(|_| ::std::format!("--schema-id expects a number after `=`, got `{id}`"))?;
+                options.schema_ids.push((name.to_string(), id));
+            }
+        },
+        apply: quote! {
+            for (name, id) in &options.schema_ids {
+                config = config.schema_id(name.clone(), *id);
+            }
+        },
+        doc: Some(quote! {
+            //!
+            //! Avro records: `--schema-id NAME=ID` (repeatable) gives the registry id of the writer
+            //! schema NAME (its Avro full name, listed in `AVRO_SCHEMAS`).
+        }),
     }
 }
 

@@ -35,8 +35,13 @@ for fixture in tests/fixtures/valid/*; do
   [ "$name" = "README.md" ] && continue
   generate "$fixture" "fixture-$name"
 done
-# Behaviour tests written for one fixture's crate (tests/fixture-tests/<fixture>.rs), run in both
-# runtime modes.
+# Avro date and time logical types as chrono values, through JSON and binary Avro.
+generate tests/fixtures/valid/avro-bytes-and-logical-types.yaml fixture-avro-bytes-and-logical-types-typed --chrono --uuid
+for wrapper in "avro_time::TimestampMillis" "avro_time::TimestampMicros" "avro_time::Date" "::uuid::Uuid"; do
+  grep -q "$wrapper" "$work/crates/fixture-avro-bytes-and-logical-types-typed/src/avro_bytes_and_logical_types/models.rs"
+done
+# Behaviour tests written for one fixture's crate (tests/fixture-tests/<fixture>.rs, or
+# <fixture>-typed.rs for a crate generated with --chrono --uuid), run in both runtime modes.
 for test in tests/fixture-tests/*.rs; do
   fixture="$(basename "$test" .rs)"
   ident="fixture_${fixture//-/_}"
@@ -46,7 +51,7 @@ for test in tests/fixture-tests/*.rs; do
   done
   sed -i "s/^use ${ident}::/use ${ident}_vendored::/" "$work/vendored/fixture-$fixture/tests/$fixture.rs"
 done
-# The same spec with the optional chrono/uuid mapping, so that path is built and tested too.
+# The same specs with the optional chrono/uuid mapping, so that path is built and tested too.
 generate tests/fixtures/valid/numbers-and-formats.yaml fixture-numbers-and-formats-typed --chrono --uuid
 grep -q "::chrono::DateTime<::chrono::Utc>" "$work/crates/fixture-numbers-and-formats-typed/src/numbers_and_formats/models.rs"
 grep -q "::uuid::Uuid" "$work/crates/fixture-numbers-and-formats-typed/src/numbers_and_formats/models.rs"

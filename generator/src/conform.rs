@@ -98,8 +98,9 @@ impl Checker {
         let (set, ir) = load_ir(spec, &LoadOptions::default(), &IrOptions::default())?;
         let mut candidates = Vec::new();
         for doc in &ir.documents {
-            // Avro payloads: their schemas, to read captures in Avro's JSON encoding too.
-            let avro_schemas: Vec<&Value> = doc.messages.iter().filter_map(|m| set.get(m.avro_schema.as_ref()?)).collect();
+            // Avro payloads: their writer schemas (self-contained, so types declared only under
+            // `components.schemas` are known), to read captures in Avro's JSON encoding too.
+            let avro_schemas: Vec<&Value> = doc.messages.iter().filter_map(|m| m.avro_writer.as_ref().map(|(_, w)| w)).collect();
             let avro_json = std::sync::Arc::new(crate::conform_avro::AvroJson::new(avro_schemas));
             for (mi, m) in doc.messages.iter().enumerate() {
                 if m.payload.is_none() {
@@ -123,7 +124,7 @@ impl Checker {
                     channels,
                     tag: doc.message_tag(mi),
                     validator,
-                    avro: m.avro_schema.as_ref().and_then(|l| set.get(l)).map(|s| (avro_json.clone(), s.clone())),
+                    avro: m.avro_writer.as_ref().map(|(_, w)| (avro_json.clone(), w.clone())),
                 });
             }
         }

@@ -193,7 +193,7 @@ async fn binary_avro_in_the_confluent_frame_round_trips_with_fastavro_through_a_
             assert_eq!(shipped.order_id, "o-py");
             assert_eq!(shipped.carrier, Carrier::Ups);
             assert_eq!(shipped.tracking_number, "1Z999");
-            assert_eq!(serde_json::to_value(&shipped.estimated_delivery).expect("encodes"), json!(1_714_737_600_000_i64));
+            assert_eq!(serde_json::to_value(shipped.estimated_delivery).expect("encodes"), json!(1_714_737_600_000_i64));
         }
         other => panic!("expected fastavro's OrderShipped at offset 3, got {other:?}"),
     }

@@ -49,6 +49,58 @@ fn a_field_whose_type_changes_is_incompatible() {
     assert_eq!(verdict(from, to), (false, false));
 }
 
+/// A union branch named by a type declared only under `components.schemas` (in Avro's JSON
+/// encoding, `{"com.example.common.Money": {...}}`) is read like any other, inside and out.
+#[test]
+fn conform_knows_avro_types_declared_only_in_components() {
+    use asyncapi_codegen::conform::{run, Checker, Framing};
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("refunds.yaml");
+    std::fs::write(
+        &spec,
+        r#"asyncapi: 3.0.0
+info: {title: Refunds, version: 1.0.0}
+channels:
+  refunds:
+    address: refunds.v1
+    messages:
+      refund:
+        payload:
+          schemaFormat: application/vnd.apache.avro;version=1.9.0
+          schema:
+            type: record
+            name: Refund
+            namespace: com.example.billing
+            fields:
+              - {name: id, type: string}
+              - {name: amount, type: ["null", com.example.common.Money], default: null}
+operations:
+  refund: {action: send, channel: {$ref: '#/channels/refunds'}}
+components:
+  schemas:
+    Money:
+      schemaFormat: application/vnd.apache.avro;version=1.9.0
+      schema:
+        type: record
+        name: Money
+        namespace: com.example.common
+        fields: [{name: units, type: long}, {name: currency, type: string}, {name: note, type: ["null", string], default: null}]
+"#,
+    )
+    .unwrap();
+    let checker = Checker::new(std::slice::from_ref(&spec)).unwrap();
+    let lines = [
+        // The type's own fields are read in Avro's encoding too.
+        r#"{"id": "r-1", "amount": {"com.example.common.Money": {"units": 5, "currency": "EUR", "note": {"string": "cash"}}}}"#,
+        r#"{"id": "r-2", "amount": {"units": 5, "currency": "EUR"}}"#,
+        r#"{"id": "r-3", "amount": {"com.example.common.Money": {"units": "5", "currency": "EUR"}}}"#,
+    ];
+    let capture: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    let report = run(&checker, std::io::Cursor::new(capture), &Framing::Channel("refunds.v1".into()), "capture").unwrap();
+    assert_eq!((report.lines, report.conforming), (3, 2), "{:?}", report.failures);
+    assert_eq!(report.failures[0].line, 3, "{:?}", report.failures);
+}
+
 /// `conform` reads Avro payloads in plain JSON and in Avro's JSON encoding (union values wrapped
 /// by their branch name), and still reports what neither reading accepts.
 #[test]

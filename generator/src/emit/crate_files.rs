@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::runtime::{RuntimeSource, Uses};
 use super::rust::{self, docs};
 use crate::diag::{Code, Diagnostic, Errors, Result};
-use crate::ir::{Ir, IrDocument, Kind, Ty};
+use crate::ir::{Ir, IrDocument, Ty};
 
 /// Built-in templates, overridable one by one with `--templates DIR` (same relative names).
 const TEMPLATES: &[(&str, &str)] = &[
@@ -60,22 +60,8 @@ struct Dependency {
     spec: String,
 }
 
-fn uses(ir: &Ir, wanted: &Ty) -> bool {
-    fn walk(t: &Ty, wanted: &Ty) -> bool {
-        match t {
-            Ty::Vec(i) | Ty::Map(i) | Ty::Nullable(i) => walk(i, wanted),
-            Ty::Tuple(items) => items.iter().any(|i| walk(i, wanted)),
-            other => other == wanted,
-        }
-    }
-    ir.documents.iter().any(|d| {
-        d.types.iter().any(|t| match &t.kind {
-            Kind::Struct(s) => s.fields.iter().any(|f| walk(&f.ty, wanted)),
-            Kind::Union(u) => u.variants.iter().any(|v| walk(&v.ty, wanted)),
-            Kind::Alias(a) => walk(a, wanted),
-            _ => false,
-        })
-    })
+fn uses(ir: &Ir, wanted: &dyn Fn(&Ty) -> bool) -> bool {
+    ir.documents.iter().any(|d| d.uses(wanted))
 }
 
 #[derive(Serialize)]
@@ -127,10 +113,10 @@ fn dependencies(ir: &Ir, runtime: &RuntimeSource) -> Vec<Dependency> {
     let mut deps: BTreeMap<String, String> = runtime.dependencies(runtime_uses(ir)).into_iter().collect();
     deps.insert("serde".into(), r#"{ version = "1", features = ["derive"] }"#.into());
     deps.insert("serde_json".into(), r#""1""#.into());
-    if uses(ir, &Ty::DateTime) {
+    if uses(ir, &|t| matches!(t, Ty::DateTime | Ty::Epoch(_))) {
         deps.insert("chrono".into(), r#"{ version = "0.4", default-features = false, features = ["serde", "std"] }"#.into());
     }
-    if uses(ir, &Ty::Uuid) {
+    if uses(ir, &|t| *t == Ty::Uuid) {
         deps.insert("uuid".into(), r#"{ version = "1", features = ["serde"] }"#.into());
     }
     deps.into_iter().map(|(name, spec)| Dependency { name, spec }).collect()

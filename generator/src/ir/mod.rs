@@ -77,8 +77,6 @@ pub struct IrMessage {
     /// The payload and headers schemas in the spec.
     pub payload_schema: Option<Loc>,
     pub headers_schema: Option<Loc>,
-    /// The Avro schema of an Avro payload, as written.
-    pub avro_schema: Option<Loc>,
     /// An Avro payload's full name (when it is a named type) and its self-contained writer schema.
     pub avro_writer: Option<(Option<String>, serde_json::Value)>,
     pub examples: Vec<Example>,
@@ -122,6 +120,24 @@ impl Connection {
 impl IrDocument {
     pub fn type_def(&self, id: TypeId) -> &TypeDef {
         &self.types[id.0]
+    }
+
+    /// Whether a field, variant or alias of any type is `wanted` (alone or in a `Vec`, map,
+    /// tuple or nullable).
+    pub fn uses(&self, wanted: &dyn Fn(&Ty) -> bool) -> bool {
+        fn walk(t: &Ty, wanted: &dyn Fn(&Ty) -> bool) -> bool {
+            match t {
+                Ty::Vec(i) | Ty::Map(i) | Ty::Nullable(i) => walk(i, wanted),
+                Ty::Tuple(items) => items.iter().any(|i| walk(i, wanted)),
+                other => wanted(other),
+            }
+        }
+        self.types.iter().any(|t| match &t.kind {
+            Kind::Struct(s) => s.fields.iter().any(|f| walk(&f.ty, wanted)),
+            Kind::Union(u) => u.variants.iter().any(|v| walk(&v.ty, wanted)),
+            Kind::Alias(a) => walk(a, wanted),
+            _ => false,
+        })
     }
 
     /// The property and value that pick a message out of its connection's union, if it is tagged.
@@ -234,7 +250,6 @@ fn build_document(set: &SourceSet, doc: &Document, module: String, source: PathB
                 headers,
                 payload_schema: m.payload.clone(),
                 headers_schema: m.headers.clone(),
-                avro_schema: m.avro.as_ref().map(|a| a.loc.clone()),
                 avro_writer: m.avro.as_ref().map(|a| (a.name.clone(), a.writer.clone())),
                 examples: m.examples.clone(),
                 invalid_examples: m.invalid_examples.clone(),

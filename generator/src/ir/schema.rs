@@ -292,6 +292,11 @@ impl<'a> SchemaBuilder<'a> {
 
     fn single(&mut self, loc: &Loc, s: &Map<String, Value>, t: &str, hint: &str, doc: Option<String>) -> Ty {
         let format = s.get("format").and_then(Value::as_str).unwrap_or_default();
+        // An Avro date or time logical type, as chrono values when asked for.
+        let logical = s.get(crate::spec::avro::LOGICAL_TYPE).and_then(Value::as_str).and_then(EpochUnit::of_logical_type);
+        if let (true, "integer", Some(unit)) = (self.options.chrono, t, logical) {
+            return Ty::Epoch(unit);
+        }
         match t {
             "string" => match format {
                 "date-time" if self.options.chrono => Ty::DateTime,
@@ -662,7 +667,7 @@ fn primitive_variant_name(ty: &Ty) -> &'static str {
     match ty {
         Ty::String | Ty::DateTime | Ty::Uuid => "String",
         Ty::Bool => "Boolean",
-        Ty::I32 | Ty::I64 | Ty::U32 | Ty::U64 => "Integer",
+        Ty::I32 | Ty::I64 | Ty::U32 | Ty::U64 | Ty::Epoch(_) => "Integer",
         Ty::F32 | Ty::F64 => "Number",
         Ty::Vec(_) | Ty::Tuple(_) => "Array",
         Ty::Map(_) => "Object",

@@ -5,10 +5,14 @@ use super::*;
 
 /// Lowers one YAML document written to a scratch file.
 fn lower(yaml: &str) -> Ir {
+    lower_with(yaml, &IrOptions::default())
+}
+
+fn lower_with(yaml: &str, options: &IrOptions) -> Ir {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("doc.yaml");
     std::fs::write(&path, yaml).expect("written");
-    let (_, ir) = crate::load_ir(&[path], &crate::LoadOptions::default(), &IrOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    let (_, ir) = crate::load_ir(&[path], &crate::LoadOptions::default(), options).unwrap_or_else(|e| panic!("{e}"));
     ir
 }
 
@@ -535,6 +539,27 @@ fn avro_records_map_fields_defaults_and_unions() {
     assert_eq!(field(event, "counts").ty, Ty::Map(Box::new(Ty::I32)));
     let Ty::Named(value) = field(event, "value").ty else { panic!("a union is a named type") };
     assert!(matches!(&doc.types[value.0].kind, Kind::Union(u) if u.variants.len() == 2));
+}
+
+#[test]
+fn avro_date_and_time_logical_types_are_chrono_wrappers_with_chrono_only() {
+    let schema = r#"{type: record, name: Times, fields: [
+        {name: at, type: {type: long, logicalType: timestamp-millis}},
+        {name: precise, type: ["null", {type: long, logicalType: timestamp-micros}], default: null},
+        {name: day, type: {type: int, logicalType: date}},
+        {name: clock, type: {type: int, logicalType: time-millis}}]}"#;
+    let plain = lower(&avro_doc(schema));
+    let times = named(&plain.documents[0], "Times");
+    assert_eq!((field(times, "at").ty.clone(), field(times, "day").ty.clone()), (Ty::I64, Ty::I32));
+    let mut options = IrOptions::default();
+    options.types.chrono = true;
+    let typed = lower_with(&avro_doc(schema), &options);
+    let times = named(&typed.documents[0], "Times");
+    assert_eq!(field(times, "at").ty, Ty::Epoch(EpochUnit::Millis));
+    assert_eq!(field(times, "precise").ty, Ty::Epoch(EpochUnit::Micros));
+    assert_eq!(field(times, "day").ty, Ty::Epoch(EpochUnit::Days));
+    // Only instants and dates: a time of day stays its base type.
+    assert_eq!(field(times, "clock").ty, Ty::I32);
 }
 
 #[test]

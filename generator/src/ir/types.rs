@@ -20,6 +20,8 @@ pub enum Ty {
     F64,
     DateTime,
     Uuid,
+    /// An Avro date or time logical type read as a chrono value (`--chrono`); an integer on the wire.
+    Epoch(EpochUnit),
     /// Any JSON value.
     Any,
     Named(TypeId),
@@ -29,6 +31,47 @@ pub enum Ty {
     Tuple(Vec<Ty>),
     /// A nullable value: `null` on the wire is `None`.
     Nullable(Box<Ty>),
+}
+
+/// The Avro logical types that count from the Unix epoch, with `--chrono`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EpochUnit {
+    /// `timestamp-millis`: milliseconds, a `long`.
+    Millis,
+    /// `timestamp-micros`: microseconds, a `long`.
+    Micros,
+    /// `date`: days, an `int`.
+    Days,
+}
+
+impl EpochUnit {
+    /// The unit of an Avro `logicalType`, if it is one of these.
+    pub fn of_logical_type(logical: &str) -> Option<Self> {
+        match logical {
+            "timestamp-millis" => Some(Self::Millis),
+            "timestamp-micros" => Some(Self::Micros),
+            "date" => Some(Self::Days),
+            _ => None,
+        }
+    }
+
+    /// The Avro logical type's name.
+    pub fn logical_type(self) -> &'static str {
+        match self {
+            Self::Millis => "timestamp-millis",
+            Self::Micros => "timestamp-micros",
+            Self::Days => "date",
+        }
+    }
+
+    /// The generated wrapper type's name, in each document's `avro_time` module.
+    pub fn rust_name(self) -> &'static str {
+        match self {
+            Self::Millis => "TimestampMillis",
+            Self::Micros => "TimestampMicros",
+            Self::Days => "Date",
+        }
+    }
 }
 
 impl Ty {

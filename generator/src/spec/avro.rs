@@ -16,7 +16,7 @@
 //! | union with `null` and one type | that type, nullable |
 //! | other unions | `anyOf` (Avro picks the first branch that fits) |
 //! | `doc`, `default` | `description`, `default` |
-//! | logical type `uuid` | `format: uuid`; others keep their base type and are named in the description |
+//! | logical type `uuid` | `format: uuid`; others keep their base type and are named in the description (`timestamp-millis`, `-micros` and `date` also in `x-avro-logical-type`, for `--chrono`) |
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -31,14 +31,15 @@ pub fn is_avro_format(format: &str) -> bool {
     format.trim().to_ascii_lowercase().starts_with("application/vnd.apache.avro")
 }
 
+/// The key under which a translated schema keeps an Avro `logicalType` its JSON Schema cannot say.
+pub const LOGICAL_TYPE: &str = "x-avro-logical-type";
+
 /// Avro's primitive type names (never namespaced).
 pub(crate) const PRIMITIVES: &[&str] = &["null", "boolean", "int", "long", "float", "double", "bytes", "string"];
 
-/// An Avro payload: where its schema is written, and the writer schema records are encoded with.
+/// An Avro payload: the writer schema records are encoded with.
 #[derive(Debug, Clone)]
 pub struct AvroPayload {
-    /// The Avro schema as written (after `$ref`s).
-    pub loc: Loc,
     /// The payload's full name, when it is a named type (a record, most often).
     pub name: Option<String>,
     /// The schema on its own: every named type it uses defined where first used, every
@@ -121,7 +122,7 @@ fn translate_document(set: &mut SourceSet, doc: &mut Document) -> Result<()> {
             .iter()
             .map(|p| {
                 let schema = set.get(p).unwrap_or(&Value::Null);
-                AvroPayload { loc: p.clone(), name: t.full_name_of(schema, None), writer: t.standalone(schema, None, &mut BTreeSet::new()) }
+                AvroPayload { name: t.full_name_of(schema, None), writer: t.standalone(schema, None, &mut BTreeSet::new()) }
             })
             .collect();
         (definitions, translated, named.into_iter().map(|(key, ..)| key).collect::<Vec<_>>(), writers)
@@ -504,6 +505,9 @@ fn primitive_schema(name: &str) -> Value {
 /// A logical type: `uuid` as `format: uuid`; the others named in the description.
 fn logical(out: &mut Map<String, Value>, avro: &Map<String, Value>) {
     let Some(logical) = avro.get("logicalType").and_then(Value::as_str) else { return };
+    if matches!(logical, "timestamp-millis" | "timestamp-micros" | "date") {
+        out.insert(LOGICAL_TYPE.into(), json!(logical));
+    }
     match logical {
         "uuid" => {
             out.insert("format".into(), json!("uuid"));

@@ -156,7 +156,7 @@ pub struct Message {
     pub schema_format: Option<String>,
     /// JSON Schema of the payload (for an Avro payload, its translation; see [`avro`]).
     pub payload: Option<Loc>,
-    /// An Avro payload's schema, as written and as its writer schema.
+    /// An Avro payload's self-contained writer schema and name.
     pub avro: Option<avro::AvroPayload>,
     pub headers: Option<Loc>,
     pub examples: Vec<Example>,

@@ -258,6 +258,7 @@ impl<'a> Builder<'a> {
             Ty::F64 => ("number".into(), None),
             Ty::DateTime => ("string (date-time)".into(), None),
             Ty::Uuid => ("string (uuid)".into(), None),
+            Ty::Epoch(unit) => (format!("integer ({})", unit.logical_type()), None),
             Ty::Any => ("any".into(), None),
             Ty::Vec(inner) => {
                 let (t, a) = self.describe(inner);

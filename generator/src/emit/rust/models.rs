@@ -26,6 +26,10 @@ pub fn ty_path(doc: &IrDocument, ty: &Ty, boxed: bool, prefix: &TokenStream) -> 
         Ty::F64 => quote!(f64),
         Ty::DateTime => quote!(::chrono::DateTime<::chrono::Utc>),
         Ty::Uuid => quote!(::uuid::Uuid),
+        Ty::Epoch(unit) => {
+            let name = format_ident!("{}", unit.rust_name());
+            quote!(#prefix avro_time::#name)
+        }
         Ty::Any => quote!(::serde_json::Value),
         Ty::Named(id) => {
             let name = format_ident!("{}", doc.type_def(*id).name);
@@ -76,7 +80,96 @@ fn derive_attr(d: Derives, serde: bool, extra: &[&str]) -> TokenStream {
 /// Every named type of a document.
 pub fn emit(doc: &IrDocument) -> TokenStream {
     let items = doc.types.iter().enumerate().map(|(i, def)| emit_type(doc, def, doc.derives[i]));
-    quote! { #(#items)* }
+    let avro_time = doc.uses(&|t| matches!(t, Ty::Epoch(_))).then(avro_time);
+    quote! {
+        #(#items)*
+        #avro_time
+    }
+}
+
+/// The wrappers of Avro date and time logical types as chrono values (`--chrono`).
+fn avro_time() -> TokenStream {
+    // (type, doc, constructor, accessor, chrono constructor, chrono accessor, unit): the two
+    // instants differ only in their unit.
+    let instants = [
+        ("TimestampMillis", " Avro `timestamp-millis`: an instant, written as milliseconds since the Unix epoch.", "from_millis", "millis", "from_timestamp_millis", "timestamp_millis", "ms"),
+        ("TimestampMicros", " Avro `timestamp-micros`: an instant, written as microseconds since the Unix epoch.", "from_micros", "micros", "from_timestamp_micros", "timestamp_micros", "µs"),
+    ]
+    .map(|(name, doc, from, get, chrono_from, chrono_get, unit)| {
+        let (name, from, get) = (format_ident!("{name}"), format_ident!("{from}"), format_ident!("{get}"));
+        let (chrono_from, chrono_get) = (format_ident!("{chrono_from}"), format_ident!("{chrono_get}"));
+        let from_doc = format!(" The instant `{get}` {unit} after the epoch; `None` beyond chrono's range.");
+        let get_doc = format!(" {unit} since the epoch.");
+        let range = format!("{{n}} {unit} after the epoch is out of range");
+        quote! {
+            #[doc = #doc]
+            #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+            pub struct #name(pub ::chrono::DateTime<::chrono::Utc>);
+
+            impl #name {
+                #[doc = #from_doc]
+                pub fn #from(#get: i64) -> ::std::option::Option<Self> {
+                    ::chrono::DateTime::#chrono_from(#get).map(Self)
+                }
+                #[doc = #get_doc]
+                pub fn #get(&self) -> i64 {
+                    self.0.#chrono_get()
+                }
+            }
+
+            impl ::serde::Serialize for #name {
+                fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                    serializer.serialize_i64(self.#get())
+                }
+            }
+
+            impl<'de> ::serde::Deserialize<'de> for #name {
+                fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                    let n = <i64 as ::serde::Deserialize>::deserialize(deserializer)?;
+                    Self::#from(n).ok_or_else(|| <D::Error as ::serde::de::Error>::custom(::std::format!(#range)))
+                }
+            }
+        }
+    });
+    quote! {
+        /// Avro date and time logical types as chrono values (`--chrono`). On the wire they stay the
+        /// integers Avro writes: `timestamp-millis` and `timestamp-micros` count from the Unix epoch
+        /// in UTC, `date` counts days.
+        pub mod avro_time {
+            #(#instants)*
+
+            /// Avro `date`: a calendar date, written as days since 1970-01-01.
+            #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+            pub struct Date(pub ::chrono::NaiveDate);
+
+            /// 1970-01-01 counted from 0001-01-01 as day 1.
+            const EPOCH_DAYS_FROM_CE: i32 = 719_163;
+
+            impl Date {
+                /// The date `days` after 1970-01-01; `None` beyond chrono's range.
+                pub fn from_days(days: i32) -> ::std::option::Option<Self> {
+                    ::chrono::NaiveDate::from_num_days_from_ce_opt(days.checked_add(EPOCH_DAYS_FROM_CE)?).map(Self)
+                }
+                /// Days since 1970-01-01.
+                pub fn days(&self) -> i32 {
+                    ::chrono::Datelike::num_days_from_ce(&self.0) - EPOCH_DAYS_FROM_CE
+                }
+            }
+
+            impl ::serde::Serialize for Date {
+                fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                    serializer.serialize_i32(self.days())
+                }
+            }
+
+            impl<'de> ::serde::Deserialize<'de> for Date {
+                fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                    let days = <i32 as ::serde::Deserialize>::deserialize(deserializer)?;
+                    Self::from_days(days).ok_or_else(|| <D::Error as ::serde::de::Error>::custom(::std::format!("{days} days after 1970-01-01 is out of range")))
+                }
+            }
+        }
+    }
 }
 
 fn emit_type(doc: &IrDocument, def: &TypeDef, derives: Derives) -> TokenStream {

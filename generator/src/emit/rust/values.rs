@@ -6,7 +6,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 use serde_json::Value;
 
-use crate::ir::{Extra, FieldRepr, IrDocument, Kind, Struct, Tagging, Ty, Union};
+use crate::ir::{EpochUnit, Extra, FieldRepr, IrDocument, Kind, Struct, Tagging, Ty, Union};
 
 /// Where generated code finds the crate's types: inside the crate, or from an example.
 pub struct Paths {
@@ -61,6 +61,24 @@ impl Builder<'_> {
             }
             (Ty::DateTime, Value::String(s)) => quote!(#s.parse::<::chrono::DateTime<::chrono::Utc>>().expect("an RFC 3339 time")),
             (Ty::Uuid, Value::String(s)) => quote!(::uuid::Uuid::parse_str(#s).expect("a UUID")),
+            (Ty::Epoch(unit), Value::Number(n)) => {
+                let prefix = self.prefix;
+                let name = format_ident!("{}", unit.rust_name());
+                match unit {
+                    EpochUnit::Millis => {
+                        let n = Literal::i64_unsuffixed(n.as_i64()?);
+                        quote!(#prefix avro_time::#name::from_millis(#n).expect("a time in range"))
+                    }
+                    EpochUnit::Micros => {
+                        let n = Literal::i64_unsuffixed(n.as_i64()?);
+                        quote!(#prefix avro_time::#name::from_micros(#n).expect("a time in range"))
+                    }
+                    EpochUnit::Days => {
+                        let n = Literal::i32_unsuffixed(i32::try_from(n.as_i64()?).ok()?);
+                        quote!(#prefix avro_time::#name::from_days(#n).expect("a date in range"))
+                    }
+                }
+            }
             (Ty::Any, v) => {
                 let json = json(v);
                 quote!(::serde_json::json!(#json))

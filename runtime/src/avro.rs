@@ -702,6 +702,15 @@ mod tests {
     }
 
     #[test]
+    fn hostile_lengths_are_errors_not_allocations() {
+        // A string length of about 2^31 for `id`, and an array of 2^40 nulls.
+        assert!(ORDER.from_datum(&[0xfe, 0xff, 0xff, 0xff, 0x0f, b'x']).is_err());
+        static NULLS: AvroSchema = AvroSchema::new("Nulls", r#"{"type": "array", "items": "null"}"#, SchemaIdLocation::None);
+        assert!(NULLS.from_datum(&[0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x40]).is_err());
+        assert!(NULLS.from_datum(&[]).is_err());
+    }
+
+    #[test]
     fn one_of_several_schemas_is_chosen_by_id_then_by_fit() {
         static A: AvroSchema = AvroSchema::new(
             "A",

@@ -4,8 +4,9 @@
 #   - the official 2.x → 3.0 converter (npm package @asyncapi/converter), for the conversion test;
 #   - Debian's chromium, and playwright-core (npm) to drive it, for the docs browser test;
 #   - the Nu HTML Checker (npm package vnu-jar, run with java) to validate the HTML docs;
-#   - a Python venv with `websockets`, `confluent-kafka`, `fastavro` and PyYAML: independent
-#     clients for the socket and Kafka tests, and an independent Avro reader and writer;
+#   - a Python venv with `websockets`, `confluent-kafka`, `fastavro`, `jsonschema` and PyYAML:
+#     independent clients for the socket and Kafka tests, an independent Avro reader and writer,
+#     and an independent JSON Schema validator;
 #   - Tansu, a Kafka-protocol broker, for the Kafka tests (skipped when TANSU_BIN is set).
 # Prints the environment the tests read, one NAME=value per line.
 set -euo pipefail
@@ -74,10 +75,10 @@ echo "CHROMIUM=$(command -v chromium)"
 
 # Python client tools, in a venv of their own.
 venv="$cache/venv-2"
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import websockets, yaml, confluent_kafka, fastavro" 2>/dev/null; then
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import websockets, yaml, confluent_kafka, fastavro, jsonschema" 2>/dev/null; then
   rm -rf "$venv"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check websockets==17.4 pyyaml==6.0.3 confluent-kafka==2.16.1 fastavro==1.13.1
+  "$venv/bin/pip" install --quiet --disable-pip-version-check websockets==17.4 pyyaml==6.0.3 confluent-kafka==2.16.1 fastavro==1.13.1 jsonschema==4.26.0
 fi
 echo "TEST_PYTHON=$venv/bin/python"
 

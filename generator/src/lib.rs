@@ -20,6 +20,7 @@
 pub mod conform;
 pub mod diag;
 pub mod diff;
+pub mod mock;
 pub mod write;
 
 // The pipeline's stages: not API (the few types the API names are re-exported below, documented).

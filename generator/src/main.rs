@@ -28,6 +28,54 @@ enum Command {
     Conform(ConformArgs),
     /// Convert an AsyncAPI 2.x document to 3.0.0: exit 0 converted, 1 invalid document, 2 usage or I/O error.
     Convert(ConvertArgs),
+    /// Serve every WebSocket socket of the spec from its examples, until Ctrl-C: exit 0 stopped, 2 error.
+    Mock(MockArgs),
+}
+
+#[derive(Args)]
+struct MockArgs {
+    /// Spec files or directories (default: asyncapi/).
+    #[arg(default_value = "asyncapi")]
+    spec: Vec<PathBuf>,
+    /// Where to listen; port 0 picks a free one (the URL is printed on standard output).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: std::net::SocketAddr,
+    /// An accepted handshake credential, NAME=VALUE (repeatable). Names not given accept any value.
+    #[arg(long, value_parser = name_value)]
+    accept: Vec<(String, String)>,
+    /// Seed of the values made from schemas for messages without examples.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Milliseconds before each push of the script (a message's `x-mock.interval` overrides it).
+    #[arg(long, default_value_t = 200)]
+    interval_ms: u64,
+    /// No event lines on standard error.
+    #[arg(long)]
+    quiet: bool,
+}
+
+fn name_value(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.is_empty() => Ok((name.to_string(), value.to_string())),
+        _ => Err(format!("expected NAME=VALUE, got `{text}`")),
+    }
+}
+
+fn mock(args: &MockArgs) -> ExitCode {
+    let options = asyncapi_codegen::mock::MockOptions {
+        listen: args.listen,
+        accept: args.accept.clone(),
+        seed: args.seed,
+        interval: std::time::Duration::from_millis(args.interval_ms),
+        quiet: args.quiet,
+    };
+    match asyncapi_codegen::mock::run(&args.spec, &options) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            report(&e);
+            ExitCode::from(2)
+        }
+    }
 }
 
 #[derive(Args)]
@@ -449,5 +497,6 @@ fn main() -> ExitCode {
         Command::Diff(a) => diff(a),
         Command::Conform(a) => conform(a),
         Command::Convert(a) => convert(a),
+        Command::Mock(a) => mock(a),
     }
 }

@@ -85,6 +85,8 @@ pub struct IrMessage {
     pub channels: Vec<usize>,
     /// `x-rust-error-reply`, when given.
     pub error_reply: Option<bool>,
+    /// `x-mock`: how the mock server plays it.
+    pub mock: crate::spec::MockScript,
     /// The `kafka` binding's record key schema.
     pub kafka_key: Option<crate::spec::bindings::KafkaKey>,
     /// How a producer's send takes this message's headers.
@@ -255,6 +257,7 @@ fn build_document(set: &SourceSet, doc: &Document, module: String, source: PathB
                 invalid_examples: m.invalid_examples.clone(),
                 channels: vec![ci],
                 error_reply: m.error_reply,
+                mock: m.mock.clone(),
                 kafka_key: m.bindings.kafka_message.as_ref().and_then(|k| k.key.clone()),
                 kafka_headers: kafka::HeaderMode::None,
             });

@@ -164,7 +164,22 @@ pub struct Message {
     pub invalid_examples: Vec<Example>,
     /// `x-rust-error-reply`: whether this message carries handler errors back to clients.
     pub error_reply: Option<bool>,
+    /// `x-mock`: how `asyncapi-codegen mock` plays this message.
+    pub mock: MockScript,
     pub bindings: Bindings,
+}
+
+/// A message's `x-mock` extension: when and how often the mock server pushes it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MockScript {
+    /// `push: false`: sent only as a reply, never on its own.
+    pub push: Option<bool>,
+    /// `interval`: milliseconds before each push (else the mock's `--interval-ms`).
+    pub interval_ms: Option<i32>,
+    /// `repeat`: how many times it is pushed (its examples in turn); default once.
+    pub repeat: Option<i32>,
+    /// `after`: the key of the message it follows in the script.
+    pub after: Option<String>,
 }
 
 #[derive(Debug, Clone)]

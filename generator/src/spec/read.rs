@@ -340,6 +340,7 @@ fn read_message(r: &mut Reader<'_>, synthetic: &HashMap<Loc, Loc>, key: String, 
         content_type: r.string(&ml, m, "contentType"),
         schema_format: schema_format.or_else(|| m.get("schemaFormat").and_then(Value::as_str).map(str::to_string)),
         error_reply: r.boolean(&ml, m, "x-rust-error-reply"),
+        mock: read_mock(r, &ml, m),
         bindings: bindings::read(r, &ml, m, bindings::Owner::Message),
         loc: ml,
         payload,
@@ -348,6 +349,19 @@ fn read_message(r: &mut Reader<'_>, synthetic: &HashMap<Loc, Loc>, key: String, 
         examples,
         invalid_examples,
     })
+}
+
+fn read_mock(r: &mut Reader<'_>, ml: &Loc, m: &Map<String, Value>) -> super::MockScript {
+    if !m.contains_key("x-mock") {
+        return super::MockScript::default();
+    }
+    let Some((at, x)) = r.object(&ml.child("x-mock")) else { return super::MockScript::default() };
+    super::MockScript {
+        push: r.boolean(&at, x, "push"),
+        interval_ms: r.positive_int(&at, x, "interval"),
+        repeat: r.positive_int(&at, x, "repeat"),
+        after: r.string(&at, x, "after"),
+    }
 }
 
 fn read_examples(r: &mut Reader<'_>, ml: &Loc, m: &Map<String, Value>, key: &str) -> Vec<Example> {

@@ -1,0 +1,288 @@
+//! What the mock server plays, decided from the IR before anything listens: per socket, the
+//! values of each message (the spec's examples, else values made from the schema and checked
+//! against it), the push script (`x-mock`), how received messages are recognised and answered,
+//! and the error reply.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::values::{generate, Seeded};
+use crate::diag::{Code, Diagnostic, Errors, Result};
+use crate::ir::{IrDocument, Kind, Tagging};
+use crate::load::SourceSet;
+
+/// How many seeds are tried for values that validate.
+const ATTEMPTS: u64 = 32;
+/// How many distinct values a message without examples gets.
+const GENERATED_VALUES: usize = 3;
+
+/// A message the socket sends, with the values the mock sends for it.
+#[derive(Debug)]
+pub struct Outgoing {
+    /// The message key, as events name it.
+    pub key: String,
+    /// Its examples' payloads, else one value made from its schema; empty when neither exists.
+    pub values: Vec<Value>,
+    /// Whether the values were made from the schema.
+    pub generated: bool,
+}
+
+/// One push of the script a session is played on connect.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Push {
+    /// Index into the socket's outgoing messages.
+    pub outgoing: usize,
+    /// Index into its values.
+    pub value: usize,
+    /// Pause before it.
+    pub interval: Duration,
+}
+
+/// A message the socket receives: how it is recognised and what answers it.
+pub struct Incoming {
+    pub key: String,
+    /// `(property, value)` that picks it out, when the union is tagged.
+    pub tag: Option<(String, String)>,
+    pub validator: jsonschema::Validator,
+    /// Indexes into the socket's outgoing messages: its operation's `reply`.
+    pub replies: Vec<usize>,
+}
+
+/// One socket of one document, as the mock serves it.
+pub struct SocketPlan {
+    /// `module address`, for events.
+    pub label: String,
+    /// The route (an axum path: `{name}` segments match anything).
+    pub address: String,
+    pub required_query: Vec<String>,
+    pub outgoing: Vec<Outgoing>,
+    pub incoming: Vec<Incoming>,
+    pub script: Vec<Push>,
+    /// The outgoing message that carries errors and the JSON path of its reason field.
+    pub error: Option<(usize, Vec<String>)>,
+}
+
+impl SocketPlan {
+    /// The spec's error message carrying `reason`, when the socket has one.
+    pub fn error_message(&self, reason: &str) -> Option<String> {
+        let (index, path) = self.error.as_ref()?;
+        let mut value = self.outgoing[*index].values.first()?.clone();
+        let mut at = &mut value;
+        for key in path {
+            at = at.as_object_mut()?.entry(key.clone()).or_insert(Value::Null);
+        }
+        *at = Value::String(reason.to_string());
+        serde_json::to_string(&value).ok()
+    }
+
+    /// The incoming message `text` is, or why it is none.
+    pub fn recognise(&self, text: &str) -> std::result::Result<usize, String> {
+        let value: Value = serde_json::from_str(text).map_err(|e| format!("invalid message: not JSON: {e}"))?;
+        let tagged = |i: &Incoming| i.tag.as_ref().is_none_or(|(property, tag)| value.get(property).and_then(Value::as_str) == Some(tag));
+        let mut first_error = None;
+        for (i, incoming) in self.incoming.iter().enumerate().filter(|(_, m)| tagged(m)) {
+            match incoming.validator.iter_errors(&value).next() {
+                None => return Ok(i),
+                Some(e) => {
+                    first_error.get_or_insert_with(|| format!("as `{}`: {} at `{}`", incoming.key, e, e.instance_path()));
+                }
+            }
+        }
+        Err(match first_error {
+            Some(why) => format!("invalid message: {why}"),
+            None => String::from("invalid message: it is none of the messages this socket receives"),
+        })
+    }
+}
+
+/// Options of the plan.
+#[derive(Debug, Clone)]
+pub struct PlanOptions {
+    /// Seed of the values made from schemas.
+    pub seed: u64,
+    /// Pause before each push when `x-mock` gives none.
+    pub interval: Duration,
+}
+
+/// The plans of every socket of `docs`, with warnings for messages that have no value.
+pub fn plan(set: &SourceSet, docs: &[IrDocument], options: &PlanOptions) -> Result<(Vec<SocketPlan>, Vec<Diagnostic>)> {
+    let mut plans = Vec::new();
+    let mut warnings = Vec::new();
+    let mut errors = Vec::new();
+    for doc in docs {
+        for socket in &doc.sockets {
+            match socket_plan(set, doc, socket, options, &mut warnings) {
+                Ok(p) => plans.push(p),
+                Err(e) => errors.extend(e.0),
+            }
+        }
+    }
+    let mut seen = BTreeMap::new();
+    for p in &plans {
+        if let Some(other) = seen.insert(p.address.clone(), p.label.clone()) {
+            let source = docs.first().map(|d| d.source.clone()).unwrap_or_default();
+            errors.push(Diagnostic::new(Code::InvalidValue, &source, format!("sockets `{other}` and `{}` share the address `{}`: the mock cannot serve both on one port", p.label, p.address)));
+        }
+    }
+    if errors.is_empty() {
+        Ok((plans, warnings))
+    } else {
+        Err(Errors(errors))
+    }
+}
+
+/// The values of message `mi`: its examples that fit its schema, else one made from the schema.
+fn values(doc: &IrDocument, mi: usize, validator: &jsonschema::Validator, schema: &Value, seed: u64) -> (Vec<Value>, bool) {
+    let m = &doc.messages[mi];
+    let examples: Vec<Value> = m.examples.iter().filter(|e| e.payload_mismatch.is_none()).filter_map(|e| e.payload.clone()).collect();
+    if !examples.is_empty() {
+        return (examples, false);
+    }
+    // Up to three values, so repeated pushes vary; each one valid against the schema.
+    let mut made: Vec<Value> = Vec::new();
+    for i in 0..ATTEMPTS {
+        let seed = seed.wrapping_mul(0x100_0000_01B3).wrapping_add(mi as u64 * 7919).wrapping_add(i);
+        if let Some(v) = generate(schema, &mut Seeded::new(seed)).filter(|v| validator.is_valid(v) && !made.contains(v)) {
+            made.push(v);
+            if made.len() == GENERATED_VALUES {
+                break;
+            }
+        }
+    }
+    (made, true)
+}
+
+/// `address` as an axum route: a leading `/`, parameters as whole `{name}` segments.
+fn route(address: &str) -> std::result::Result<String, String> {
+    let path = if address.starts_with('/') { address.to_string() } else { format!("/{address}") };
+    for segment in path.split('/') {
+        let braces = segment.contains('{') || segment.contains('}');
+        let whole = segment.starts_with('{') && segment.ends_with('}') && segment[1..segment.len() - 1].chars().all(|c| c.is_alphanumeric() || c == '_') && segment.len() > 2;
+        if braces && !whole {
+            return Err(format!("address `{address}`: a parameter must be a whole path segment (`/{{name}}`) for the mock to serve it"));
+        }
+    }
+    Ok(path)
+}
+
+fn socket_plan(set: &SourceSet, doc: &IrDocument, socket: &crate::ir::sockets::Socket, options: &PlanOptions, warnings: &mut Vec<Diagnostic>) -> Result<SocketPlan> {
+    let label = format!("{} {}", doc.module, socket.address);
+    let address = route(&socket.address).map_err(|e| Errors(vec![Diagnostic::new(Code::Unsupported, &doc.source, e)]))?;
+    let compile = |mi: usize| -> Result<(jsonschema::Validator, Value)> {
+        let m = &doc.messages[mi];
+        let schema = m.payload_schema.as_ref().map_or(Value::Bool(true), |l| crate::bundle::bundle(set, l));
+        let validator = jsonschema::draft7::new(&schema)
+            .map_err(|e| Errors(vec![set.diag(Code::Unsupported, &m.loc, format!("message `{}`: its schema cannot be compiled: {e}", m.key))]))?;
+        Ok((validator, schema))
+    };
+    let members = |id: Option<crate::ir::TypeId>| -> Vec<usize> {
+        let Some(Kind::Union(u)) = id.map(|id| &doc.type_def(id).kind) else { return Vec::new() };
+        u.variants.iter().filter_map(|v| doc.messages.iter().position(|m| m.rust == v.rust)).collect()
+    };
+    // What the socket sends, then the replies no `send` operation names.
+    let mut out_members = members(socket.outgoing);
+    for reply in socket.handlers.iter().flat_map(|h| &h.replies) {
+        if !out_members.contains(reply) {
+            out_members.push(*reply);
+        }
+    }
+    let mut outgoing = Vec::new();
+    for &mi in &out_members {
+        let (validator, schema) = compile(mi)?;
+        let (values, generated) = values(doc, mi, &validator, &schema, options.seed);
+        let m = &doc.messages[mi];
+        if values.is_empty() {
+            warnings.push(set.diag(Code::Unsupported, &m.loc, format!("message `{}` has no example and no value could be made from its schema: the mock never sends it", m.key)).warning());
+        }
+        outgoing.push(Outgoing { key: m.key.clone(), values, generated });
+    }
+    let mut incoming = Vec::new();
+    for (mi, handler) in members(socket.incoming).into_iter().zip(&socket.handlers) {
+        let (validator, _) = compile(mi)?;
+        let replies = handler.replies.iter().filter_map(|r| out_members.iter().position(|o| o == r)).collect();
+        incoming.push(Incoming { key: doc.messages[mi].key.clone(), tag: doc.message_tag(mi), validator, replies });
+    }
+    let error = socket.error_reply.as_ref().and_then(|reply| {
+        let Some(Kind::Union(u)) = socket.outgoing.map(|id| &doc.type_def(id).kind) else { return None };
+        let variant = u.variants.get(reply.variant)?;
+        let Kind::Struct(st) = &doc.type_def(variant.ty.direct_named()?).kind else { return None };
+        let field = st.fields.get(reply.field)?.wire.clone();
+        let path = match &u.tagging {
+            Tagging::Adjacent { content, .. } => vec![content.clone(), field],
+            _ => vec![field],
+        };
+        Some((out_members.iter().position(|&o| doc.messages[o].rust == variant.rust)?, path))
+    });
+    let script = script(doc, &out_members, &outgoing, options).map_err(|e| Errors(vec![set.diag(Code::InvalidValue, &doc.messages[e.0].loc.child("x-mock").child("after"), e.1)]))?;
+    Ok(SocketPlan { label, address, required_query: socket.required_query.clone(), outgoing, incoming, script, error })
+}
+
+/// The push script. By default every message the socket sends is pushed: each one's first value
+/// in the socket's order, then their other examples. A message with `x-mock` is played as one block
+/// (`repeat` pushes cycling through its values, else each value once), `interval` apart, behind
+/// the first push of the message its `after` names; `push: false` leaves it to replies.
+fn script(doc: &IrDocument, members: &[usize], outgoing: &[Outgoing], options: &PlanOptions) -> std::result::Result<Vec<Push>, (usize, String)> {
+    let mut blocks: Vec<(usize, Vec<Push>)> = Vec::new();
+    let mut tails: Vec<Push> = Vec::new();
+    let mut waiting: Vec<(usize, String, Vec<Push>)> = Vec::new();
+    for (i, &mi) in members.iter().enumerate() {
+        let mock = &doc.messages[mi].mock;
+        let values = outgoing[i].values.len();
+        if mock.push == Some(false) || values == 0 {
+            continue;
+        }
+        let interval = mock.interval_ms.map_or(options.interval, |ms| Duration::from_millis(ms as u64));
+        let push = |value: usize| Push { outgoing: i, value, interval };
+        // Examples are each pushed once; made values once (`repeat` cycles through all of them).
+        let natural = if outgoing[i].generated { 1 } else { values };
+        let scripted = mock.interval_ms.is_some() || mock.repeat.is_some() || mock.after.is_some();
+        if !scripted {
+            blocks.push((i, vec![push(0)]));
+            tails.extend((1..natural).map(push));
+            continue;
+        }
+        let count = mock.repeat.map_or(natural, |n| n as usize);
+        let block: Vec<Push> = (0..count).map(|n| push(n % values)).collect();
+        match &mock.after {
+            Some(after) => {
+                if !members.iter().any(|&o| doc.messages[o].key == *after) {
+                    return Err((mi, format!("`after: {after}` names no message this socket sends")));
+                }
+                waiting.push((i, after.clone(), block));
+            }
+            None => blocks.push((i, block)),
+        }
+    }
+    // Each waiting block goes behind the block of the message it names, until none moves.
+    while !waiting.is_empty() {
+        let before = waiting.len();
+        let mut still = Vec::new();
+        for (i, after, block) in waiting {
+            match blocks.iter().position(|(o, _)| outgoing[*o].key == after) {
+                Some(at) => blocks.insert(at + 1, (i, block)),
+                None => still.push((i, after, block)),
+            }
+        }
+        if still.len() == before {
+            let (i, after, _) = &still[0];
+            return Err((members[*i], format!("`after: {after}` names a message that is never pushed (`push: false`, no value, or a cycle)")));
+        }
+        waiting = still;
+    }
+    Ok(blocks.into_iter().flat_map(|(_, b)| b).chain(tails).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::route;
+
+    #[test]
+    fn addresses_become_routes_or_errors() {
+        assert_eq!(route("/ws").unwrap(), "/ws");
+        assert_eq!(route("rooms/{room}").unwrap(), "/rooms/{room}");
+        assert!(route("/rooms/id-{room}").is_err());
+        assert!(route("/rooms/{").is_err());
+    }
+}

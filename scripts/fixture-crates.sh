@@ -92,6 +92,12 @@ done
   echo "[workspace]"
   echo "resolver = \"2\""
   echo "members = [$(IFS=,; echo "${members[*]}")]"
+  # No debug info and no incremental state: the crates are only checked and tested, and with
+  # them the shared target directory grows past 40 GB.
+  echo ""
+  echo "[profile.dev]"
+  echo "debug = false"
+  echo "incremental = false"
 } > "$work/Cargo.toml"
 cd "$work"
 # The fixture tests that talk to a broker or an independent reader find their inputs here.

@@ -18,6 +18,7 @@
 // The library API: `Generator` and its options, rendered files, diagnostics, writing and
 // drift checks, and the `validate`, `diff` and `conform` commands.
 pub mod conform;
+pub mod contract;
 pub mod diag;
 pub mod diff;
 pub mod mock;

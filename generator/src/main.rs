@@ -30,6 +30,76 @@ enum Command {
     Convert(ConvertArgs),
     /// Serve every WebSocket socket of the spec from its examples, until Ctrl-C: exit 0 stopped, 2 error.
     Mock(MockArgs),
+    /// Contract-test a running system's sockets against the spec: exit 0 all conform, 1 some do not, 2 error.
+    Test(TestArgs),
+    /// `test`, writing what was received to `--record FILE` (required) for `conform` to replay.
+    Record(TestArgs),
+}
+
+#[derive(Args)]
+struct TestArgs {
+    /// Spec files or directories (default: asyncapi/).
+    #[arg(default_value = "asyncapi")]
+    spec: Vec<PathBuf>,
+    /// The system: ws://HOST:PORT (each socket's address is appended).
+    #[arg(long)]
+    url: String,
+    /// A handshake credential, NAME=VALUE (repeatable).
+    #[arg(long, value_parser = name_value)]
+    credential: Vec<(String, String)>,
+    /// Milliseconds to record what the server pushes before sending.
+    #[arg(long, default_value_t = 2000)]
+    duration_ms: u64,
+    /// Milliseconds to wait for a handshake answer or a reply.
+    #[arg(long, default_value_t = 5000)]
+    timeout_ms: u64,
+    /// Seed of the values made for messages without examples.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Also write the report as JUnit XML here.
+    #[arg(long)]
+    junit: Option<PathBuf>,
+    /// Write what was received here, as the JSON Lines wrapper `conform` reads.
+    #[arg(long)]
+    record: Option<PathBuf>,
+}
+
+fn test(args: &TestArgs, record_required: bool) -> ExitCode {
+    use asyncapi_codegen::contract::{self, report};
+    if record_required && args.record.is_none() {
+        eprintln!("error[usage]: `record` needs --record FILE");
+        return ExitCode::from(2);
+    }
+    let options = contract::TestOptions {
+        url: args.url.clone(),
+        credentials: args.credential.clone(),
+        listen: std::time::Duration::from_millis(args.duration_ms),
+        timeout: std::time::Duration::from_millis(args.timeout_ms),
+        seed: args.seed,
+    };
+    let rep = match contract::run(&args.spec, &options) {
+        Ok(r) => r,
+        Err(e) => {
+            report(&e);
+            return ExitCode::from(2);
+        }
+    };
+    let writes = [(args.record.as_ref(), rep.recording()), (args.junit.as_ref(), report::junit(&rep))];
+    for (path, text) in writes {
+        if let Some(path) = path {
+            if let Err(e) = asyncapi_codegen::write::write_file_atomic(path, &text) {
+                eprintln!("error[io]: {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        }
+    }
+    match args.format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&rep).unwrap_or_default()),
+        _ => print!("{}", report::text(&rep)),
+    }
+    ExitCode::from(if rep.passes() { 0 } else { 1 })
 }
 
 #[derive(Args)]
@@ -498,5 +568,7 @@ fn main() -> ExitCode {
         Command::Conform(a) => conform(a),
         Command::Convert(a) => convert(a),
         Command::Mock(a) => mock(a),
+        Command::Test(a) => test(a, false),
+        Command::Record(a) => test(a, true),
     }
 }

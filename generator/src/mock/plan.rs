@@ -27,6 +27,9 @@ pub struct Outgoing {
     pub values: Vec<Value>,
     /// Whether the values were made from the schema.
     pub generated: bool,
+    /// `(property, value)` that picks it out, when the union is tagged.
+    pub tag: Option<(String, String)>,
+    pub validator: jsonschema::Validator,
 }
 
 /// One push of the script a session is played on connect.
@@ -48,6 +51,18 @@ pub struct Incoming {
     pub validator: jsonschema::Validator,
     /// Indexes into the socket's outgoing messages: its operation's `reply`.
     pub replies: Vec<usize>,
+    /// Its examples' payloads, else values made from its schema: what a client sends.
+    pub values: Vec<Value>,
+}
+
+/// An operation of a socket, for coverage.
+#[derive(Debug, Clone)]
+pub struct OperationPlan {
+    pub key: String,
+    /// Whether the server sends its messages (else it receives them).
+    pub server_sends: bool,
+    /// Its messages' keys.
+    pub messages: Vec<String>,
 }
 
 /// One socket of one document, as the mock serves it.
@@ -56,6 +71,11 @@ pub struct SocketPlan {
     pub label: String,
     /// The route (an axum path: `{name}` segments match anything).
     pub address: String,
+    /// The channel address as the spec writes it (the channel name `conform` knows).
+    pub channel: String,
+    /// The document's module.
+    pub module: String,
+    pub operations: Vec<OperationPlan>,
     pub required_query: Vec<String>,
     pub outgoing: Vec<Outgoing>,
     pub incoming: Vec<Incoming>,
@@ -79,22 +99,37 @@ impl SocketPlan {
 
     /// The incoming message `text` is, or why it is none.
     pub fn recognise(&self, text: &str) -> std::result::Result<usize, String> {
-        let value: Value = serde_json::from_str(text).map_err(|e| format!("invalid message: not JSON: {e}"))?;
-        let tagged = |i: &Incoming| i.tag.as_ref().is_none_or(|(property, tag)| value.get(property).and_then(Value::as_str) == Some(tag));
-        let mut first_error = None;
-        for (i, incoming) in self.incoming.iter().enumerate().filter(|(_, m)| tagged(m)) {
-            match incoming.validator.iter_errors(&value).next() {
-                None => return Ok(i),
-                Some(e) => {
-                    first_error.get_or_insert_with(|| format!("as `{}`: {} at `{}`", incoming.key, e, e.instance_path()));
-                }
+        let candidates = self.incoming.iter().map(|i| (i.key.as_str(), i.tag.as_ref(), &i.validator));
+        recognise(candidates, text, "receives")
+    }
+
+    /// The outgoing message `text` (as a client received it) is, or why it is none.
+    pub fn recognise_outgoing(&self, text: &str) -> std::result::Result<usize, String> {
+        let candidates = self.outgoing.iter().map(|o| (o.key.as_str(), o.tag.as_ref(), &o.validator));
+        recognise(candidates, text, "sends")
+    }
+}
+
+/// The first of `candidates` (key, tag, validator) whose tag `text` carries and whose schema it
+/// fits; else the first reason.
+fn recognise<'a>(candidates: impl Iterator<Item = (&'a str, Option<&'a (String, String)>, &'a jsonschema::Validator)>, text: &str, verb: &str) -> std::result::Result<usize, String> {
+    let value: Value = serde_json::from_str(text).map_err(|e| format!("invalid message: not JSON: {e}"))?;
+    let mut first_error = None;
+    for (i, (key, tag, validator)) in candidates.enumerate() {
+        if tag.is_some_and(|(property, tag)| value.get(property).and_then(Value::as_str) != Some(tag)) {
+            continue;
+        }
+        match validator.iter_errors(&value).next() {
+            None => return Ok(i),
+            Some(e) => {
+                first_error.get_or_insert_with(|| format!("as `{key}`: {e} at `{}`", e.instance_path()));
             }
         }
-        Err(match first_error {
-            Some(why) => format!("invalid message: {why}"),
-            None => String::from("invalid message: it is none of the messages this socket receives"),
-        })
     }
+    Err(match first_error {
+        Some(why) => format!("invalid message: {why}"),
+        None => format!("invalid message: it is none of the messages this socket {verb}"),
+    })
 }
 
 /// Options of the plan.
@@ -194,15 +229,16 @@ fn socket_plan(set: &SourceSet, doc: &IrDocument, socket: &crate::ir::sockets::S
         let (values, generated) = values(doc, mi, &validator, &schema, options.seed);
         let m = &doc.messages[mi];
         if values.is_empty() {
-            warnings.push(set.diag(Code::Unsupported, &m.loc, format!("message `{}` has no example and no value could be made from its schema: the mock never sends it", m.key)).warning());
+            warnings.push(set.diag(Code::Unsupported, &m.loc, format!("message `{}` has no example and no value could be made from its schema: it is never sent", m.key)).warning());
         }
-        outgoing.push(Outgoing { key: m.key.clone(), values, generated });
+        outgoing.push(Outgoing { key: m.key.clone(), values, generated, tag: doc.message_tag(mi), validator });
     }
     let mut incoming = Vec::new();
     for (mi, handler) in members(socket.incoming).into_iter().zip(&socket.handlers) {
-        let (validator, _) = compile(mi)?;
+        let (validator, schema) = compile(mi)?;
         let replies = handler.replies.iter().filter_map(|r| out_members.iter().position(|o| o == r)).collect();
-        incoming.push(Incoming { key: doc.messages[mi].key.clone(), tag: doc.message_tag(mi), validator, replies });
+        let (values, _) = values(doc, mi, &validator, &schema, options.seed);
+        incoming.push(Incoming { key: doc.messages[mi].key.clone(), tag: doc.message_tag(mi), validator, replies, values });
     }
     let error = socket.error_reply.as_ref().and_then(|reply| {
         let Some(Kind::Union(u)) = socket.outgoing.map(|id| &doc.type_def(id).kind) else { return None };
@@ -216,7 +252,30 @@ fn socket_plan(set: &SourceSet, doc: &IrDocument, socket: &crate::ir::sockets::S
         Some((out_members.iter().position(|&o| doc.messages[o].rust == variant.rust)?, path))
     });
     let script = script(doc, &out_members, &outgoing, options).map_err(|e| Errors(vec![set.diag(Code::InvalidValue, &doc.messages[e.0].loc.child("x-mock").child("after"), e.1)]))?;
-    Ok(SocketPlan { label, address, required_query: socket.required_query.clone(), outgoing, incoming, script, error })
+    let channels = &doc.connections[socket.connection].channels;
+    let operations = doc
+        .outline
+        .operations
+        .iter()
+        .filter(|op| channels.contains(&op.channel))
+        .map(|op| OperationPlan {
+            key: op.key.clone(),
+            server_sends: op.messages.iter().any(|m| out_members.contains(m)) && !op.messages.iter().any(|m| incoming.iter().any(|i| i.key == doc.messages[*m].key)),
+            messages: op.messages.iter().map(|m| doc.messages[*m].key.clone()).collect(),
+        })
+        .collect();
+    Ok(SocketPlan {
+        label,
+        address,
+        channel: socket.address.clone(),
+        module: doc.module.clone(),
+        operations,
+        required_query: socket.required_query.clone(),
+        outgoing,
+        incoming,
+        script,
+        error,
+    })
 }
 
 /// The push script. By default every message the socket sends is pushed: each one's first value

@@ -1,0 +1,176 @@
+//! `asyncapi-codegen test` and `record` against live servers on loopback: our `mock`, the
+//! generated servers (the `mock-server` example of the committed crate), and deliberately broken
+//! servers written in Python (`tests/python/broken_call_server.py`).
+
+use std::io::{BufRead, BufReader};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+fn python() -> PathBuf {
+    let py = std::env::var_os("TEST_PYTHON").map(PathBuf::from).unwrap_or_else(|| repo().join(".cache/venv-2/bin/python"));
+    assert!(py.exists(), "{} missing: run scripts/install-test-deps.sh (scripts/test.sh does)", py.display());
+    py
+}
+
+fn codegen(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_asyncapi-codegen")).args(args).current_dir(repo()).output().expect("runs")
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A server process, killed on drop.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn wait_listening(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "nothing listens on {port}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// `asyncapi-codegen mock` on a free port; returns it and its URL.
+fn mock(args: &[&str]) -> (Server, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_asyncapi-codegen"))
+        .arg("mock")
+        .args(args)
+        .args(["--listen", "127.0.0.1:0", "--quiet", "--interval-ms", "5"])
+        .current_dir(repo())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("mock starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    (Server(child), line.trim().to_string())
+}
+
+fn report(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not a JSON report ({e}):\n{}", text(out)))
+}
+
+#[test]
+fn the_mock_of_the_spec_set_passes_with_full_coverage_and_a_replayable_recording() {
+    let (_mock, url) = mock(&["asyncapi", "--accept", "token=py"]);
+    let dir = tempfile::tempdir().unwrap();
+    let (junit, recording) = (dir.path().join("junit.xml"), dir.path().join("seen.jsonl"));
+    let out = codegen(&[
+        "test", "--url", &url, "--credential", "token=py", "--duration-ms", "300", "--format", "json",
+        "--junit", junit.to_str().unwrap(), "--record", recording.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let json = report(&out);
+    let (exercised, total) = (json["coverage"][0].as_u64().unwrap(), json["coverage"][1].as_u64().unwrap());
+    assert!(total >= 20 && exercised == total, "coverage {exercised}/{total}");
+    assert!(json["conform"]["lines"].as_u64().unwrap() >= total, "{json}");
+    for socket in json["sockets"].as_array().unwrap() {
+        assert_eq!(socket["handshake_refused"], 401, "{socket}");
+    }
+    // The JUnit file, read by Python's own XML parser: suites, cases, no failures.
+    let check = r#"
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+assert root.tag == "testsuites", root.tag
+suites = root.findall("testsuite")
+cases = [c for s in suites for c in s.findall("testcase")]
+assert len(suites) == 2 and len(cases) == int(root.get("tests")) and root.get("failures") == "0", ET.tostring(root)
+assert all(c.get("name") and c.get("classname") for c in cases)
+print(len(cases))
+"#;
+    let py = Command::new(python()).args(["-c", check, junit.to_str().unwrap()]).output().unwrap();
+    assert!(py.status.success(), "{}", text(&py));
+    // The recording replays with `conform`.
+    let replay = codegen(&["conform", "asyncapi", recording.to_str().unwrap()]);
+    assert_eq!(replay.status.code(), Some(0), "{}", text(&replay));
+}
+
+#[test]
+fn the_generated_servers_pass_with_full_coverage() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let built = Command::new(cargo).args(["build", "-q", "-p", "agent-assist-api", "--all-features", "--example", "mock-server"]).current_dir(repo()).status().unwrap();
+    assert!(built.success(), "building the mock-server example failed");
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| repo().join("target"));
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let _server = Server(
+        Command::new(target.join("debug/examples/mock-server"))
+            .args(["--listen", &listen, "--token", "py-token", "--interval-ms", "5"])
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_listening(port);
+    let out = codegen(&["test", "--url", &format!("ws://{listen}"), "--credential", "token=py-token", "--duration-ms", "300", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let json = report(&out);
+    assert_eq!(json["coverage"][0], json["coverage"][1], "{}", json["operations"]);
+}
+
+/// `test` of the scripted-call fixture against the broken server in `mode`.
+fn against_broken(mode: &str) -> Output {
+    let port = free_port();
+    let mut child = Command::new(python())
+        .arg(repo().join("tests/python/broken_call_server.py"))
+        .args([&port.to_string(), mode])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let _server = Server(child);
+    codegen(&[
+        "test", "tests/fixtures/valid/mock-scripted-call.yaml", "--url", &format!("ws://127.0.0.1:{port}"),
+        "--credential", "token=t", "--duration-ms", "300", "--timeout-ms", "500",
+    ])
+}
+
+#[test]
+fn broken_servers_fail_with_the_reason() {
+    let fine = against_broken("none");
+    assert_eq!(fine.status.code(), Some(0), "{}", text(&fine));
+    assert!(text(&fine).contains("PASS") && text(&fine).contains("(100 %)"), "{}", text(&fine));
+    let cases = [
+        ("wrong-type", "FAIL received #1: mock_scripted_call:callOpened /agent/id [wrong-type]"),
+        ("unknown-topic", "FAIL received #2: (unidentified) /type [unknown-message] `type` is \"call.transferred\""),
+        ("missing-reply", "ping: no reply (pong) within 500ms"),
+        ("no-auth", "handshake: the server accepted a handshake without `token`"),
+    ];
+    for (mode, reason) in cases {
+        let out = against_broken(mode);
+        assert_eq!(out.status.code(), Some(1), "{mode}: {}", text(&out));
+        assert!(text(&out).contains(reason), "{mode}: expected `{reason}` in\n{}", text(&out));
+    }
+    let missing = against_broken("missing-reply");
+    assert!(text(&missing).contains("mock_scripted_call:ping (server receives): NOT exercised"), "{}", text(&missing));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let no_record = codegen(&["record", "--url", "ws://127.0.0.1:1"]);
+    assert_eq!(no_record.status.code(), Some(2), "{}", text(&no_record));
+    assert!(text(&no_record).contains("--record FILE"), "{}", text(&no_record));
+    let bad_url = codegen(&["test", "--url", "http://127.0.0.1:1"]);
+    assert_eq!(bad_url.status.code(), Some(2), "{}", text(&bad_url));
+    assert!(text(&bad_url).contains("--url must be ws://"), "{}", text(&bad_url));
+    let nobody = codegen(&["test", "--url", &format!("ws://127.0.0.1:{}", free_port()), "--timeout-ms", "500", "--duration-ms", "0"]);
+    assert_eq!(nobody.status.code(), Some(1), "{}", text(&nobody));
+    assert!(text(&nobody).contains("cannot connect"), "{}", text(&nobody));
+}

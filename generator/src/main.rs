@@ -41,9 +41,18 @@ struct TestArgs {
     /// Spec files or directories (default: asyncapi/).
     #[arg(default_value = "asyncapi")]
     spec: Vec<PathBuf>,
-    /// The system: ws://HOST:PORT (each socket's address is appended).
+    /// The system's sockets: ws://HOST:PORT (each socket's address is appended).
     #[arg(long)]
-    url: String,
+    url: Option<String>,
+    /// The system's Kafka: bootstrap servers; every topic of the documents is read.
+    #[arg(long)]
+    brokers: Option<String>,
+    /// Where reading starts on each partition.
+    #[arg(long, value_enum, default_value = "earliest")]
+    from: From,
+    /// Stop reading a topic after this many records.
+    #[arg(long)]
+    max: Option<usize>,
     /// A handshake credential, NAME=VALUE (repeatable).
     #[arg(long, value_parser = name_value)]
     credential: Vec<(String, String)>,
@@ -66,6 +75,12 @@ struct TestArgs {
     record: Option<PathBuf>,
 }
 
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum From {
+    Earliest,
+    Latest,
+}
+
 fn test(args: &TestArgs, record_required: bool) -> ExitCode {
     use asyncapi_codegen::contract::{self, report};
     if record_required && args.record.is_none() {
@@ -74,6 +89,12 @@ fn test(args: &TestArgs, record_required: bool) -> ExitCode {
     }
     let options = contract::TestOptions {
         url: args.url.clone(),
+        kafka: args.brokers.as_ref().map(|brokers| contract::KafkaTestOptions {
+            brokers: brokers.clone(),
+            earliest: matches!(args.from, From::Earliest),
+            duration: std::time::Duration::from_millis(args.duration_ms),
+            max: args.max,
+        }),
         credentials: args.credential.clone(),
         listen: std::time::Duration::from_millis(args.duration_ms),
         timeout: std::time::Duration::from_millis(args.timeout_ms),
@@ -122,6 +143,21 @@ struct MockArgs {
     /// No event lines on standard error.
     #[arg(long)]
     quiet: bool,
+    /// Kafka bootstrap servers: create the Kafka documents' topics and produce their messages.
+    #[arg(long)]
+    brokers: Option<String>,
+    /// Records per second produced, over all topics.
+    #[arg(long, default_value_t = 10.0)]
+    rate: f64,
+    /// Records to produce (default: each example of each message once; without end with --duration-ms).
+    #[arg(long)]
+    count: Option<usize>,
+    /// Milliseconds to keep producing.
+    #[arg(long)]
+    duration_ms: Option<u64>,
+    /// Registry id of an Avro writer schema, NAME=ID (repeatable).
+    #[arg(long, value_parser = name_value)]
+    schema_id: Vec<(String, String)>,
 }
 
 fn name_value(text: &str) -> Result<(String, String), String> {
@@ -138,8 +174,36 @@ fn mock(args: &MockArgs) -> ExitCode {
         seed: args.seed,
         interval: std::time::Duration::from_millis(args.interval_ms),
         quiet: args.quiet,
+        kafka: None,
     };
+    let mut options = options;
+    if let Some(brokers) = &args.brokers {
+        let mut schema_ids = Vec::new();
+        for (name, id) in &args.schema_id {
+            match id.parse() {
+                Ok(id) => schema_ids.push((name.clone(), id)),
+                Err(_) => {
+                    eprintln!("error[usage]: --schema-id {name}={id}: the id is not a number");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+        options.kafka = Some(asyncapi_codegen::mock::KafkaMockOptions {
+            brokers: brokers.clone(),
+            rate: args.rate,
+            count: args.count,
+            duration: args.duration_ms.map(std::time::Duration::from_millis),
+            schema_ids,
+            seed: args.seed,
+        });
+    }
     match asyncapi_codegen::mock::run(&args.spec, &options) {
+        Ok((_, undelivered)) if !undelivered.is_empty() => {
+            for line in &undelivered {
+                eprintln!("error: not delivered: {line}");
+            }
+            ExitCode::from(1)
+        }
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
             report(&e);

@@ -174,3 +174,69 @@ fn usage_errors_exit_2() {
     assert_eq!(nobody.status.code(), Some(1), "{}", text(&nobody));
     assert!(text(&nobody).contains("cannot connect"), "{}", text(&nobody));
 }
+
+/// A Tansu broker (memory storage) on a free port, killed on drop.
+fn broker() -> (Server, String) {
+    let port = free_port();
+    let dir = std::env::temp_dir().join(format!("contract-broker-{port}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bin = std::env::var_os("TANSU_BIN").map(PathBuf::from).unwrap_or_else(|| repo().join(".cache/tansu-0.6.0/tansu"));
+    let listener = format!("tcp://127.0.0.1:{port}");
+    let child = Command::new(&bin)
+        .args(["broker", "--listener-url", &listener, "--advertised-listener-url", &listener, "--storage-engine", "memory://tansu/"])
+        .current_dir(&dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{} (run scripts/install-test-deps.sh or set TANSU_BIN): {e}", bin.display()));
+    wait_listening(port);
+    (Server(child), format!("127.0.0.1:{port}"))
+}
+
+#[test]
+fn mock_fills_the_topics_and_test_reads_them_back_until_a_foreign_record_arrives() {
+    let (_broker, brokers) = broker();
+    let cdr = "asyncapi/agent-assist-cdr.yaml";
+    let produced = codegen(&["mock", cdr, "--brokers", &brokers, "--rate", "500", "--count", "9", "--quiet"]);
+    assert_eq!(produced.status.code(), Some(0), "{}", text(&produced));
+    let read = codegen(&["test", cdr, "--brokers", &brokers, "--duration-ms", "3000", "--format", "json"]);
+    assert_eq!(read.status.code(), Some(0), "{}", text(&read));
+    let json = report(&read);
+    let records: u64 = json["topics"].as_array().unwrap().iter().map(|t| t["records"].as_u64().unwrap()).sum();
+    assert_eq!(records, 9, "{json}");
+    assert_eq!(json["coverage"][0], json["coverage"][1], "{}", json["operations"]);
+
+    // A record no message of the topic describes, written by an independent client.
+    let foreign = r#"
+import sys
+from confluent_kafka import Producer
+p = Producer({"bootstrap.servers": sys.argv[1]})
+p.produce("agent_assist_step", key=b"x", value=b'{"message_type": "agent_assist_step", "dialog_id": 42}')
+assert p.flush(30) == 0
+"#;
+    let py = Command::new(python()).args(["-c", foreign, &brokers]).output().unwrap();
+    assert!(py.status.success(), "{}", text(&py));
+    let read = codegen(&["test", cdr, "--brokers", &brokers, "--duration-ms", "3000"]);
+    assert_eq!(read.status.code(), Some(1), "{}", text(&read));
+    let out = text(&read);
+    let line = out.lines().find(|l| l.starts_with("FAIL agent_assist_step[")).unwrap_or_else(|| panic!("no failure naming the record:\n{out}"));
+    assert!(line.contains("]@") && line.contains("dialog_id") && line.contains("wrong-type"), "{line}");
+}
+
+#[test]
+fn avro_topics_are_produced_and_read_as_binary_avro() {
+    let (_broker, brokers) = broker();
+    let spec = "tests/fixtures/valid/avro-realistic-order-service";
+    let ids = ["--schema-id", "com.shop.orders.OrderPlaced=1", "--schema-id", "com.shop.orders.OrderShipped=2", "--schema-id", "com.shop.orders.OrderCancelled=3"];
+    let mut args = vec!["mock", spec, "--brokers", &brokers, "--rate", "500", "--quiet"];
+    args.extend(ids);
+    let produced = codegen(&args);
+    assert_eq!(produced.status.code(), Some(0), "{}", text(&produced));
+    let read = codegen(&["test", spec, "--brokers", &brokers, "--duration-ms", "3000"]);
+    assert_eq!(read.status.code(), Some(0), "{}", text(&read));
+    assert!(text(&read).contains("topic shop.orders.v2: 3 records read, 3 conform"), "{}", text(&read));
+    // Without ids the Confluent frame cannot be written: every record is refused, exit 1.
+    let no_ids = codegen(&["mock", spec, "--brokers", &brokers, "--quiet"]);
+    assert_eq!(no_ids.status.code(), Some(1), "{}", text(&no_ids));
+    assert!(text(&no_ids).contains("KafkaConfig::schema_id"), "{}", text(&no_ids));
+}

@@ -14,14 +14,20 @@ use crate::diag::{Code, Diagnostic, Errors, Result};
 use crate::mock::plan::{plan, PlanOptions};
 use crate::{load_ir, IrOptions, LoadOptions};
 
+mod kafka;
 pub mod report;
 mod ws;
+
+pub use kafka::{KafkaTestOptions, TopicOutcome};
 
 /// Settings of `test`.
 #[derive(Debug, Clone)]
 pub struct TestOptions {
-    /// Base URL of the system, `ws://HOST:PORT`; each socket's address is appended.
-    pub url: String,
+    /// Base URL of the system, `ws://HOST:PORT`; each socket's address is appended. `None`
+    /// tests no socket.
+    pub url: Option<String>,
+    /// Where to read the Kafka topics; `None` tests no topic.
+    pub kafka: Option<KafkaTestOptions>,
     /// Handshake credentials, `NAME=VALUE`.
     pub credentials: Vec<(String, String)>,
     /// How long to record what the server pushes before sending.
@@ -89,6 +95,8 @@ pub struct OperationResult {
 pub struct TestReport {
     /// Per socket, in document order.
     pub sockets: Vec<SocketOutcome>,
+    /// Per Kafka topic, in document order.
+    pub topics: Vec<TopicOutcome>,
     /// Per operation of the sockets.
     pub operations: Vec<OperationResult>,
     /// Everything received, checked by `conform`.
@@ -100,7 +108,7 @@ pub struct TestReport {
 impl TestReport {
     /// Whether everything received conformed, every reply arrived and every handshake check held.
     pub fn passes(&self) -> bool {
-        self.conform.conforms() && self.sockets.iter().all(|s| s.problems.is_empty())
+        self.conform.conforms() && self.sockets.iter().all(|s| s.problems.is_empty()) && self.topics.iter().all(|t| t.problems.is_empty())
     }
 
     /// What was received, as the JSON Lines wrapper `conform` reads.
@@ -124,23 +132,38 @@ pub fn run(spec: &[PathBuf], options: &TestOptions) -> Result<TestReport> {
     let (set, ir) = load_ir(spec, &LoadOptions::default(), &IrOptions::default())?;
     let source = ir.documents.first().map(|d| d.source.clone()).unwrap_or_default();
     let usage = |message: String| Errors(vec![Diagnostic::new(Code::Usage, &source, message)]);
-    if !(options.url.starts_with("ws://") || options.url.starts_with("wss://")) {
-        return Err(usage(format!("--url must be ws://HOST:PORT or wss://HOST:PORT, got `{}`", options.url)));
+    if options.url.is_none() && options.kafka.is_none() {
+        return Err(usage(String::from("give --url (WebSocket) or --brokers (Kafka), or both")));
     }
-    let (plans, _) = plan(&set, &ir.documents, &PlanOptions { seed: options.seed, interval: Duration::ZERO })?;
-    if plans.is_empty() {
-        return Err(usage(String::from("no document has a WebSocket (`ws`/`wss`) server: nothing to test")));
+    if let Some(url) = options.url.as_deref().filter(|u| !(u.starts_with("ws://") || u.starts_with("wss://"))) {
+        return Err(usage(format!("--url must be ws://HOST:PORT or wss://HOST:PORT, got `{url}`")));
     }
-    let runtime = tokio::runtime::Runtime::new().map_err(|e| Errors(vec![Diagnostic::new(Code::Io, &source, format!("cannot start the async runtime: {e}"))]))?;
-    let sockets: Vec<SocketOutcome> = runtime.block_on(async {
-        let mut out = Vec::new();
-        for p in &plans {
-            out.push(ws::exercise(&options.url, p, &options.credentials, options.listen, options.timeout).await);
-        }
-        out
-    });
+    let (mut plans, _) = plan(&set, &ir.documents, &PlanOptions { seed: options.seed, interval: Duration::ZERO })?;
+    if options.url.is_none() {
+        plans.clear();
+    } else if plans.is_empty() {
+        return Err(usage(String::from("no document has a WebSocket (`ws`/`wss`) server: nothing to test at --url")));
+    }
+    if options.kafka.is_some() && ir.documents.iter().all(|d| d.kafka.is_empty()) {
+        return Err(usage(String::from("no document has Kafka topics: nothing to read at --brokers")));
+    }
     let checker = Checker::new(spec)?;
-    let mut report = TestReport { sockets, operations: Vec::new(), conform: conform::Report::default(), coverage: (0, 0) };
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| Errors(vec![Diagnostic::new(Code::Io, &source, format!("cannot start the async runtime: {e}"))]))?;
+    let (sockets, topics) = runtime.block_on(async {
+        let mut sockets = Vec::new();
+        if let Some(url) = &options.url {
+            for p in &plans {
+                sockets.push(ws::exercise(url, p, &options.credentials, options.listen, options.timeout).await);
+            }
+        }
+        let topics = match &options.kafka {
+            Some(k) => kafka::exercise(&set, &ir.documents, &checker, k).await,
+            None => Ok(Vec::new()),
+        };
+        (sockets, topics)
+    });
+    let topics = topics.map_err(|e| Errors(vec![Diagnostic::new(Code::Io, &source, format!("Kafka: {e}"))]))?;
+    let mut report = TestReport { sockets, topics, operations: Vec::new(), conform: conform::Report::default(), coverage: (0, 0) };
     let recording = report.recording();
     report.conform = conform::run(&checker, std::io::Cursor::new(recording.as_bytes()), &Framing::Wrapped, "recording")?;
     // Per message key: received lines and conforming ones, from conform's per-message counts.
@@ -168,6 +191,26 @@ pub fn run(spec: &[PathBuf], options: &TestOptions) -> Result<TestReport> {
                 conforming,
                 labels: op.messages.iter().map(label).collect(),
             });
+        }
+    }
+    // Kafka operations: exercised when a record of one of their messages was read.
+    if options.kafka.is_some() {
+        for doc in &ir.documents {
+            for op in &doc.outline.operations {
+                let Some(topic) = doc.outline.channels.get(op.channel).and_then(|c| c.topic.clone()) else { continue };
+                let Some(outcome) = report.topics.iter().find(|t| t.topic == topic) else { continue };
+                let labels: Vec<String> = op.messages.iter().map(|m| format!("{}:{}", doc.module, doc.messages[*m].key)).collect();
+                let seen: usize = labels.iter().filter_map(|l| outcome.messages.get(l)).sum();
+                let failed = outcome.problems.iter().filter(|p| labels.iter().any(|l| p.detail.starts_with(&format!("{l} ")))).count();
+                report.operations.push(OperationResult {
+                    operation: format!("{}:{}", doc.module, op.key),
+                    direction: "on topic",
+                    exercised: seen > 0,
+                    messages: seen,
+                    conforming: seen.saturating_sub(failed),
+                    labels,
+                });
+            }
         }
     }
     report.coverage = (report.operations.iter().filter(|o| o.exercised).count(), report.operations.len());

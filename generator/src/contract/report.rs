@@ -9,7 +9,7 @@ pub fn text(report: &TestReport) -> String {
     let mut out = String::new();
     for op in &report.operations {
         let state = if op.exercised { "exercised" } else { "NOT exercised" };
-        let detail = if op.direction == "server sends" { format!("{}/{} received conform", op.conforming, op.messages) } else { format!("{} sent", op.messages) };
+        let detail = if op.direction == "server receives" { format!("{} sent", op.messages) } else { format!("{}/{} received conform", op.conforming, op.messages) };
         let _ = writeln!(out, "{} ({}): {state}, {detail}", op.operation, op.direction);
     }
     for socket in &report.sockets {
@@ -20,6 +20,12 @@ pub fn text(report: &TestReport) -> String {
             let _ = writeln!(out, "FAIL {}: {}: {}", socket.label, p.subject, p.detail);
         }
     }
+    for topic in &report.topics {
+        let _ = writeln!(out, "topic {}: {} records read, {} conform", topic.topic, topic.records, topic.conforming);
+        for p in &topic.problems {
+            let _ = writeln!(out, "FAIL {}: {}", p.subject, p.detail);
+        }
+    }
     for f in &report.conform.failures {
         let message = f.message.as_deref().unwrap_or("(unidentified)");
         let path = if f.path.is_empty() { "/" } else { &f.path };
@@ -28,7 +34,9 @@ pub fn text(report: &TestReport) -> String {
     let (exercised, total) = report.coverage;
     let percent = (exercised * 100).checked_div(total).unwrap_or(100);
     let verdict = if report.passes() { "PASS" } else { "FAIL" };
-    let _ = writeln!(out, "{verdict}: {} received, {} conform; coverage {exercised}/{total} operations ({percent} %)", report.conform.lines, report.conform.conforming);
+    let received = report.conform.lines + report.topics.iter().map(|t| t.records).sum::<usize>();
+    let conforming = report.conform.conforming + report.topics.iter().map(|t| t.conforming).sum::<usize>();
+    let _ = writeln!(out, "{verdict}: {received} received, {conforming} conform; coverage {exercised}/{total} operations ({percent} %)");
     out
 }
 
@@ -93,6 +101,17 @@ pub fn junit(report: &TestReport) -> String {
         all_tests += tests;
         all_failures += failures;
         let _ = write!(suites, "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\">\n{cases}  </testsuite>\n", escape(&socket.label));
+    }
+    for topic in &report.topics {
+        let mut cases = String::new();
+        for p in &topic.problems {
+            let _ = write!(cases, "    <testcase classname=\"{}\" name=\"{}\">\n      <failure message=\"{}\" type=\"contract\">{}</failure>\n    </testcase>\n", escape(&topic.topic), escape(&p.subject), escape(&p.detail), escape(&p.detail));
+        }
+        let _ = writeln!(cases, "    <testcase classname=\"{}\" name=\"{} records read\"/>", escape(&topic.topic), topic.records);
+        let failures = topic.problems.len();
+        all_tests += failures + 1;
+        all_failures += failures;
+        let _ = write!(suites, "  <testsuite name=\"topic {}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\">\n{cases}  </testsuite>\n", escape(&topic.topic), failures + 1);
     }
     let unidentified: Vec<String> = report.conform.failures.iter().filter(|f| f.message.is_none()).map(|f| format!("received #{} [{}] {}", f.line, f.reason, f.detail)).collect();
     if !unidentified.is_empty() {

@@ -17,6 +17,7 @@ use std::time::Duration;
 use crate::diag::{Code, Diagnostic, Errors, Result};
 use crate::{load_ir, IrOptions, LoadOptions};
 
+pub(crate) mod kafka;
 pub(crate) mod plan;
 pub(crate) mod server;
 pub(crate) mod values;
@@ -35,18 +36,25 @@ pub struct MockOptions {
     pub interval: Duration,
     /// No event lines on stderr.
     pub quiet: bool,
+    /// With `--brokers`: produce the Kafka documents' messages.
+    pub kafka: Option<kafka::KafkaMockOptions>,
 }
 
-/// Loads the documents, plans every socket, and serves them until Ctrl-C. Returns the warnings
-/// (messages the mock cannot send) once it has stopped; errors are the documents' or the
-/// listener's, located.
-pub fn run(spec: &[PathBuf], options: &MockOptions) -> Result<Vec<Diagnostic>> {
+pub use kafka::KafkaMockOptions;
+
+/// Loads the documents, plans every socket, and serves them until Ctrl-C; with `kafka`, also
+/// creates the Kafka topics and produces (without sockets, it returns once produced). Returns the
+/// warnings and the records not delivered; errors are the documents', the listener's or the
+/// broker's, located.
+pub fn run(spec: &[PathBuf], options: &MockOptions) -> Result<(Vec<Diagnostic>, Vec<String>)> {
     let (set, ir) = load_ir(spec, &LoadOptions::default(), &IrOptions::default())?;
     let plan_options = plan::PlanOptions { seed: options.seed, interval: options.interval };
     let (plans, warnings) = plan::plan(&set, &ir.documents, &plan_options)?;
     let source = ir.documents.first().map(|d| d.source.clone()).unwrap_or_default();
-    if plans.is_empty() {
-        return Err(Errors(vec![Diagnostic::new(Code::Unsupported, &source, "no document has a WebSocket (`ws`/`wss`) server: nothing to mock")]));
+    let has_kafka = ir.documents.iter().any(|d| !d.kafka.is_empty());
+    if plans.is_empty() && !(options.kafka.is_some() && has_kafka) {
+        let what = if has_kafka { "no document has a WebSocket (`ws`/`wss`) server (give --brokers to produce its Kafka messages)" } else { "no document has a WebSocket (`ws`/`wss`) server or Kafka topics: nothing to mock" };
+        return Err(Errors(vec![Diagnostic::new(Code::Unsupported, &source, what)]));
     }
     let events = server::Events { quiet: options.quiet };
     for w in &warnings {
@@ -62,8 +70,23 @@ pub fn run(spec: &[PathBuf], options: &MockOptions) -> Result<Vec<Diagnostic>> {
         accept.entry(name.clone()).or_default().push(value.clone());
     }
     let runtime = tokio::runtime::Runtime::new().map_err(|e| Errors(vec![Diagnostic::new(Code::Io, &source, format!("cannot start the async runtime: {e}"))]))?;
-    runtime
-        .block_on(server::run(plans, options.listen, accept, events, asyncapi_runtime::ws::server::Shutdown::new()))
-        .map_err(|e| Errors(vec![Diagnostic::new(Code::Io, &source, format!("cannot serve on {}: {e}", options.listen))]))?;
-    Ok(warnings)
+    let undelivered = runtime.block_on(async {
+        let producing = async {
+            match &options.kafka {
+                Some(k) => kafka::produce(&set, &ir.documents, k, &events).await.map(|(n, failed)| {
+                    events.say(format!("kafka: {n} records delivered, {} not", failed.len()));
+                    failed
+                }),
+                None => Ok(Vec::new()),
+            }
+        };
+        if plans.is_empty() {
+            return producing.await.map_err(|e| Diagnostic::new(Code::Io, &source, format!("Kafka: {e}")));
+        }
+        let serving = server::run(plans, options.listen, accept, events.clone(), asyncapi_runtime::ws::server::Shutdown::new());
+        let (served, produced) = tokio::join!(serving, producing);
+        served.map_err(|e| Diagnostic::new(Code::Io, &source, format!("cannot serve on {}: {e}", options.listen)))?;
+        produced.map_err(|e| Diagnostic::new(Code::Io, &source, format!("Kafka: {e}")))
+    });
+    Ok((warnings, undelivered.map_err(|e| Errors(vec![e]))?))
 }

@@ -189,6 +189,17 @@ fn values(doc: &IrDocument, mi: usize, validator: &jsonschema::Validator, schema
     (made, true)
 }
 
+/// The values a client or producer sends for message `mi`: its examples that fit, else values made
+/// from its schema and checked against it (none when its schema does not compile).
+pub fn message_values(set: &SourceSet, doc: &IrDocument, mi: usize, seed: u64) -> Vec<Value> {
+    let m = &doc.messages[mi];
+    let schema = m.payload_schema.as_ref().map_or(Value::Bool(true), |l| crate::bundle::bundle(set, l));
+    match jsonschema::draft7::new(&schema) {
+        Ok(validator) => values(doc, mi, &validator, &schema, seed).0,
+        Err(_) => Vec::new(),
+    }
+}
+
 /// `address` as an axum route: a leading `/`, parameters as whole `{name}` segments.
 fn route(address: &str) -> std::result::Result<String, String> {
     let path = if address.starts_with('/') { address.to_string() } else { format!("/{address}") };

@@ -240,3 +240,87 @@ fn avro_topics_are_produced_and_read_as_binary_avro() {
     assert_eq!(no_ids.status.code(), Some(1), "{}", text(&no_ids));
     assert!(text(&no_ids).contains("KafkaConfig::schema_id"), "{}", text(&no_ids));
 }
+
+/// The specs of the fixture corpus and the official examples (when `ASYNCAPI_EXAMPLES_DIR` is
+/// set, as `scripts/test.sh` does) whose text names `protocol` (`ws`/`wss` or `kafka`).
+fn corpus(protocol: &str) -> Vec<PathBuf> {
+    let mut dirs = vec![repo().join("tests/fixtures/valid")];
+    dirs.extend(std::env::var_os("ASYNCAPI_EXAMPLES_DIR").map(PathBuf::from));
+    let pattern = declares_protocol(protocol);
+    let mut out = Vec::new();
+    for dir in dirs {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.file_name().is_some_and(|n| n != "README.md")).collect();
+        entries.sort();
+        for path in entries {
+            let text = if path.is_dir() {
+                std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_file()).map(|p| std::fs::read_to_string(p).unwrap_or_default()).collect::<String>()
+            } else {
+                std::fs::read_to_string(&path).unwrap_or_default()
+            };
+            if text.lines().any(&pattern) {
+                out.push(path);
+            }
+        }
+    }
+    out
+}
+
+/// Whether a line declares `protocol: P` (YAML or JSON, quoted or not).
+fn declares_protocol(protocol: &str) -> impl Fn(&str) -> bool + '_ {
+    move |line: &str| {
+        let line = line.trim().trim_end_matches(',').replace(['"', '\''], "");
+        line.strip_prefix("protocol:").is_some_and(|p| protocol.split('|').any(|want| p.trim() == want))
+    }
+}
+
+/// Documents the mock refuses with a clear error, by design.
+fn refused(out: &Output) -> bool {
+    let t = text(out);
+    out.status.code() == Some(2) && (t.contains("nothing to mock") || t.contains("error[remote-ref]"))
+}
+
+#[test]
+fn every_websocket_document_of_the_corpus_passes_test_against_its_mock() {
+    let specs = corpus("ws|wss");
+    assert!(specs.len() >= 15, "{specs:?}");
+    for spec in specs {
+        let spec = spec.to_str().unwrap();
+        let (_server, url) = mock(&[spec]);
+        assert!(url.starts_with("ws://"), "{spec}: the mock did not start");
+        let out = codegen(&["test", spec, "--url", &url, "--duration-ms", "200", "--timeout-ms", "2000"]);
+        assert_eq!(out.status.code(), Some(0), "{spec}:\n{}", text(&out));
+        assert!(text(&out).contains("PASS"), "{spec}:\n{}", text(&out));
+    }
+}
+
+#[test]
+fn every_kafka_document_of_the_corpus_passes_test_against_its_mock() {
+    let specs = corpus("kafka|kafka-secure");
+    assert!(specs.len() >= 12, "{specs:?}");
+    // Avro records in a schema-id frame need their ids.
+    let ids = [("avro-realistic-order-service", vec!["com.shop.orders.OrderPlaced=1", "com.shop.orders.OrderShipped=2", "com.shop.orders.OrderCancelled=3"])];
+    let mut tested = 0;
+    for spec in specs {
+        let name = spec.file_name().unwrap().to_string_lossy().into_owned();
+        let spec = spec.to_str().unwrap();
+        let (_broker, brokers) = broker();
+        let mut args = vec!["mock", spec, "--brokers", &brokers, "--rate", "1000", "--count", "20", "--quiet"];
+        for (fixture, names) in &ids {
+            if name == *fixture {
+                for n in names {
+                    args.extend(["--schema-id", n]);
+                }
+            }
+        }
+        let produced = codegen(&args);
+        if refused(&produced) {
+            continue;
+        }
+        assert_eq!(produced.status.code(), Some(0), "{spec}: mock:\n{}", text(&produced));
+        let out = codegen(&["test", spec, "--brokers", &brokers, "--duration-ms", "1500"]);
+        assert_eq!(out.status.code(), Some(0), "{spec}:\n{}", text(&out));
+        assert!(text(&out).contains("PASS: 20 received, 20 conform"), "{spec}:\n{}", text(&out));
+        tested += 1;
+    }
+    assert!(tested >= 12, "only {tested} Kafka documents tested");
+}

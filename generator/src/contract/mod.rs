@@ -68,6 +68,8 @@ pub struct SocketOutcome {
     pub replied: Vec<String>,
     /// What went wrong besides the messages' contents.
     pub problems: Vec<Problem>,
+    /// Remarks that are not failures (a placeholder credential sent).
+    pub notes: Vec<String>,
     /// Every text message received, in order.
     #[serde(skip)]
     pub received: Vec<String>,

@@ -16,6 +16,9 @@ pub fn text(report: &TestReport) -> String {
         if let Some(status) = socket.handshake_refused {
             let _ = writeln!(out, "{}: a handshake without credentials was refused ({status})", socket.label);
         }
+        for note in &socket.notes {
+            let _ = writeln!(out, "{}: {note}", socket.label);
+        }
         for p in &socket.problems {
             let _ = writeln!(out, "FAIL {}: {}: {}", socket.label, p.subject, p.detail);
         }

@@ -12,6 +12,9 @@ use tokio_tungstenite::tungstenite::{self, Message};
 use super::{Problem, SocketOutcome};
 use crate::mock::plan::SocketPlan;
 
+/// The value of a required query parameter no `--credential` gives (a mock accepts it).
+const PLACEHOLDER: &str = "asyncapi-test";
+
 /// What a session received, in order, shared with the reading task.
 #[derive(Default)]
 struct Inbox {
@@ -57,7 +60,13 @@ pub async fn exercise(base: &str, plan: &SocketPlan, credentials: &[(String, Str
             Err(_) => outcome.problems.push(Problem::new("handshake", format!("no answer to a handshake without `{required}` within {timeout:?}"))),
         }
     }
-    let query: Vec<(String, String)> = credentials.iter().filter(|(n, _)| plan.required_query.contains(n)).cloned().collect();
+    let mut query: Vec<(String, String)> = credentials.iter().filter(|(n, _)| plan.required_query.contains(n)).cloned().collect();
+    for name in &plan.required_query {
+        if !query.iter().any(|(n, _)| n == name) {
+            outcome.notes.push(format!("no --credential {name}=...: sending `{name}={PLACEHOLDER}`"));
+            query.push((name.clone(), PLACEHOLDER.to_string()));
+        }
+    }
     let ws = match tokio::time::timeout(timeout, tokio_tungstenite::connect_async(url(base, plan, &query))).await {
         Ok(Ok((ws, _))) => ws,
         Ok(Err(e)) => {

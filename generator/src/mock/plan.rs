@@ -268,10 +268,12 @@ fn socket_plan(set: &SourceSet, doc: &IrDocument, socket: &crate::ir::sockets::S
         .outline
         .operations
         .iter()
-        .filter(|op| channels.contains(&op.channel))
+        // An operation that lists no message has nothing to exercise.
+        .filter(|op| channels.contains(&op.channel) && !op.messages.is_empty())
         .map(|op| OperationPlan {
             key: op.key.clone(),
-            server_sends: op.messages.iter().any(|m| out_members.contains(m)) && !op.messages.iter().any(|m| incoming.iter().any(|i| i.key == doc.messages[*m].key)),
+            // A document written from the client's side says `send` for what the server receives.
+            server_sends: (op.action == crate::spec::Action::Send) == (doc.role == crate::spec::Role::Server),
             messages: op.messages.iter().map(|m| doc.messages[*m].key.clone()).collect(),
         })
         .collect();

@@ -96,6 +96,11 @@ impl Checker {
     /// Compiles every message payload of the documents named by `spec` (files or directories).
     pub fn new(spec: &[PathBuf]) -> Result<Checker> {
         let (set, ir) = load_ir(spec, &LoadOptions::default(), &IrOptions::default())?;
+        Self::from_ir(&set, &ir)
+    }
+
+    /// Compiles every message payload of documents already loaded.
+    pub(crate) fn from_ir(set: &crate::load::SourceSet, ir: &crate::ir::Ir) -> Result<Checker> {
         let mut candidates = Vec::new();
         for doc in &ir.documents {
             // Avro payloads: their writer schemas (self-contained, so types declared only under
@@ -107,7 +112,7 @@ impl Checker {
                     continue;
                 }
                 let Some(ploc) = &m.payload_schema else { continue };
-                let schema = crate::bundle::bundle(&set, ploc);
+                let schema = crate::bundle::bundle(set, ploc);
                 let validator = jsonschema::options_for::<WireJson>()
                     .with_draft(jsonschema::Draft::Draft7)
                     .build(&schema)

@@ -149,7 +149,7 @@ pub fn run(spec: &[PathBuf], options: &TestOptions) -> Result<TestReport> {
     if options.kafka.is_some() && ir.documents.iter().all(|d| d.kafka.is_empty()) {
         return Err(usage(String::from("no document has Kafka topics: nothing to read at --brokers")));
     }
-    let checker = Checker::new(spec)?;
+    let checker = Checker::from_ir(&set, &ir)?;
     let runtime = tokio::runtime::Runtime::new().map_err(|e| Errors(vec![Diagnostic::new(Code::Io, &source, format!("cannot start the async runtime: {e}"))]))?;
     let (sockets, topics) = runtime.block_on(async {
         let mut sockets = Vec::new();

@@ -192,12 +192,20 @@ fn values(doc: &IrDocument, mi: usize, validator: &jsonschema::Validator, schema
 /// The values a client or producer sends for message `mi`: its examples that fit, else values made
 /// from its schema and checked against it (none when its schema does not compile).
 pub fn message_values(set: &SourceSet, doc: &IrDocument, mi: usize, seed: u64) -> Vec<Value> {
-    let m = &doc.messages[mi];
-    let schema = m.payload_schema.as_ref().map_or(Value::Bool(true), |l| crate::bundle::bundle(set, l));
-    match jsonschema::draft7::new(&schema) {
-        Ok(validator) => values(doc, mi, &validator, &schema, seed).0,
+    match compile(set, doc, mi) {
+        Ok((validator, schema)) => values(doc, mi, &validator, &schema, seed).0,
         Err(_) => Vec::new(),
     }
+}
+
+/// Message `mi`'s payload schema, bundled, and its validator; a located error when it does not
+/// compile.
+fn compile(set: &SourceSet, doc: &IrDocument, mi: usize) -> Result<(jsonschema::Validator, Value)> {
+    let m = &doc.messages[mi];
+    let schema = m.payload_schema.as_ref().map_or(Value::Bool(true), |l| crate::bundle::bundle(set, l));
+    let validator = jsonschema::draft7::new(&schema)
+        .map_err(|e| Errors(vec![set.diag(Code::Unsupported, &m.loc, format!("message `{}`: its schema cannot be compiled: {e}", m.key))]))?;
+    Ok((validator, schema))
 }
 
 /// `address` as an axum route: a leading `/`, parameters as whole `{name}` segments.
@@ -216,13 +224,6 @@ fn route(address: &str) -> std::result::Result<String, String> {
 fn socket_plan(set: &SourceSet, doc: &IrDocument, socket: &crate::ir::sockets::Socket, options: &PlanOptions, warnings: &mut Vec<Diagnostic>) -> Result<SocketPlan> {
     let label = format!("{} {}", doc.module, socket.address);
     let address = route(&socket.address).map_err(|e| Errors(vec![Diagnostic::new(Code::Unsupported, &doc.source, e)]))?;
-    let compile = |mi: usize| -> Result<(jsonschema::Validator, Value)> {
-        let m = &doc.messages[mi];
-        let schema = m.payload_schema.as_ref().map_or(Value::Bool(true), |l| crate::bundle::bundle(set, l));
-        let validator = jsonschema::draft7::new(&schema)
-            .map_err(|e| Errors(vec![set.diag(Code::Unsupported, &m.loc, format!("message `{}`: its schema cannot be compiled: {e}", m.key))]))?;
-        Ok((validator, schema))
-    };
     let members = |id: Option<crate::ir::TypeId>| -> Vec<usize> {
         let Some(Kind::Union(u)) = id.map(|id| &doc.type_def(id).kind) else { return Vec::new() };
         u.variants.iter().filter_map(|v| doc.messages.iter().position(|m| m.rust == v.rust)).collect()
@@ -236,7 +237,7 @@ fn socket_plan(set: &SourceSet, doc: &IrDocument, socket: &crate::ir::sockets::S
     }
     let mut outgoing = Vec::new();
     for &mi in &out_members {
-        let (validator, schema) = compile(mi)?;
+        let (validator, schema) = compile(set, doc, mi)?;
         let (values, generated) = values(doc, mi, &validator, &schema, options.seed);
         let m = &doc.messages[mi];
         if values.is_empty() {
@@ -246,7 +247,7 @@ fn socket_plan(set: &SourceSet, doc: &IrDocument, socket: &crate::ir::sockets::S
     }
     let mut incoming = Vec::new();
     for (mi, handler) in members(socket.incoming).into_iter().zip(&socket.handlers) {
-        let (validator, schema) = compile(mi)?;
+        let (validator, schema) = compile(set, doc, mi)?;
         let replies = handler.replies.iter().filter_map(|r| out_members.iter().position(|o| o == r)).collect();
         let (values, _) = values(doc, mi, &validator, &schema, options.seed);
         incoming.push(Incoming { key: doc.messages[mi].key.clone(), tag: doc.message_tag(mi), validator, replies, values });

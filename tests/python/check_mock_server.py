@@ -3,8 +3,8 @@ client and the spec read by PyYAML (no generated code involved).
 
 usage: check_mock_server.py BASE_URL TOKEN SPEC_DIR
 
-For each WebSocket document it checks: the exact JSON of the scripted call (each server message's
-first example in operation order, then the others), the reply to every command that has one,
+For each WebSocket document it checks: the exact JSON of the scripted call (the order `x-mock`
+gives, see `script`), the reply to every command that has one,
 an error message for invalid JSON with the session still serving, and HTTP 401 without or with
 a wrong token.
 """
@@ -51,9 +51,52 @@ def plan(doc):
             for _, message in messages:
                 command = message["examples"][0]["payload"]
                 replies[json.dumps(command, sort_keys=True)] = (command, reply["examples"][0]["payload"])
-    firsts = [m["examples"][0]["payload"] for _, m in sent if m.get("examples")]
-    rest = [e["payload"] for _, m in sent for e in m.get("examples", [])[1:]]
-    return address, firsts + rest, list(replies.values())
+    return address, script(sent), list(replies.values())
+
+
+def script(sent):
+    """The payloads the mock pushes, in order, as README's `x-mock` table describes it: without
+    `x-mock`, each message's first example in order, then the other examples; a message with
+    `x-mock` is a block (`repeat` pushes cycling through its examples) right behind the first push
+    of the message its `after` names (and behind what was placed there before it); an example
+    named in `x-mock.examples` is a block of its own; `push: false` is never pushed."""
+    blocks, tails, waiting = [], [], []
+    for key, message in sent:
+        mock = message.get("x-mock", {})
+        examples = [e for e in message.get("examples", []) if "payload" in e]
+        scripted = mock.get("examples", {})
+        for e in (e for e in examples if e.get("name") in scripted):
+            own = scripted[e["name"]]
+            if own.get("push", mock.get("push")) is False:
+                continue
+            block = {"key": key, "pushes": [e["payload"]] * own.get("repeat", 1), "behind": None}
+            after = own.get("after", mock.get("after"))
+            (waiting.append((block, after)) if after else blocks.append(block))
+        rest = [e["payload"] for e in examples if e.get("name") not in scripted]
+        if mock.get("push") is False or not rest:
+            continue
+        if not {"interval", "repeat", "after"} & set(mock):
+            blocks.append({"key": key, "pushes": rest[:1], "behind": None})
+            tails += rest[1:]
+            continue
+        block = {"key": key, "pushes": [rest[n % len(rest)] for n in range(mock.get("repeat", len(rest)))], "behind": None}
+        (waiting.append((block, mock["after"])) if "after" in mock else blocks.append(block))
+    while waiting:
+        still = []
+        for block, after in waiting:
+            first = next((i for i, b in enumerate(blocks) if b["key"] == after), None)
+            if first is None:
+                still.append((block, after))
+                continue
+            followers, end = {after}, first + 1
+            while end < len(blocks) and blocks[end]["behind"] in followers:
+                followers.add(blocks[end]["key"])
+                end += 1
+            block["behind"] = after
+            blocks.insert(end, block)
+        assert len(still) < len(waiting), f"x-mock `after` never placed: {still}"
+        waiting = still
+    return [p for b in blocks for p in b["pushes"]] + tails
 
 
 async def receive(ws):

@@ -45,6 +45,8 @@ pub struct KafkaTestOptions {
     pub duration: Duration,
     /// Stop after this many records per topic.
     pub max: Option<usize>,
+    /// librdkafka properties for the consumer (TLS, SASL, timeouts), KEY=VALUE.
+    pub properties: Vec<(String, String)>,
 }
 
 /// A record as read.
@@ -62,13 +64,12 @@ fn avro_schemas(doc: &IrDocument, topic: &crate::ir::kafka::KafkaTopic) -> Vec<&
 
 async fn read(options: &KafkaTestOptions, topic: &str) -> Result<Vec<Record>, String> {
     let group = format!("asyncapi-codegen-test-{}", std::process::id());
-    let consumer: StreamConsumer = ClientConfig::new()
-        .set("bootstrap.servers", &options.brokers)
-        .set("group.id", &group)
-        .set("enable.auto.commit", "false")
-        .set("enable.auto.offset.store", "false")
-        .create()
-        .map_err(|e| e.to_string())?;
+    let mut config = ClientConfig::new();
+    config.set("bootstrap.servers", &options.brokers).set("group.id", &group).set("enable.auto.commit", "false").set("enable.auto.offset.store", "false");
+    for (key, value) in &options.properties {
+        config.set(key, value);
+    }
+    let consumer: StreamConsumer = config.create().map_err(|e| e.to_string())?;
     let metadata = consumer.fetch_metadata(Some(topic), Duration::from_secs(10)).map_err(|e| format!("topic `{topic}`: {e}"))?;
     let partitions: Vec<i32> = metadata.topics().iter().filter(|t| t.name() == topic).flat_map(|t| t.partitions().iter().map(|p| p.id())).collect();
     if partitions.is_empty() {

@@ -81,7 +81,7 @@ const SOCKET_FEATURES: &[(&str, &[&str])] = &[
     ("ws-server", &["dep:axum", "dep:tokio", "dep:futures-util", "dep:tungstenite"]),
     ("ws-client", &["dep:tokio", "dep:tokio-tungstenite", "dep:futures-util"]),
 ];
-const KAFKA_FEATURES: &[(&str, &[&str])] = &[("kafka", &["dep:rdkafka", "dep:tokio", "dep:futures-util"])];
+const KAFKA_FEATURES: &[(&str, &[&str])] = &[("kafka", &["dep:rdkafka", "dep:tokio", "dep:futures-util"]), ("kafka-tls", &["kafka", "rdkafka/ssl"])];
 const AVRO_FEATURES: &[(&str, &[&str])] = &[("avro", &["dep:apache-avro"])];
 
 /// What a crate uses of the runtime.
@@ -117,8 +117,8 @@ impl RuntimeSource {
         }
     }
 
-    /// The crate's features: `server`, `client`, `tls` and `kafka`, each turning on the runtime
-    /// feature it needs; none is on by default.
+    /// The crate's features: `server`, `client`, `tls`, `kafka` and `kafka-tls`, each turning on
+    /// the runtime feature it needs; none is on by default.
     pub fn features(&self, uses: Uses) -> Vec<(String, Vec<String>)> {
         let owned = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         let mut out = vec![(String::from("default"), Vec::new())];
@@ -140,14 +140,19 @@ impl RuntimeSource {
                 true => {
                     for (name, enables) in KAFKA_FEATURES {
                         let mut enables = owned(enables);
-                        enables.extend(avro.clone());
+                        if *name == "kafka" {
+                            enables.extend(avro.clone());
+                        }
                         out.push((name.to_string(), enables));
                     }
                     if uses.avro {
                         out.extend(AVRO_FEATURES.iter().map(|(n, e)| (n.to_string(), owned(e))));
                     }
                 }
-                false => out.push((String::from("kafka"), std::iter::once(runtime("kafka")).chain(avro).collect())),
+                false => {
+                    out.push((String::from("kafka"), std::iter::once(runtime("kafka")).chain(avro).collect()));
+                    out.push((String::from("kafka-tls"), vec![String::from("kafka"), runtime("kafka-tls")]));
+                }
             }
         }
         if out.len() == 1 {
@@ -271,7 +276,7 @@ mod tests {
         for source in [RuntimeSource::Vendored, RuntimeSource::Dependency { path: Some("../runtime".into()) }] {
             let features = source.features(uses);
             assert_eq!(features[0], (String::from("default"), Vec::new()));
-            for name in ["server", "client", "tls", "kafka"] {
+            for name in ["server", "client", "tls", "kafka", "kafka-tls"] {
                 assert!(features.iter().any(|(n, _)| n == name), "{name} in {source:?}");
             }
         }

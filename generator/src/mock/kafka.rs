@@ -41,6 +41,8 @@ pub struct KafkaMockOptions {
     pub schema_ids: Vec<(String, u32)>,
     /// Seed of the values made from schemas.
     pub seed: u64,
+    /// librdkafka properties for every client (TLS, SASL, timeouts), KEY=VALUE.
+    pub properties: Vec<(String, String)>,
 }
 
 fn leak(text: String) -> &'static str {
@@ -126,6 +128,9 @@ pub async fn produce(set: &SourceSet, docs: &[IrDocument], options: &KafkaMockOp
     let mut config = KafkaConfig::new(options.brokers.clone());
     for (name, id) in &options.schema_ids {
         config = config.schema_id(name.clone(), *id);
+    }
+    for (key, value) in &options.properties {
+        config = config.set(key.clone(), value.clone());
     }
     for status in ensure_topics(&config, &specs, TopicOverrides::default()).await.map_err(|e| e.to_string())? {
         events.say(format!("kafka: {status:?}"));

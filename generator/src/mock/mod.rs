@@ -7,7 +7,8 @@
 //! made from its schema with `--seed`, checked against the schema). Replies answer each received
 //! message as its operation's `reply` says. A message's `x-mock` changes its part:
 //! `push: false` (only as a reply), `interval` (ms before each push), `repeat` (how many pushes),
-//! `after: <message key>` (its place in the script).
+//! `after: <message key>` (its place in the script); `examples: {<name>: {...}}`, one example's part
+//! (see `mock/order.rs`).
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -18,6 +19,7 @@ use crate::diag::{Code, Diagnostic, Errors, Result};
 use crate::{load_ir, IrOptions, LoadOptions};
 
 pub(crate) mod kafka;
+pub(crate) mod order;
 pub(crate) mod plan;
 pub(crate) mod server;
 pub(crate) mod values;

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use super::order::Candidate;
 use super::values::{generate, Seeded};
 use crate::diag::{Code, Diagnostic, Errors, Result};
 use crate::ir::{IrDocument, Kind, Tagging};
@@ -168,10 +169,14 @@ pub fn plan(set: &SourceSet, docs: &[IrDocument], options: &PlanOptions) -> Resu
     }
 }
 
+/// The examples of message `mi` that have a payload fitting its schema, in order.
+fn fitting_examples(doc: &IrDocument, mi: usize) -> impl Iterator<Item = &crate::spec::Example> {
+    doc.messages[mi].examples.iter().filter(|e| e.payload_mismatch.is_none() && e.payload.is_some())
+}
+
 /// The values of message `mi`: its examples that fit its schema, else one made from the schema.
 fn values(doc: &IrDocument, mi: usize, validator: &jsonschema::Validator, schema: &Value, seed: u64) -> (Vec<Value>, bool) {
-    let m = &doc.messages[mi];
-    let examples: Vec<Value> = m.examples.iter().filter(|e| e.payload_mismatch.is_none()).filter_map(|e| e.payload.clone()).collect();
+    let examples: Vec<Value> = fitting_examples(doc, mi).filter_map(|e| e.payload.clone()).collect();
     if !examples.is_empty() {
         return (examples, false);
     }
@@ -263,7 +268,7 @@ fn socket_plan(set: &SourceSet, doc: &IrDocument, socket: &crate::ir::sockets::S
         };
         Some((out_members.iter().position(|&o| doc.messages[o].rust == variant.rust)?, path))
     });
-    let script = script(doc, &out_members, &outgoing, options).map_err(|e| Errors(vec![set.diag(Code::InvalidValue, &doc.messages[e.0].loc.child("x-mock").child("after"), e.1)]))?;
+    let script = script(doc, &out_members, &outgoing, options).map_err(|(at, why)| Errors(vec![set.diag(Code::InvalidValue, &at, why)]))?;
     let channels = &doc.connections[socket.connection].channels;
     let operations = doc
         .outline
@@ -292,59 +297,25 @@ fn socket_plan(set: &SourceSet, doc: &IrDocument, socket: &crate::ir::sockets::S
     })
 }
 
-/// The push script. By default every message the socket sends is pushed: each one's first value
-/// in the socket's order, then their other examples. A message with `x-mock` is played as one block
-/// (`repeat` pushes cycling through its values, else each value once), `interval` apart, behind
-/// the first push of the message its `after` names; `push: false` leaves it to replies.
-fn script(doc: &IrDocument, members: &[usize], outgoing: &[Outgoing], options: &PlanOptions) -> std::result::Result<Vec<Push>, (usize, String)> {
-    let mut blocks: Vec<(usize, Vec<Push>)> = Vec::new();
-    let mut tails: Vec<Push> = Vec::new();
-    let mut waiting: Vec<(usize, String, Vec<Push>)> = Vec::new();
-    for (i, &mi) in members.iter().enumerate() {
-        let mock = &doc.messages[mi].mock;
-        let values = outgoing[i].values.len();
-        if mock.push == Some(false) || values == 0 {
-            continue;
-        }
-        let interval = mock.interval_ms.map_or(options.interval, |ms| Duration::from_millis(ms as u64));
-        let push = |value: usize| Push { outgoing: i, value, interval };
-        // Examples are each pushed once; made values once (`repeat` cycles through all of them).
-        let natural = if outgoing[i].generated { 1 } else { values };
-        let scripted = mock.interval_ms.is_some() || mock.repeat.is_some() || mock.after.is_some();
-        if !scripted {
-            blocks.push((i, vec![push(0)]));
-            tails.extend((1..natural).map(push));
-            continue;
-        }
-        let count = mock.repeat.map_or(natural, |n| n as usize);
-        let block: Vec<Push> = (0..count).map(|n| push(n % values)).collect();
-        match &mock.after {
-            Some(after) => {
-                if !members.iter().any(|&o| doc.messages[o].key == *after) {
-                    return Err((mi, format!("`after: {after}` names no message this socket sends")));
-                }
-                waiting.push((i, after.clone(), block));
-            }
-            None => blocks.push((i, block)),
-        }
-    }
-    // Each waiting block goes behind the block of the message it names, until none moves.
-    while !waiting.is_empty() {
-        let before = waiting.len();
-        let mut still = Vec::new();
-        for (i, after, block) in waiting {
-            match blocks.iter().position(|(o, _)| outgoing[*o].key == after) {
-                Some(at) => blocks.insert(at + 1, (i, block)),
-                None => still.push((i, after, block)),
-            }
-        }
-        if still.len() == before {
-            let (i, after, _) = &still[0];
-            return Err((members[*i], format!("`after: {after}` names a message that is never pushed (`push: false`, no value, or a cycle)")));
-        }
-        waiting = still;
-    }
-    Ok(blocks.into_iter().flat_map(|(_, b)| b).chain(tails).collect())
+/// The push script (see [`super::order`]), each push's pause defaulting to `--interval-ms`.
+fn script(doc: &IrDocument, members: &[usize], outgoing: &[Outgoing], options: &PlanOptions) -> std::result::Result<Vec<Push>, (crate::load::Loc, String)> {
+    let candidates: Vec<Candidate<'_>> = members
+        .iter()
+        .zip(outgoing)
+        .map(|(&mi, out)| {
+            let m = &doc.messages[mi];
+            let values = match out.generated {
+                true => vec![None; out.values.len()],
+                false => fitting_examples(doc, mi).map(|e| e.mock.as_ref().map(|(script, at)| (script, at))).collect(),
+            };
+            Candidate { key: &m.key, script: &m.mock, loc: m.loc.child("x-mock"), values, generated: out.generated }
+        })
+        .collect();
+    let steps = super::order::order(&candidates)?;
+    Ok(steps
+        .into_iter()
+        .map(|s| Push { outgoing: s.candidate, value: s.value, interval: s.interval_ms.map_or(options.interval, |ms| Duration::from_millis(u64::from(ms))) })
+        .collect())
 }
 
 #[cfg(test)]

@@ -180,6 +180,8 @@ pub struct MockScript {
     pub repeat: Option<i32>,
     /// `after`: the key of the message it follows in the script.
     pub after: Option<String>,
+    /// `examples`: scripts of single examples, by example name (set on them as [`Example::mock`]).
+    pub examples: Vec<(String, MockScript, Loc)>,
 }
 
 #[derive(Debug, Clone)]
@@ -190,6 +192,9 @@ pub struct Example {
     pub summary: Option<String>,
     pub payload: Option<Value>,
     pub headers: Option<Value>,
+    /// Its own place in the mock's script (`x-mock.examples.<name>` of its message), and where
+    /// that is.
+    pub mock: Option<(MockScript, Loc)>,
     /// Why the payload / headers do not match the message's schemas, when they do not (set by the IR).
     pub payload_mismatch: Option<String>,
     pub headers_mismatch: Option<String>,

@@ -328,7 +328,14 @@ fn read_message(r: &mut Reader<'_>, synthetic: &HashMap<Loc, Loc>, key: String, 
             r.string(&cl, c, "description");
         }
     }
-    let examples = read_examples(r, &ml, m, "examples");
+    let mut examples = read_examples(r, &ml, m, "examples");
+    let mut mock = read_mock(r, &ml, m);
+    for (name, script, at) in std::mem::take(&mut mock.examples) {
+        match examples.iter_mut().find(|e| e.name.as_deref() == Some(name.as_str())) {
+            Some(example) => example.mock = Some((script, at)),
+            None => r.error(Code::InvalidValue, &at, format!("`x-mock.examples` names `{name}`, which is not the name of one of this message's examples")),
+        }
+    }
     let invalid_examples = read_examples(r, &ml, m, "x-invalid-examples");
     Some(Message {
         key,
@@ -340,7 +347,7 @@ fn read_message(r: &mut Reader<'_>, synthetic: &HashMap<Loc, Loc>, key: String, 
         content_type: r.string(&ml, m, "contentType"),
         schema_format: schema_format.or_else(|| m.get("schemaFormat").and_then(Value::as_str).map(str::to_string)),
         error_reply: r.boolean(&ml, m, "x-rust-error-reply"),
-        mock: read_mock(r, &ml, m),
+        mock,
         bindings: bindings::read(r, &ml, m, bindings::Owner::Message),
         loc: ml,
         payload,
@@ -356,11 +363,23 @@ fn read_mock(r: &mut Reader<'_>, ml: &Loc, m: &Map<String, Value>) -> super::Moc
         return super::MockScript::default();
     }
     let Some((at, x)) = r.object(&ml.child("x-mock")) else { return super::MockScript::default() };
+    let mut script = mock_fields(r, &at, x);
+    for (name, el) in r.entries(&at, x, "examples") {
+        if let Some((el, e)) = r.object(&el) {
+            script.examples.push((name, mock_fields(r, &el, e), el));
+        }
+    }
+    script
+}
+
+/// `push`, `interval`, `repeat` and `after` of an `x-mock` object.
+fn mock_fields(r: &mut Reader<'_>, at: &Loc, x: &Map<String, Value>) -> super::MockScript {
     super::MockScript {
-        push: r.boolean(&at, x, "push"),
-        interval_ms: r.positive_int(&at, x, "interval"),
-        repeat: r.positive_int(&at, x, "repeat"),
-        after: r.string(&at, x, "after"),
+        push: r.boolean(at, x, "push"),
+        interval_ms: r.positive_int(at, x, "interval"),
+        repeat: r.positive_int(at, x, "repeat"),
+        after: r.string(at, x, "after"),
+        examples: Vec::new(),
     }
 }
 
@@ -376,6 +395,7 @@ fn read_examples(r: &mut Reader<'_>, ml: &Loc, m: &Map<String, Value>, key: &str
             summary: e.get("summary").and_then(Value::as_str).map(str::to_string),
             payload: e.get("payload").cloned(),
             headers: e.get("headers").cloned(),
+            mock: None,
         });
     }
     examples

@@ -6,12 +6,15 @@ use quote::{format_ident, quote};
 use super::socket::{address, endpoints, union, Endpoint};
 use super::values::{literal, Paths};
 use crate::ir::{Ir, IrDocument, Ty};
+use crate::mock::order::{order, Candidate};
 
 /// The server's outgoing examples, each a function building it as a value of the outgoing union.
 struct Script {
-    /// `(message, example index, function)`, in the order the mock plays them: each message's
-    /// first example in document order, then the others.
-    played: Vec<(usize, usize, syn::Ident)>,
+    /// `(message, example index, function)` of every example that fits its type.
+    built: Vec<(usize, usize, syn::Ident)>,
+    /// The functions called in the order the mock plays them (`x-mock` included, see
+    /// [`crate::mock::order`]).
+    played: Vec<syn::Ident>,
     functions: Vec<TokenStream>,
     /// Examples that do not fit their types.
     left_out: Vec<String>,
@@ -20,40 +23,56 @@ struct Script {
 impl Script {
     /// The function building a message's example, if it has one that fits.
     fn function(&self, message: usize, example: usize) -> Option<&syn::Ident> {
-        self.played.iter().find(|(m, i, _)| *m == message && *i == example).map(|(_, _, f)| f)
+        self.built.iter().find(|(m, i, _)| *m == message && *i == example).map(|(_, _, f)| f)
     }
 }
 
 fn script(e: &Endpoint<'_>, paths: &Paths) -> Script {
-    let mut script = Script { played: Vec::new(), functions: Vec::new(), left_out: Vec::new() };
+    let mut script = Script { built: Vec::new(), played: Vec::new(), functions: Vec::new(), left_out: Vec::new() };
     let (Some(outgoing), Some((name, u))) = (e.outgoing, union(e.doc, e.outgoing)) else { return script };
     let union_ty = &paths.types;
     let union_name = format_ident!("{}", name);
     let messages: Vec<usize> = u.variants.iter().filter_map(|v| e.doc.messages.iter().position(|m| m.rust == v.rust)).collect();
-    let first = messages.iter().filter(|m| !e.doc.messages[**m].examples.is_empty()).map(|m| (*m, 0));
-    let rest = messages.iter().flat_map(|m| (1..e.doc.messages[*m].examples.len()).map(move |i| (*m, i)));
     let mut names = crate::ir::naming::Scope::with_reserved(&["script", "api"]);
-    for (mi, i) in first.chain(rest) {
+    // Per message, the examples that fit: (example index, function).
+    let mut fitting: Vec<Vec<(usize, syn::Ident)>> = vec![Vec::new(); messages.len()];
+    for (k, &mi) in messages.iter().enumerate() {
         let m = &e.doc.messages[mi];
-        let ex = &m.examples[i];
-        let Some(payload) = &ex.payload else { continue };
-        let label = ex.name.clone().unwrap_or_else(|| (i + 1).to_string());
-        match literal(e.doc, &Ty::Named(outgoing), false, payload, paths) {
-            Some(value) => {
-                let wanted = if i == 0 { m.rust.clone() } else { format!("{} {label}", m.rust) };
-                let f = format_ident!("{}", names.claim(&crate::ir::naming::field_name(&wanted)));
-                let note = format!(" Example `{label}` of message `{}`.", m.key);
-                script.functions.push(quote! {
-                    #[doc = #note]
-                    fn #f() -> #union_ty #union_name {
-                        #value
-                    }
-                });
-                script.played.push((mi, i, f));
-            }
-            None => script.left_out.push(format!("`{}` example {label}", m.key)),
+        for (i, ex) in m.examples.iter().enumerate() {
+            let Some(payload) = &ex.payload else { continue };
+            let label = ex.name.clone().unwrap_or_else(|| (i + 1).to_string());
+            let Some(value) = literal(e.doc, &Ty::Named(outgoing), false, payload, paths) else {
+                script.left_out.push(format!("`{}` example {label}", m.key));
+                continue;
+            };
+            let wanted = if i == 0 { m.rust.clone() } else { format!("{} {label}", m.rust) };
+            let f = format_ident!("{}", names.claim(&crate::ir::naming::field_name(&wanted)));
+            let note = format!(" Example `{label}` of message `{}`.", m.key);
+            script.functions.push(quote! {
+                #[doc = #note]
+                fn #f() -> #union_ty #union_name {
+                    #value
+                }
+            });
+            script.built.push((mi, i, f.clone()));
+            fitting[k].push((i, f));
         }
     }
+    let unscripted = crate::spec::MockScript::default();
+    let candidates = |scripted: bool| -> Vec<Candidate<'_>> {
+        messages
+            .iter()
+            .zip(&fitting)
+            .map(|(&mi, built)| {
+                let m = &e.doc.messages[mi];
+                let values = built.iter().map(|(i, _)| m.examples[*i].mock.as_ref().filter(|_| scripted).map(|(s, at)| (s, at))).collect();
+                Candidate { key: &m.key, script: if scripted { &m.mock } else { &unscripted }, loc: m.loc.child("x-mock"), values, generated: false }
+            })
+            .collect()
+    };
+    // An `x-mock` that cannot be placed is `mock`'s located error; the example plays unscripted.
+    let steps = order(&candidates(true)).or_else(|_| order(&candidates(false))).unwrap_or_default();
+    script.played = steps.iter().map(|s| fitting[s.candidate][s.value].1.clone()).collect();
     script
 }
 
@@ -126,7 +145,7 @@ fn mock(e: &Endpoint<'_>, index: usize, crate_ident: &syn::Ident) -> TokenStream
         } else {
             format!(" The server's examples, in the order the mock plays them. Left out, as they do not fit their types: {}.", script.left_out.join(", "))
         };
-        let calls = script.played.iter().map(|(_, _, f)| quote!(#f()));
+        let calls = script.played.iter().map(|f| quote!(#f()));
         let functions = &script.functions;
         quote! {
             #[doc = #note]

@@ -2,199 +2,17 @@
 //! (echo, failures, floods, closes) served by `route` and driven by `connect`, and by a plain
 //! `tokio-tungstenite` client where the runtime's client cannot send what is tested.
 
-use std::sync::{Arc, Mutex};
+mod support;
+
 use std::time::Duration;
 
-use asyncapi_runtime::ws::client::{self, Backoff, ClientConfig, ClientError, Events, Incoming};
-use asyncapi_runtime::ws::server::{
-    self, Frame, HandlerError, Protocol, SendError, ServerConfig, SessionHandle, Shutdown,
-};
-use asyncapi_runtime::ws::{AuthError, CloseCode, Credentials};
+use asyncapi_runtime::ws::client::{self, ClientConfig, ClientError};
+use asyncapi_runtime::ws::server::{Frame, SendError, ServerConfig};
+use asyncapi_runtime::ws::{CloseCode, Credentials};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
+use support::*;
 use tokio_tungstenite::tungstenite::Message;
-
-const WAIT: Duration = Duration::from_secs(10);
-
-/// What the test protocol saw, for the assertions.
-#[derive(Default)]
-struct Seen {
-    sessions: Vec<SessionHandle>,
-    flood_results: Vec<Result<(), String>>,
-    closed: usize,
-}
-
-/// Commands arrive as `{"op": ..}`; the replies are plain JSON values.
-struct TestProtocol {
-    error_channel: bool,
-    seen: Mutex<Seen>,
-}
-
-impl TestProtocol {
-    fn new(error_channel: bool) -> Arc<Self> {
-        Arc::new(TestProtocol {
-            error_channel,
-            seen: Mutex::new(Seen::default()),
-        })
-    }
-
-    fn sessions(&self) -> Vec<SessionHandle> {
-        self.seen.lock().unwrap().sessions.clone()
-    }
-}
-
-impl Protocol for TestProtocol {
-    type Auth = String;
-
-    async fn authenticate(&self, credentials: &Credentials) -> Result<String, AuthError> {
-        match credentials.get("token") {
-            Some("secret") => Ok(credentials.get("user").unwrap_or("anonymous").to_string()),
-            _ => Err(AuthError::new("bad token")),
-        }
-    }
-
-    async fn on_connect(&self, session: &SessionHandle, user: String) {
-        self.seen.lock().unwrap().sessions.push(session.clone());
-        session.send_json(&json!({ "hello": user })).unwrap();
-    }
-
-    async fn on_text(&self, session: &SessionHandle, text: &str) -> Result<(), HandlerError> {
-        let command: Value = serde_json::from_str(text)?;
-        match command["op"].as_str() {
-            Some("echo") => session.send_json(&command["value"])?,
-            Some("fail") => return Err(HandlerError::new("refused")),
-            Some("panic") => panic!("a handler bug"),
-            Some("kick") => return Err(HandlerError::close(CloseCode::Other(4001), "kicked")),
-            Some("flood") => {
-                let count = command["count"].as_u64().unwrap_or(0);
-                let results: Vec<_> = (0..count)
-                    .map(|n| {
-                        session
-                            .send_json(&json!({ "n": n }))
-                            .map_err(|e| e.to_string())
-                    })
-                    .collect();
-                self.seen.lock().unwrap().flood_results = results;
-            }
-            Some("close") => {
-                for n in 0..3 {
-                    session.send_json(&json!({ "n": n }))?;
-                }
-                session.close(CloseCode::Other(4000), "done");
-            }
-            Some("raw") => {
-                session.send_frame(&Frame::text("not json"))?;
-                session.send_json(&json!({ "after": 1 }))?;
-            }
-            _ => return Err(HandlerError::new("unknown op")),
-        }
-        Ok(())
-    }
-
-    fn error_message(&self, reason: &str) -> Option<String> {
-        self.error_channel
-            .then(|| json!({ "error": reason }).to_string())
-    }
-
-    async fn on_close(&self, _session: &SessionHandle) {
-        self.seen.lock().unwrap().closed += 1;
-    }
-}
-
-/// What the test client's stream yields.
-#[derive(Debug, PartialEq)]
-enum Event {
-    Message(Value),
-    Reconnected,
-}
-
-impl Incoming for Event {
-    fn decode(raw: String) -> Result<Self, ClientError> {
-        match serde_json::from_str(&raw) {
-            Ok(value) => Ok(Event::Message(value)),
-            Err(error) => Err(ClientError::Decode { raw, error }),
-        }
-    }
-
-    fn reconnected() -> Self {
-        Event::Reconnected
-    }
-}
-
-struct Server {
-    url: String,
-    shutdown: Shutdown,
-}
-
-async fn start(protocol: Arc<TestProtocol>, config: ServerConfig) -> Server {
-    let shutdown = Shutdown::new();
-    let router = server::route("/ws", &["token"], protocol, config, shutdown.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("ws://{}/ws", listener.local_addr().unwrap());
-    tokio::spawn(server::serve(listener, router, shutdown.clone()));
-    Server { url, shutdown }
-}
-
-fn credentials() -> Credentials {
-    Credentials::new()
-        .with("token", "secret")
-        .with("user", "ada")
-}
-
-async fn connect(server: &Server, config: ClientConfig) -> (client::Connection, Events<Event>) {
-    client::connect(&server.url, &credentials(), config)
-        .await
-        .unwrap()
-}
-
-/// A connection whose greeting has been read.
-async fn connected(server: &Server, config: ClientConfig) -> (client::Connection, Events<Event>) {
-    let (connection, mut events) = connect(server, config).await;
-    assert_eq!(next_message(&mut events).await, json!({ "hello": "ada" }));
-    (connection, events)
-}
-
-async fn send(connection: &client::Connection, command: Value) {
-    connection.send_json(&command).await.unwrap();
-}
-
-/// Client settings that reconnect quickly, up to `max_attempts` tries.
-fn reconnecting(max_attempts: u32) -> ClientConfig {
-    ClientConfig {
-        reconnect: Some(Backoff {
-            initial: Duration::from_millis(10),
-            max: Duration::from_millis(100),
-            max_attempts: Some(max_attempts),
-        }),
-        ..ClientConfig::default()
-    }
-}
-
-async fn next(events: &mut Events<Event>) -> Result<Event, ClientError> {
-    tokio::time::timeout(WAIT, events.next())
-        .await
-        .expect("an event within the timeout")
-        .expect("the stream is still open")
-}
-
-async fn next_message(events: &mut Events<Event>) -> Value {
-    match next(events).await {
-        Ok(Event::Message(value)) => value,
-        other => panic!("expected a message, got {other:?}"),
-    }
-}
-
-/// Reads until the server's close, skipping messages; the close code and reason.
-async fn close_of(events: &mut Events<Event>) -> (CloseCode, String) {
-    loop {
-        match next(events).await {
-            Ok(_) => continue,
-            Err(ClientError::Closed { code, reason }) => return (code, reason),
-            Err(other) => panic!("expected a close, got {other:?}"),
-        }
-    }
-}
-
 #[tokio::test]
 async fn messages_round_trip_after_the_greeting() {
     let server = start(TestProtocol::new(true), ServerConfig::default()).await;
@@ -364,16 +182,6 @@ async fn oversized_messages_close_with_1009() {
     assert_eq!(close_of(&mut events).await.0, CloseCode::MessageTooBig);
 }
 
-/// A plain client, for frames the runtime's client never sends.
-async fn raw_client(
-    server: &Server,
-) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
-    let url = format!("{}?{}", server.url, credentials().query_string());
-    let (mut socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
-    let greeting = socket.next().await.unwrap().unwrap();
-    assert_eq!(greeting.into_text().unwrap().as_str(), r#"{"hello":"ada"}"#);
-    socket
-}
 
 #[tokio::test]
 async fn binary_frames_are_answered_or_closed_with_1003() {

@@ -49,6 +49,7 @@ const SOURCES: &[(&str, &str)] = &[
     ("nullable.rs", include_str!("../../../runtime/src/nullable.rs")),
     ("serde_helpers.rs", include_str!("../../../runtime/src/serde_helpers.rs")),
     ("ws/client.rs", include_str!("../../../runtime/src/ws/client.rs")),
+    ("ws/handshake.rs", include_str!("../../../runtime/src/ws/handshake.rs")),
     ("ws/mod.rs", include_str!("../../../runtime/src/ws/mod.rs")),
     ("ws/outbox.rs", include_str!("../../../runtime/src/ws/outbox.rs")),
     ("ws/server.rs", include_str!("../../../runtime/src/ws/server.rs")),

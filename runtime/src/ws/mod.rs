@@ -6,6 +6,8 @@ use std::fmt;
 #[cfg(feature = "ws-client")]
 pub mod client;
 #[cfg(feature = "ws-server")]
+mod handshake;
+#[cfg(feature = "ws-server")]
 mod outbox;
 #[cfg(feature = "ws-server")]
 pub mod server;

@@ -342,13 +342,31 @@ impl Shutdown {
     }
 }
 
-/// Serves `router` on `listener` until `shutdown` is triggered.
+/// How long a connection may take to send its whole upgrade request (the HTTP request head)
+/// under [`serve`]: 10 seconds.
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Serves `router` on `listener` until `shutdown` is triggered. A connection that has not sent
+/// its whole upgrade request within [`HANDSHAKE_TIMEOUT`] is dropped.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     router: axum::Router,
     shutdown: Shutdown,
 ) -> std::io::Result<()> {
+    serve_with_handshake_timeout(listener, router, shutdown, HANDSHAKE_TIMEOUT).await
+}
+
+/// [`serve`] with another handshake timeout: connections that have not sent their whole upgrade
+/// request (the HTTP request head) within `timeout` are dropped, so slow or silent clients
+/// cannot hold connections.
+pub async fn serve_with_handshake_timeout(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    shutdown: Shutdown,
+    timeout: Duration,
+) -> std::io::Result<()> {
     let signal = shutdown.clone();
+    let listener = super::handshake::DeadlineListener { inner: listener, timeout };
     axum::serve(listener, router)
         .with_graceful_shutdown(async move { signal.wait().await })
         .await
@@ -460,12 +478,19 @@ impl Drop for EndOnDrop<'_> {
 }
 
 /// Whether a read error means the client sent more than the limits allow.
-fn too_big(error: &axum::Error) -> bool {
+/// The close a read error calls for: 1009 past the size limits, 1007 for a text message that is
+/// not UTF-8, 1002 for a frame that breaks the protocol; none when the connection is gone.
+fn read_failure(error: &axum::Error, config: &ServerConfig) -> Close {
     use std::error::Error as _;
     let inner = error
         .source()
         .and_then(|e| e.downcast_ref::<tungstenite::Error>());
-    matches!(inner, Some(tungstenite::Error::Capacity(_)))
+    match inner {
+        Some(tungstenite::Error::Capacity(_)) => Some((CloseCode::MessageTooBig, format!("message larger than {} bytes", config.max_message_size))),
+        Some(tungstenite::Error::Utf8(_)) => Some((CloseCode::InvalidPayload, String::from("text message is not valid UTF-8"))),
+        Some(tungstenite::Error::Protocol(e)) => Some((CloseCode::ProtocolError, e.to_string())),
+        _ => None,
+    }
 }
 
 /// Runs one upgraded session until it ends: reads, writes, pings, limits, shutdown.
@@ -492,11 +517,13 @@ async fn run_session<P: Protocol>(
             incoming = socket.recv() => {
                 last_seen = tokio::time::Instant::now();
                 match incoming {
-                    None | Some(Ok(Message::Close(_))) => break None,
-                    Some(Err(e)) if too_big(&e) => {
-                        break Some((CloseCode::MessageTooBig, format!("message larger than {} bytes", config.max_message_size)));
+                    None => break None,
+                    // The close reply tungstenite has queued goes out before the socket is dropped.
+                    Some(Ok(Message::Close(_))) => {
+                        let _ = socket.flush().await;
+                        break None;
                     }
-                    Some(Err(_)) => break None,
+                    Some(Err(e)) => break read_failure(&e, config),
                     Some(Ok(Message::Text(text))) => {
                         if let Err(error) = protocol.on_text(handle, text.as_str()).await {
                             tracing::warn!(target: "asyncapi_runtime", session = handle.id(), %error, "message not handled");

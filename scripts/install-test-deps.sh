@@ -9,7 +9,8 @@
 #     and writer, and independent JSON Schema and XML Schema validators;
 #   - the JUnit XML schema (Jenkins' junit-10.xsd, shipped in pytest's source distribution on
 #     PyPI), which `test --junit` output is validated against;
-#   - Tansu, a Kafka-protocol broker, for the Kafka tests (skipped when TANSU_BIN is set).
+#   - Tansu, a Kafka-protocol broker, for the Kafka tests (skipped when TANSU_BIN is set);
+#   - cargo-fuzz, for the fuzz smoke runs (scripts/fuzz.sh).
 # Prints the environment the tests read, one NAME=value per line.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -119,3 +120,11 @@ else
 fi
 "$tansu" --version >/dev/null 2>&1 || "$tansu" --help >/dev/null || { echo "$tansu does not run" >&2; exit 1; }
 echo "TANSU_BIN=$tansu"
+
+# cargo-fuzz (crates.io), which builds and runs the libFuzzer targets of fuzz/.
+fuzz_root="$cache/cargo-fuzz-0.13.2"
+if [ ! -x "$fuzz_root/bin/cargo-fuzz" ]; then
+  cargo install --quiet --locked --version 0.13.2 --root "$fuzz_root.tmp" cargo-fuzz
+  rm -rf "$fuzz_root" && mv "$fuzz_root.tmp" "$fuzz_root"
+fi
+echo "CARGO_FUZZ=$fuzz_root/bin/cargo-fuzz"

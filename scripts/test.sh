@@ -11,6 +11,8 @@
 #   6. cargo test --workspace (unit, CLI, spec-set, error, golden, runtime, socket and Kafka tests; the
 #      generated crate's example tests); the Kafka tests start their own Tansu broker per test; then
 #      the runtime's tests and doc examples with every feature
+#   7. fuzz smoke: every cargo-fuzz target of fuzz/ for FUZZ_SECONDS (default 20) from its seeds
+#      (scripts/fuzz.sh)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -40,6 +42,8 @@ set +e
 cargo test -p asyncapi-runtime --all-features 2>&1 | tee -a "$log"
 [ "${PIPESTATUS[0]}" = 0 ] || status=1
 set -e
+echo "== fuzz smoke"
+scripts/fuzz.sh || status=1
 # One closing line over every test binary of the workspace (and the fixture crates above).
 fixture_log="${FIXTURE_CRATES_DIR:-$root/target/fixture-crates}/test.log"
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }

@@ -10,29 +10,10 @@ use std::time::{Duration, Instant};
 use asyncapi_runtime::ws::client::ClientConfig;
 use asyncapi_runtime::ws::server::ServerConfig;
 use serde_json::json;
+use support::raw::{frame, read_frame};
 use support::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-
-/// A client frame, masked as clients must: FIN, opcode, payload.
-fn frame(fin: bool, opcode: u8, payload: &[u8]) -> Vec<u8> {
-    let mut out = vec![(u8::from(fin) << 7) | opcode];
-    match payload.len() {
-        n if n < 126 => out.push(0x80 | n as u8),
-        n if n <= usize::from(u16::MAX) => {
-            out.push(0x80 | 126);
-            out.extend_from_slice(&(n as u16).to_be_bytes());
-        }
-        n => {
-            out.push(0x80 | 127);
-            out.extend_from_slice(&(n as u64).to_be_bytes());
-        }
-    }
-    let mask = [7, 1, 8, 3];
-    out.extend_from_slice(&mask);
-    out.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
-    out
-}
 
 /// A TCP connection that has done the upgrade and read the greeting.
 async fn upgraded(server: &Server) -> TcpStream {
@@ -51,20 +32,6 @@ async fn upgraded(server: &Server) -> TcpStream {
     let (opcode, greeting) = read_frame(&mut stream).await.expect("the greeting");
     assert_eq!((opcode, greeting.as_slice()), (1, br#"{"hello":"ada"}"#.as_slice()));
     stream
-}
-
-/// The next server frame (opcode, payload), or `None` at the end of the stream.
-async fn read_frame(stream: &mut TcpStream) -> Option<(u8, Vec<u8>)> {
-    let mut header = [0u8; 2];
-    stream.read_exact(&mut header).await.ok()?;
-    let length = match header[1] & 0x7f {
-        126 => u64::from(stream.read_u16().await.ok()?),
-        127 => stream.read_u64().await.ok()?,
-        n => u64::from(n),
-    };
-    let mut payload = vec![0u8; usize::try_from(length).ok()?];
-    stream.read_exact(&mut payload).await.ok()?;
-    Some((header[0] & 0x0f, payload))
 }
 
 /// Reads until a close frame: its code (`None` when the stream ends without one).

@@ -2,6 +2,8 @@
 //! `route`, the runtime's client, and a plain `tokio-tungstenite` client.
 #![allow(dead_code)]
 
+pub mod raw;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 

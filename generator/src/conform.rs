@@ -262,8 +262,13 @@ fn check_lines(checker: &Checker, text: &str, first_line: usize, framing: &Frami
 }
 
 /// Reads JSON Lines from `input` and checks each against the spec, in bounded batches.
-pub fn run(checker: &Checker, mut input: impl BufRead, framing: &Framing, source: &str) -> Result<Report> {
+pub fn run(checker: &Checker, input: impl BufRead, framing: &Framing, source: &str) -> Result<Report> {
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    run_on(checker, input, framing, source, workers)
+}
+
+/// [`run`] with `workers` threads.
+fn run_on(checker: &Checker, mut input: impl BufRead, framing: &Framing, source: &str, workers: usize) -> Result<Report> {
     let mut report = Report::default();
     let mut pending: Vec<u8> = Vec::with_capacity(BATCH_BYTES + (64 << 10));
     let mut next_line = 1;
@@ -293,7 +298,8 @@ pub fn run(checker: &Checker, mut input: impl BufRead, framing: &Framing, source
         let mut line = next_line;
         for w in 1..=workers {
             let target = text.len() * w / workers;
-            let end = if w == workers { text.len() } else { text[target..].find('\n').map_or(text.len(), |p| target + p) };
+            // Searched in bytes: `target` may fall inside a character, a newline never does.
+            let end = if w == workers { text.len() } else { text.as_bytes()[target..].iter().position(|&b| b == b'\n').map_or(text.len(), |p| target + p) };
             if end < start {
                 continue;
             }
@@ -308,7 +314,8 @@ pub fn run(checker: &Checker, mut input: impl BufRead, framing: &Framing, source
         next_line += if text.is_empty() { 0 } else { text.matches('\n').count() + 1 };
         let outcomes: Vec<Vec<(usize, Outcome)>> = std::thread::scope(|scope| {
             let handles: Vec<_> = parts.iter().map(|(part, first)| scope.spawn(move || check_lines(checker, part, *first, framing))).collect();
-            handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
+            // A worker that panicked must not take its lines out of the report silently.
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
         });
         for (_, outcome) in outcomes.into_iter().flatten() {
             report.lines += 1;
@@ -350,4 +357,26 @@ pub fn text(report: &Report) -> String {
     }
     let _ = writeln!(out, "{}/{} lines conform", report.conforming, report.lines);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by the `conform` fuzz target: splitting a batch between workers sliced the text
+    /// inside a multi-byte character and panicked.
+    #[test]
+    fn captures_with_multibyte_text_split_between_workers_anywhere() {
+        let spec = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../asyncapi");
+        let checker = Checker::new(&[spec]).expect("the spec set loads");
+        let framing = Framing::Channel(String::from("/agent-assist/ws"));
+        let line = "{\"topic\": \"call_info\", \"data\": {\"status\": \"ACTIVE\", \"error_description\": \"ééééé\"}}";
+        for pad in 0..8 {
+            let capture = format!("{}y\n{line}\n{line}\n{{\"{{٭chh", "x".repeat(pad));
+            for workers in 1..=8 {
+                let report = run_on(&checker, capture.as_bytes(), &framing, "capture", workers).expect("a report");
+                assert_eq!((report.lines, report.conforming), (4, 2), "pad {pad}, {workers} workers");
+            }
+        }
+    }
 }

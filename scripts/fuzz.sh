@@ -30,7 +30,7 @@ for target in $targets; do
       -max_total_time="$seconds" -max_len=16384 -timeout=30 -rss_limit_mb=4096 -print_final_stats=1 \
       > "$logs/$target.log" 2>&1; then
     runs="$(awk '/^stat::number_of_executed_units/ {print $2}' "$logs/$target.log")"
-    done_line="$(grep -E '^#[0-9]+ +DONE' "$logs/$target.log" | tail -1 | grep -oE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+/[^ ]+' || true)"
+    done_line="$(grep -E '^#[0-9]+[[:space:]]+DONE' "$logs/$target.log" | tail -1 | grep -oE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+/[^ ]+' || true)"
     echo "fuzz $target: $runs runs in ${seconds}s, $done_line, no finding"
   else
     status=1

@@ -15,7 +15,7 @@ use tokio::net::TcpStream;
 mod raw;
 use raw::{frame, read_frame};
 
-/// Answers `GET_DIALOG` with a canned `dialog_info`, fails `command_request` (the error path).
+/// Answers `GET_DIALOG` with a canned `call_info`, fails `command_request` (the error path).
 struct Fuzzed {
     reply: agent_assist::ServerMessage,
 }

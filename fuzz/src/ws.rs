@@ -8,12 +8,12 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use agent_assist_api::agent_assist::{self, server};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
 #[path = "../../runtime/tests/support/raw.rs"]
 mod raw;
-use raw::{frame, read_frame};
+use raw::{frame, read_frame, upgrade};
 
 /// Answers `GET_DIALOG` with a canned `call_info`, fails `command_request` (the error path).
 struct Fuzzed {
@@ -78,19 +78,7 @@ fn frames(data: &[u8]) -> Vec<Vec<u8>> {
 }
 
 async fn handshake(address: SocketAddr) -> TcpStream {
-    let mut stream = TcpStream::connect(address).await.expect("the server accepts connections");
-    let request = format!(
-        "GET {}?token=fuzz HTTP/1.1\r\nHost: {address}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
-        server::ADDRESS
-    );
-    stream.write_all(request.as_bytes()).await.expect("send the handshake");
-    let mut head = Vec::new();
-    while !head.ends_with(b"\r\n\r\n") {
-        let byte = stream.read_u8().await.expect("the server answers the handshake");
-        head.push(byte);
-    }
-    assert!(head.starts_with(b"HTTP/1.1 101"), "{}", String::from_utf8_lossy(&head));
-    stream
+    upgrade(&address.to_string(), &format!("{}?token=fuzz", server::ADDRESS)).await
 }
 
 /// Reads server frames until a text frame (true) or a close frame or the end (false).

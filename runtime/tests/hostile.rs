@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use asyncapi_runtime::ws::client::ClientConfig;
 use asyncapi_runtime::ws::server::ServerConfig;
 use serde_json::json;
-use support::raw::{frame, read_frame};
+use support::raw::{frame, read_frame, upgrade};
 use support::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -18,17 +18,7 @@ use tokio::net::TcpStream;
 /// A TCP connection that has done the upgrade and read the greeting.
 async fn upgraded(server: &Server) -> TcpStream {
     let authority = server.url.trim_start_matches("ws://").split('/').next().unwrap().to_string();
-    let mut stream = TcpStream::connect(&authority).await.unwrap();
-    let request = format!(
-        "GET /ws?{} HTTP/1.1\r\nHost: {authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
-        credentials().query_string()
-    );
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut head = Vec::new();
-    while !head.ends_with(b"\r\n\r\n") {
-        head.push(stream.read_u8().await.unwrap());
-    }
-    assert!(head.starts_with(b"HTTP/1.1 101"), "{}", String::from_utf8_lossy(&head));
+    let mut stream = upgrade(&authority, &format!("/ws?{}", credentials().query_string())).await;
     let (opcode, greeting) = read_frame(&mut stream).await.expect("the greeting");
     assert_eq!((opcode, greeting.as_slice()), (1, br#"{"hello":"ada"}"#.as_slice()));
     stream

@@ -1,8 +1,24 @@
 //! WebSocket frames by hand, for clients that break the rules on purpose (also used by the
 //! `ws_frames` fuzz target).
 
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+
+/// A TCP connection to `authority` that has asked for `target` (path and query) and been
+/// switched to WebSocket (101).
+pub async fn upgrade(authority: &str, target: &str) -> TcpStream {
+    let mut stream = TcpStream::connect(authority).await.expect("the server accepts connections");
+    let request = format!(
+        "GET {target} HTTP/1.1\r\nHost: {authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.expect("send the upgrade request");
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        head.push(stream.read_u8().await.expect("the server answers the upgrade request"));
+    }
+    assert!(head.starts_with(b"HTTP/1.1 101"), "{}", String::from_utf8_lossy(&head));
+    stream
+}
 
 /// A client frame, masked as clients must: FIN, opcode (low nibble), payload.
 pub fn frame(fin: bool, opcode: u8, payload: &[u8]) -> Vec<u8> {

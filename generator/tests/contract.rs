@@ -50,14 +50,12 @@ fn wait_listening(port: u16) {
 
 /// `asyncapi-codegen mock` on a free port; returns it and its URL.
 fn mock(args: &[&str]) -> (Server, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_asyncapi-codegen"))
-        .arg("mock")
-        .args(args)
-        .args(["--listen", "127.0.0.1:0", "--quiet", "--interval-ms", "5"])
-        .current_dir(repo())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("mock starts");
+    announced(Command::new(env!("CARGO_BIN_EXE_asyncapi-codegen")).arg("mock").args(args).args(["--listen", "127.0.0.1:0", "--quiet", "--interval-ms", "5"]).current_dir(repo()))
+}
+
+/// Starts a server process and returns it with the first line it prints (its URL, or `ready`).
+fn announced(command: &mut Command) -> (Server, String) {
+    let mut child = command.stdout(Stdio::piped()).spawn().expect("the server starts");
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     (Server(child), line.trim().to_string())
@@ -143,15 +141,7 @@ fn the_generated_servers_pass_with_full_coverage() {
 /// validated: (output, JUnit test cases, JUnit failures).
 fn against_broken(mode: &str) -> (Output, usize, usize) {
     let port = free_port();
-    let mut child = Command::new(python())
-        .arg(repo().join("tests/python/broken_call_server.py"))
-        .args([&port.to_string(), mode])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let _server = Server(child);
+    let (_server, _) = announced(Command::new(python()).arg(repo().join("tests/python/broken_call_server.py")).args([&port.to_string(), mode]));
     let dir = tempfile::tempdir().unwrap();
     let junit = dir.path().join("junit.xml");
     let out = codegen(&[
@@ -236,17 +226,8 @@ fn mock_and_test_reach_a_broker_over_tls_with_kafka_config() {
     assert!(made.status.success(), "{}", text(&made));
     let (broker_port, tls_port) = (free_port(), free_port());
     let _broker = tansu(broker_port, tls_port);
-    let mut proxy = Command::new(python())
-        .arg(repo().join("tests/python/tls_proxy.py"))
-        .args([&tls_port.to_string(), &broker_port.to_string()])
-        .args([&cert, &key])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut ready = String::new();
-    BufReader::new(proxy.stdout.take().unwrap()).read_line(&mut ready).unwrap();
-    let _proxy = Server(proxy);
-    assert_eq!(ready.trim(), "ready");
+    let (_proxy, ready) = announced(Command::new(python()).arg(repo().join("tests/python/tls_proxy.py")).args([&tls_port.to_string(), &broker_port.to_string()]).args([&cert, &key]));
+    assert_eq!(ready, "ready");
 
     let brokers = format!("127.0.0.1:{tls_port}");
     let ca = format!("ssl.ca.location={}", cert.display());

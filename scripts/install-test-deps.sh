@@ -9,7 +9,9 @@
 #     and writer, and independent JSON Schema and XML Schema validators;
 #   - the JUnit XML schema (Jenkins' junit-10.xsd, shipped in pytest's source distribution on
 #     PyPI), which `test --junit` output is validated against;
-#   - Tansu, a Kafka-protocol broker, for the Kafka tests (skipped when TANSU_BIN is set);
+#   - Tansu, a Kafka-protocol broker, for the Kafka tests (skipped when TANSU_BIN is set), and
+#     Tansu built with SQLite storage for the durable-broker test (skipped when TANSU_DURABLE_BIN
+#     is set);
 #   - cargo-fuzz, for the fuzz smoke runs (scripts/fuzz.sh).
 # Prints the environment the tests read, one NAME=value per line.
 set -euo pipefail
@@ -120,6 +122,28 @@ else
 fi
 "$tansu" --version >/dev/null 2>&1 || "$tansu" --help >/dev/null || { echo "$tansu does not run" >&2; exit 1; }
 echo "TANSU_BIN=$tansu"
+
+# Tansu 0.6.0 with durable (SQLite) storage, for the durable-broker test: no package ships it, so
+# it is built from crates.io with its `libsql` feature. The debug profile without debug info
+# builds in about 7 minutes on 2 cores (the release profile takes 17) and is fast enough for the
+# test.
+if [ -n "${TANSU_DURABLE_BIN:-}" ]; then
+  [ -x "$TANSU_DURABLE_BIN" ] || { echo "TANSU_DURABLE_BIN=$TANSU_DURABLE_BIN is not an executable" >&2; exit 1; }
+  durable="$TANSU_DURABLE_BIN"
+else
+  durable_dir="$cache/tansu-libsql-0.6.0"
+  durable="$durable_dir/tansu"
+  if [ ! -x "$durable" ]; then
+    rm -rf "$durable_dir.tmp"
+    CARGO_PROFILE_DEV_DEBUG=0 CARGO_TARGET_DIR="$durable_dir.target" \
+      cargo install --quiet --locked --debug --features libsql --version 0.6.0 --root "$durable_dir.tmp" tansu >&2
+    mkdir -p "$durable_dir"
+    mv "$durable_dir.tmp/bin/tansu" "$durable"
+    rm -rf "$durable_dir.tmp" "$durable_dir.target"
+  fi
+fi
+"$durable" --help >/dev/null || { echo "$durable does not run" >&2; exit 1; }
+echo "TANSU_DURABLE_BIN=$durable"
 
 # cargo-fuzz (crates.io), which builds and runs the libFuzzer targets of fuzz/.
 fuzz_root="$cache/cargo-fuzz-0.13.2"

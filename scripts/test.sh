@@ -8,8 +8,9 @@
 #      the runtime's and the generator library's API docs build without warnings
 #   5. every fixture spec generated into a crate in both runtime modes, clippy-checked and tested
 #      (scripts/fixture-crates.sh)
-#   6. cargo test --workspace (unit, CLI, spec-set, error, golden, runtime, socket and Kafka tests; the
-#      generated crate's example tests); the Kafka tests start their own Tansu broker per test; then
+#   6. cargo test --workspace (unit, CLI, spec-set, error, golden, runtime, socket and Kafka tests,
+#      the durable-broker, consumer-group and slow-reader tests; the generated crate's example
+#      tests); the Kafka tests start their own Tansu broker per test; then
 #      the runtime's tests and doc examples with every feature
 #   7. fuzz smoke: every cargo-fuzz target of fuzz/ for FUZZ_SECONDS (default 20) from its seeds
 #      (scripts/fuzz.sh)

@@ -85,6 +85,22 @@ impl server::Handler for Bench {
             });
             return Ok(());
         }
+        if m.command.as_str() == "FLOOD" {
+            // Pushes that do not wait, as an application pushing events does: a client that does
+            // not read fills its queue and the overflow policy closes it (1013).
+            let session = session.clone();
+            tokio::spawn(async move {
+                for n in 0..count {
+                    if session.send(message.clone()).is_err() {
+                        return;
+                    }
+                    if n % 64 == 63 {
+                        tokio::task::yield_now().await;
+                    }
+                }
+            });
+            return Ok(());
+        }
         let session = session.clone();
         tokio::spawn(async move {
             for _ in 0..count {
@@ -331,6 +347,86 @@ async fn latency(addr: SocketAddr, rounds: usize) -> (Duration, Duration) {
     (times[times.len() / 2], times[times.len() * 99 / 100])
 }
 
+/// What the readers saw in one slow-readers run, and what the server did to the non-readers.
+struct SlowReaders {
+    pushes_per_second: f64,
+    p50: Duration,
+    p99: Duration,
+    closed_1013: usize,
+    peak_rss_kb: u64,
+}
+
+/// `readers` sessions keep asking for small pushes and reading them (20 at a time) while one more
+/// session measures request → reply latency; `non_readers` sessions, connected first, ask for a
+/// million non-waiting pushes each (`FLOOD`) and never read. Their sockets have 16 KiB receive
+/// buffers, so the server's queue, not the kernel, holds what they do not read. Run on a fresh
+/// server process: its peak RSS is the run's.
+async fn slow_readers(server: &Server, readers: usize, non_readers: usize, rounds: usize) -> SlowReaders {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    let mut silent = Vec::with_capacity(non_readers);
+    for _ in 0..non_readers {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(16 << 10).unwrap();
+        let tcp = socket.connect(server.addr).await.expect("connects");
+        let (mut ws, _) = tokio_tungstenite::client_async(format!("ws://{}{PATH}", server.addr), tcp).await.expect("upgrades");
+        ws.send(Message::text(serde_json::json!({"command": "FLOOD", "parameters": {"count": "1000000", "size": "small"}}).to_string())).await.unwrap();
+        silent.push(ws);
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let pushed = Arc::new(AtomicU64::new(0));
+    let mut loaders = Vec::with_capacity(readers);
+    for _ in 0..readers {
+        let mut ws = connect(server.addr).await;
+        let (stop, pushed) = (stop.clone(), pushed.clone());
+        loaders.push(tokio::spawn(async move {
+            let cmd = serde_json::json!({"command": "BENCH", "parameters": {"count": "20", "size": "small"}}).to_string();
+            while !stop.load(Ordering::Relaxed) {
+                ws.send(Message::text(cmd.clone())).await.unwrap();
+                let mut n = 0;
+                while n < 20 {
+                    match ws.next().await {
+                        Some(Ok(Message::Text(_))) => n += 1,
+                        Some(Ok(_)) => {}
+                        other => panic!("a reader's session ended: {other:?}"),
+                    }
+                }
+                pushed.fetch_add(20, Ordering::Relaxed);
+            }
+        }));
+    }
+    let start = Instant::now();
+    let before = pushed.load(Ordering::Relaxed);
+    let (p50, p99) = latency(server.addr, rounds).await;
+    let pushes_per_second = (pushed.load(Ordering::Relaxed) - before) as f64 / start.elapsed().as_secs_f64();
+    stop.store(true, Ordering::Relaxed);
+    for l in loaders {
+        l.await.unwrap();
+    }
+    let peak_rss_kb = peak_rss_kb(server.child.id());
+    // What the non-readers find when they finally read: the backlog, then the close.
+    let mut closed_1013 = 0;
+    for mut ws in silent {
+        let code = tokio::time::timeout(Duration::from_secs(10), async {
+            while let Some(Ok(m)) = ws.next().await {
+                if let Message::Close(frame) = m {
+                    return frame.map(|f| u16::from(f.code));
+                }
+            }
+            None
+        })
+        .await
+        .ok()
+        .flatten();
+        closed_1013 += usize::from(code == Some(1013));
+    }
+    SlowReaders { pushes_per_second, p50, p99, closed_1013, peak_rss_kb }
+}
+
+fn peak_rss_kb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.split_whitespace().next()?.parse().ok()).unwrap_or(0)
+}
+
 async fn idle_rss(server: &Server, sessions: usize) -> f64 {
     let pid = server.child.id();
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -412,6 +508,26 @@ fn main() {
         let Some(server) = start(name) else { continue };
         let per = rt.block_on(idle_rss(&server, 10_000));
         table.get_mut(name).unwrap().push(format!("idle RSS {:.1} KiB/session at 10,000 sessions", per / 1024.0));
+    }
+    if cases.split(',').any(|c| c == "slow readers") {
+        // Pairs of fresh generated servers, with and without the non-readers, interleaved.
+        let var = |name: &str, default: usize| std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default);
+        let (sessions, non_readers, pairs) = (var("WS_SLOW_SESSIONS", 10_000), var("WS_SLOW_NON_READERS", 1_000), var("WS_SLOW_PAIRS", 3));
+        let readers = sessions - non_readers;
+        for pair in 1..=pairs {
+            for silent in [0, non_readers] {
+                let server = start("generated").expect("the generated server starts");
+                let run = rt.block_on(slow_readers(&server, readers, silent, 500));
+                println!(
+                    "slow readers {pair}: {readers} readers + {silent} non-readers: {:.0} pushes/s, latency p50 {:.1} ms p99 {:.1} ms, {} of {silent} closed with 1013, server peak RSS {:.1} MiB",
+                    run.pushes_per_second,
+                    run.p50.as_secs_f64() * 1e3,
+                    run.p99.as_secs_f64() * 1e3,
+                    run.closed_1013,
+                    run.peak_rss_kb as f64 / 1024.0
+                );
+            }
+        }
     }
     for (name, row) in &table {
         println!("{name:>14}: {}", row.join(" | "));

@@ -61,6 +61,7 @@ fn first_yaml(dir: &Path) -> PathBuf {
     files.into_iter().find(|p| p.extension().is_some_and(|e| e == "yaml")).expect("a yaml file")
 }
 
+pub mod cdr;
 pub mod tansu;
 
 /// The two pushed messages the benches share.

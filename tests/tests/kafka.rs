@@ -10,30 +10,12 @@ use agent_assist_api::cdr::kafka::{self as cdr_kafka, AgentAssistStepConsumer, A
 use agent_assist_api::cdr::{AgentAssistEnd, AgentAssistStart, AgentAssistStep, AgentAssistStepMessage, AgentAssistSummaryMessage};
 use agent_assist_api::cdr::kafka::{ConsumeError, ErrorCode, KafkaConfig, RawRecord, Received, SendFailure, StartFrom, TopicConsumer, TopicMessage};
 use serde_json::Value;
+use workspace_tests::cdr::{example, step};
 use workspace_tests::{example_binary, root, test_python};
 use workspace_tests::tansu::{free_port, Broker};
 
 fn config(broker: &Broker) -> KafkaConfig {
     KafkaConfig::new(broker.brokers()).set("message.timeout.ms", "30000")
-}
-
-/// The spec's examples of a CDR message, by component key.
-fn spec_examples(message: &str) -> Vec<Value> {
-    let text = std::fs::read_to_string(root().join("asyncapi/agent-assist-cdr.yaml")).expect("spec");
-    let doc: Value = serde_yaml_ng::from_str(&text).expect("yaml");
-    doc["components"]["messages"][message]["examples"].as_array().expect("examples").iter().map(|e| e["payload"].clone()).collect()
-}
-
-fn example<T: serde::de::DeserializeOwned>(message: &str) -> T {
-    serde_json::from_value(spec_examples(message).remove(0)).expect("the spec example decodes")
-}
-
-/// A step record of call `call`, number `n`.
-fn step(call: usize, n: i64) -> AgentAssistStep {
-    let mut s: AgentAssistStep = example("agentAssistStep");
-    s.dialog_id = format!("call-{call}");
-    s.step = Some(n);
-    s
 }
 
 async fn ensure(broker: &Broker) {

@@ -22,6 +22,7 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -86,12 +87,14 @@ impl server::Handler for Bench {
             return Ok(());
         }
         if m.command.as_str() == "FLOOD" {
-            // Pushes that do not wait, as an application pushing events does: a client that does
-            // not read fills its queue and the overflow policy closes it (1013).
+            // Pushes that do not wait, of one frame encoded once, as an application pushing events
+            // does: a client that does not read fills its queue and the overflow policy closes it
+            // (1013).
             let session = session.clone();
+            let frame = server::Session::encode(&message).expect("encodes");
             tokio::spawn(async move {
                 for n in 0..count {
-                    if session.send(message.clone()).is_err() {
+                    if session.send_frame(&frame).is_err() {
                         return;
                     }
                     if n % 64 == 63 {
@@ -117,7 +120,15 @@ impl server::Handler for Bench {
 async fn serve_generated(port: u16) {
     let shutdown = server::Shutdown::new();
     let router = server::router(Arc::new(Bench { small: small(), large: large(), sessions: Default::default() }), server::ServerConfig::default(), shutdown.clone());
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_reuseaddr(true).unwrap();
+    // `WS_BENCH_SNDBUF=N`: the kernel send buffer of every session (accepted sockets inherit the
+    // listener's), in place of Linux's autotuning up to 4 MiB.
+    if let Some(size) = std::env::var("WS_BENCH_SNDBUF").ok().and_then(|v| v.parse().ok()) {
+        socket.set_send_buffer_size(size).unwrap();
+    }
+    socket.bind(([127, 0, 0, 1], port).into()).unwrap();
+    let listener = socket.listen(1024).unwrap();
     println!("listening");
     server::serve(listener, router, shutdown).await.unwrap();
 }
@@ -175,6 +186,11 @@ fn free_port() -> u16 {
 }
 
 fn start(name: &'static str) -> Option<Server> {
+    start_with(name, &[])
+}
+
+/// [`start`] with environment variables for the server process.
+fn start_with(name: &'static str, env: &[(&str, String)]) -> Option<Server> {
     let port = free_port();
     let mut cmd = if name.starts_with("node") {
         let modules = std::env::var("DOCS_NODE_MODULES").unwrap_or_else(|_| workspace_tests::root().join(".cache/node-tools-1/node_modules").to_string_lossy().into());
@@ -203,7 +219,7 @@ fn start(name: &'static str) -> Option<Server> {
         c.args(["serve", name, &port.to_string()]);
         c
     };
-    let child = cmd.stdout(Stdio::null()).spawn().unwrap();
+    let child = cmd.envs(env.iter().map(|(k, v)| (k, v))).stdout(Stdio::null()).spawn().unwrap();
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     while std::net::TcpStream::connect(addr).is_err() {
@@ -279,36 +295,67 @@ async fn receive(addr: SocketAddr, sessions: usize, per: usize, command: impl Fn
     (per * sessions) as f64 / start.elapsed().as_secs_f64()
 }
 
-/// Request → reply latency while `load` other sessions keep receiving small pushes (each asks
-/// for 20 more as soon as it has read the last 20); also the pushes they received meanwhile.
-async fn latency_under_load(addr: SocketAddr, load: usize, rounds: usize) -> (Duration, Duration, u64) {
-    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-    let stop = Arc::new(AtomicBool::new(false));
-    let pushed = Arc::new(AtomicU64::new(0));
-    let mut loaders = Vec::new();
-    for _ in 0..load {
-        let mut ws = connect(addr).await;
-        let (stop, pushed) = (stop.clone(), pushed.clone());
-        loaders.push(tokio::spawn(async move {
-            let cmd = serde_json::json!({"command": "BENCH", "parameters": {"count": "20", "size": "small"}}).to_string();
-            while !stop.load(Ordering::Relaxed) {
-                ws.send(Message::text(cmd.clone())).await.unwrap();
-                let mut n = 0;
-                while n < 20 {
-                    if let Some(Ok(Message::Text(_))) = ws.next().await {
-                        n += 1;
+/// Sessions that keep receiving small pushes: each asks for 20 more as soon as it has read the
+/// last 20.
+struct Loaders {
+    stop: Arc<AtomicBool>,
+    pushed: Arc<AtomicU64>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Loaders {
+    async fn start(addr: SocketAddr, sessions: usize) -> Loaders {
+        let stop = Arc::new(AtomicBool::new(false));
+        let pushed = Arc::new(AtomicU64::new(0));
+        // All connected first: a session connecting while others already load the server would
+        // wait behind them.
+        let mut connected = Vec::with_capacity(sessions);
+        for _ in 0..sessions {
+            connected.push(connect(addr).await);
+        }
+        let mut tasks = Vec::with_capacity(sessions);
+        for mut ws in connected {
+            let (stop, pushed) = (stop.clone(), pushed.clone());
+            tasks.push(tokio::spawn(async move {
+                let cmd = serde_json::json!({"command": "BENCH", "parameters": {"count": "20", "size": "small"}}).to_string();
+                while !stop.load(Ordering::Relaxed) {
+                    ws.send(Message::text(cmd.clone())).await.unwrap();
+                    let mut n = 0;
+                    while n < 20 {
+                        match ws.next().await {
+                            Some(Ok(Message::Text(_))) => n += 1,
+                            Some(Ok(_)) => {}
+                            other => panic!("a loaded session ended: {other:?}"),
+                        }
                     }
+                    pushed.fetch_add(20, Ordering::Relaxed);
                 }
-                pushed.fetch_add(20, Ordering::Relaxed);
-            }
-        }));
+            }));
+        }
+        Loaders { stop, pushed, tasks }
     }
+
+    /// Pushes received so far, in all.
+    fn pushed(&self) -> u64 {
+        self.pushed.load(Ordering::Relaxed)
+    }
+
+    /// Stops every session after its current 20; the pushes received in all.
+    async fn stop(self) -> u64 {
+        self.stop.store(true, Ordering::Relaxed);
+        for t in self.tasks {
+            t.await.unwrap();
+        }
+        self.pushed.load(Ordering::Relaxed)
+    }
+}
+
+/// Request → reply latency while `load` other sessions keep receiving small pushes; also the
+/// pushes they received meanwhile.
+async fn latency_under_load(addr: SocketAddr, load: usize, rounds: usize) -> (Duration, Duration, u64) {
+    let loaders = Loaders::start(addr, load).await;
     let (p50, p99) = latency(addr, rounds).await;
-    stop.store(true, Ordering::Relaxed);
-    for l in loaders {
-        l.await.unwrap();
-    }
-    (p50, p99, pushed.load(Ordering::Relaxed))
+    (p50, p99, loaders.stop().await)
 }
 
 /// Time to clone and serialise one message, as the generated server's push does: the floor of
@@ -362,7 +409,6 @@ struct SlowReaders {
 /// buffers, so the server's queue, not the kernel, holds what they do not read. Run on a fresh
 /// server process: its peak RSS is the run's.
 async fn slow_readers(server: &Server, readers: usize, non_readers: usize, rounds: usize) -> SlowReaders {
-    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
     let mut silent = Vec::with_capacity(non_readers);
     for _ in 0..non_readers {
         let socket = tokio::net::TcpSocket::new_v4().unwrap();
@@ -372,36 +418,12 @@ async fn slow_readers(server: &Server, readers: usize, non_readers: usize, round
         ws.send(Message::text(serde_json::json!({"command": "FLOOD", "parameters": {"count": "1000000", "size": "small"}}).to_string())).await.unwrap();
         silent.push(ws);
     }
-    let stop = Arc::new(AtomicBool::new(false));
-    let pushed = Arc::new(AtomicU64::new(0));
-    let mut loaders = Vec::with_capacity(readers);
-    for _ in 0..readers {
-        let mut ws = connect(server.addr).await;
-        let (stop, pushed) = (stop.clone(), pushed.clone());
-        loaders.push(tokio::spawn(async move {
-            let cmd = serde_json::json!({"command": "BENCH", "parameters": {"count": "20", "size": "small"}}).to_string();
-            while !stop.load(Ordering::Relaxed) {
-                ws.send(Message::text(cmd.clone())).await.unwrap();
-                let mut n = 0;
-                while n < 20 {
-                    match ws.next().await {
-                        Some(Ok(Message::Text(_))) => n += 1,
-                        Some(Ok(_)) => {}
-                        other => panic!("a reader's session ended: {other:?}"),
-                    }
-                }
-                pushed.fetch_add(20, Ordering::Relaxed);
-            }
-        }));
-    }
+    let loaders = Loaders::start(server.addr, readers).await;
     let start = Instant::now();
-    let before = pushed.load(Ordering::Relaxed);
+    let before = loaders.pushed();
     let (p50, p99) = latency(server.addr, rounds).await;
-    let pushes_per_second = (pushed.load(Ordering::Relaxed) - before) as f64 / start.elapsed().as_secs_f64();
-    stop.store(true, Ordering::Relaxed);
-    for l in loaders {
-        l.await.unwrap();
-    }
+    let pushes_per_second = (loaders.pushed() - before) as f64 / start.elapsed().as_secs_f64();
+    loaders.stop().await;
     let peak_rss_kb = peak_rss_kb(server.child.id());
     // What the non-readers find when they finally read: the backlog, then the close.
     let mut closed_1013 = 0;
@@ -516,7 +538,9 @@ fn main() {
         let readers = sessions - non_readers;
         for pair in 1..=pairs {
             for silent in [0, non_readers] {
-                let server = start("generated").expect("the generated server starts");
+                // 64 KiB kernel send buffers: otherwise each stalled socket holds up to 4 MiB in
+                // the kernel, and a thousand of them exceed the machine's TCP memory limit.
+                let server = start_with("generated", &[("WS_BENCH_SNDBUF", "65536".into())]).expect("the generated server starts");
                 let run = rt.block_on(slow_readers(&server, readers, silent, 500));
                 println!(
                     "slow readers {pair}: {readers} readers + {silent} non-readers: {:.0} pushes/s, latency p50 {:.1} ms p99 {:.1} ms, {} of {silent} closed with 1013, server peak RSS {:.1} MiB",

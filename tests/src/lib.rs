@@ -61,6 +61,15 @@ fn first_yaml(dir: &Path) -> PathBuf {
     files.into_iter().find(|p| p.extension().is_some_and(|e| e == "yaml")).expect("a yaml file")
 }
 
+/// Polls `done` every 20 ms; fails the test, naming `what`, when it is still false after `deadline`.
+pub fn wait_until(what: &str, deadline: std::time::Duration, mut done: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !done() {
+        assert!(start.elapsed() < deadline, "{what}: not within {deadline:?}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 pub mod cdr;
 pub mod tansu;
 

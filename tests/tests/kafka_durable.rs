@@ -10,11 +10,12 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use agent_assist_api::cdr::kafka::{self as cdr_kafka, AgentAssistStepConsumer, ConsumeError, KafkaConfig, Producer, StartFrom};
 use workspace_tests::cdr::step;
 use workspace_tests::tansu::Broker;
+use workspace_tests::wait_until;
 
 const CALLS: usize = 100;
 const STEPS: i64 = 100;
@@ -24,14 +25,6 @@ const STEPS: i64 = 100;
 struct Outcome {
     delivered: AtomicUsize,
     failed: Mutex<Vec<(String, i64, String)>>,
-}
-
-fn wait_until(what: &str, deadline: Duration, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(start.elapsed() < deadline, "{what}: not within {deadline:?}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 #[test]

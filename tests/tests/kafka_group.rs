@@ -8,11 +8,12 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use agent_assist_api::cdr::kafka::{self as cdr_kafka, KafkaConfig, Producer};
 use agent_assist_api::cdr::AgentAssistStepMessage;
 use workspace_tests::tansu::Broker;
+use workspace_tests::wait_until;
 use workspace_tests::cdr::step;
 use workspace_tests::example_binary;
 
@@ -118,14 +119,6 @@ fn uncommitted(member: &Member, killed: bool) -> BTreeSet<(i32, i64)> {
         out.extend(member.handled().last().map(|h| (h.partition, h.offset)));
     }
     out
-}
-
-fn wait_until(what: &str, deadline: Duration, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(start.elapsed() < deadline, "{what}: not within {deadline:?}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 #[test]

@@ -77,7 +77,10 @@ async fn server_process() {
     if std::env::var_os(SERVE).is_none() {
         return;
     }
-    let config = ServerConfig { outbound_queue: QUEUE, ..ServerConfig::default() };
+    // Frequent pings: each non-reader's backlog holds some, which it answers when it reads at
+    // last, so the server must read those pongs before it drops the connection (dropping it with
+    // unread data resets it, and the reset destroys the close frame on its way).
+    let config = ServerConfig { outbound_queue: QUEUE, ping_interval: Duration::from_millis(500), ..ServerConfig::default() };
     let shutdown = Shutdown::new();
     let router = agent_vb::server::router(Arc::new(Pusher), config, shutdown.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

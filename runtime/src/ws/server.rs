@@ -85,7 +85,9 @@ pub struct ServerConfig {
     pub outbound_queue: usize,
     /// How often the server pings the client.
     pub ping_interval: Duration,
-    /// A session that sends nothing (not even a pong) for this long is closed with 1001.
+    /// A session that sends nothing (not even a pong) for this long is closed with 1001. It also
+    /// bounds the close handshake: how long a closing session waits for the client to take its
+    /// close frame and answer it.
     pub idle_timeout: Duration,
 }
 
@@ -460,6 +462,24 @@ async fn reject<P: Protocol>(
     (!answered).then(|| (code, reason.to_string()))
 }
 
+/// Sends the close frame, then reads (and drops) what the client still sends until its close
+/// arrives, all within `limit`. Dropping the connection while the client's last frames are
+/// unread would reset it, and a reset destroys the close frame on its way to the client (a slow
+/// reader would never learn why it was closed). A client that neither reads nor answers within
+/// `limit` is dropped.
+async fn close_handshake(socket: &mut WebSocket, frame: CloseFrame, limit: Duration) {
+    let _ = tokio::time::timeout(limit, async {
+        if socket.send(Message::Close(Some(frame))).await.is_ok() {
+            while let Some(Ok(message)) = socket.recv().await {
+                if matches!(message, Message::Close(_)) {
+                    break;
+                }
+            }
+        }
+    })
+    .await;
+}
+
 /// Writes a batch of messages with one flush.
 async fn write_all(socket: &mut WebSocket, messages: Vec<Utf8Bytes>) -> Result<(), axum::Error> {
     for text in messages {
@@ -572,7 +592,7 @@ async fn run_session<P: Protocol>(
             code: code.code(),
             reason: reason.into(),
         };
-        let _ = socket.send(Message::Close(Some(frame))).await;
+        close_handshake(&mut socket, frame, config.idle_timeout).await;
     }
     drop(_ended);
     protocol.on_close(handle).await;

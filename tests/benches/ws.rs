@@ -34,6 +34,7 @@ use tokio_tungstenite::tungstenite::Message;
 const PATH: &str = "/agent-assist/ws?token=bench";
 
 use workspace_tests::bench_messages::{large, small};
+use workspace_tests::status_kb;
 
 // ---------- servers (run in child processes) ----------
 
@@ -229,11 +230,6 @@ fn start_with(name: &'static str, env: &[(&str, String)]) -> Option<Server> {
     Some(Server { child, addr, name })
 }
 
-fn rss_kb(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.split_whitespace().next()?.parse().ok()).unwrap_or(0)
-}
-
 type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn connect(addr: SocketAddr) -> Ws {
@@ -424,7 +420,7 @@ async fn slow_readers(server: &Server, readers: usize, non_readers: usize, round
     let (p50, p99) = latency(server.addr, rounds).await;
     let pushes_per_second = (loaders.pushed() - before) as f64 / start.elapsed().as_secs_f64();
     loaders.stop().await;
-    let peak_rss_kb = peak_rss_kb(server.child.id());
+    let peak_rss_kb = status_kb(server.child.id(), "VmHWM:");
     // What the non-readers find when they finally read: the backlog, then the close.
     let mut closed_1013 = 0;
     for mut ws in silent {
@@ -444,21 +440,16 @@ async fn slow_readers(server: &Server, readers: usize, non_readers: usize, round
     SlowReaders { pushes_per_second, p50, p99, closed_1013, peak_rss_kb }
 }
 
-fn peak_rss_kb(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.split_whitespace().next()?.parse().ok()).unwrap_or(0)
-}
-
 async fn idle_rss(server: &Server, sessions: usize) -> f64 {
     let pid = server.child.id();
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let before = rss_kb(pid);
+    let before = status_kb(pid, "VmRSS:");
     let mut held = Vec::with_capacity(sessions);
     for _ in 0..sessions {
         held.push(connect(server.addr).await);
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let after = rss_kb(pid);
+    let after = status_kb(pid, "VmRSS:");
     drop(held);
     (after.saturating_sub(before)) as f64 * 1024.0 / sessions as f64
 }

@@ -70,6 +70,12 @@ pub fn wait_until(what: &str, deadline: std::time::Duration, mut done: impl FnMu
     }
 }
 
+/// A KiB field of `/proc/<pid>/status` (`"VmRSS:"`, `"VmHWM:"`), or 0 when it cannot be read.
+pub fn status_kb(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status.lines().find_map(|l| l.strip_prefix(field)).and_then(|v| v.split_whitespace().next()?.parse().ok()).unwrap_or(0)
+}
+
 pub mod cdr;
 pub mod tansu;
 

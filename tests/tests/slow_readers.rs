@@ -14,6 +14,7 @@ use agent_assist_api::agent_vb::server::{AuthError, Credentials, HandlerError, S
 use agent_assist_api::agent_vb::{self, client::Incoming, ServerMessage};
 use futures_util::StreamExt;
 use tokio_tungstenite::tungstenite::Message;
+use workspace_tests::status_kb;
 
 const READERS: usize = 900;
 const NON_READERS: usize = 100;
@@ -59,12 +60,6 @@ impl agent_vb::server::Handler for Pusher {
     async fn on_get_echo(&self, _s: &agent_vb::server::Session, _m: agent_vb::GetEchoPayload) -> Result<(), HandlerError> {
         Ok(())
     }
-}
-
-/// A field of `/proc/<pid>/status`, in KiB.
-fn status_kb(pid: u32, field: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status.lines().find_map(|l| l.strip_prefix(field)).and_then(|v| v.split_whitespace().next()?.parse().ok()).expect("a /proc/<pid>/status field")
 }
 
 /// Set in the child process that runs the server.
@@ -153,6 +148,7 @@ async fn clients_that_never_read_are_closed_with_1013_and_memory_stays_bounded_w
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
     let url = format!("ws://{addr}{}", agent_vb::server::ADDRESS);
     let before = status_kb(pid, "VmRSS:");
+    assert!(before > 0, "the server process's RSS is readable");
 
     // The non-readers: small receive buffers, so that what they do not read waits in the
     // server's queue rather than in the kernel.
@@ -203,6 +199,7 @@ async fn clients_that_never_read_are_closed_with_1013_and_memory_stays_bounded_w
     // unbounded.
     let bound_mib = (NON_READERS * (2 * QUEUE * (MESSAGE_SIZE + 64) + (16 << 10)) + READERS * (32 << 10) + (16 << 20)) as f64 / f64::from(1 << 20);
     let peak = status_kb(pid, "VmHWM:");
+    assert!(peak > 0, "the server process's peak RSS is readable");
     let grown_mib = peak.saturating_sub(before) as f64 / 1024.0;
     eprintln!(
         "{READERS} readers got {PER_READER} messages each; {NON_READERS} non-readers refused after {:?} pushes, closed with 1013 after {}..{} messages; server peak RSS {grown_mib:.1} MiB above the start (bound {bound_mib:.0} MiB)",

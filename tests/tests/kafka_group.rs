@@ -149,7 +149,6 @@ fn a_group_of_consumer_processes_shares_the_partitions_and_survives_a_member_dyi
 
     wait_until("the first member handles records", Duration::from_secs(60), || members[0].handled().len() >= 100);
     members[0].kill();
-    let killed_at = members[0].handled().len();
     wait_until("the group handles more after the kill", Duration::from_secs(60), || members.iter().map(|m| m.handled().len()).sum::<usize>() >= total / 3);
     members.push(Member::start(&binary, "late", &brokers));
     runtime.block_on(sending).expect("task").expect("every record delivered");
@@ -179,7 +178,6 @@ fn a_group_of_consumer_processes_shares_the_partitions_and_survives_a_member_dyi
     for m in &members {
         assert!(!m.handled().is_empty(), "{} handled nothing; stderr: {:?}", m.name, m.stderr());
     }
-    assert!(killed_at > 0);
 
     // Duplicates: only records handled and not committed, each at most twice.
     let mut times: BTreeMap<(i32, i64), usize> = BTreeMap::new();
